@@ -1,0 +1,1 @@
+"""Exam server: the Flask application, models, API, Socket.IO and pages."""

@@ -1,0 +1,1 @@
+"""Question bank: question types and scoring, import/export formats, papers, item analysis."""
