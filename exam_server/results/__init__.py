@@ -1,0 +1,3 @@
+"""Results for schools: scores, exports, signed result packages."""
+
+from exam_server.results import messages as _messages  # noqa: F401  (registers the texts)

@@ -1,0 +1,48 @@
+"""Texts of the results area (exports, slips, package verification)."""
+
+from exam_server.i18n import register
+
+register({
+    "vi": {
+        "results.col.sbd": "SBD",
+        "results.col.full_name": "Họ và tên",
+        "results.col.dob": "Ngày sinh",
+        "results.col.school": "Trường",
+        "results.col.class": "Lớp",
+        "results.col.room": "Phòng thi",
+        "results.col.paper": "Mã đề",
+        "results.col.raw": "Điểm thô",
+        "results.col.max": "Điểm tối đa",
+        "results.col.score": "Điểm (thang 10)",
+        "results.col.status": "Trạng thái",
+        "results.status.submitted": "Đã nộp bài",
+        "results.status.absent": "Vắng thi",
+        "results.status.pending_marking": "Chờ chấm",
+        "results.status.not_submitted": "Chưa nộp",
+        "results.group": "Nhóm",
+        "results.slip": "Phiếu báo điểm",
+        "results.sign.invigilator": "Cán bộ coi thi (ký, ghi rõ họ tên)",
+        "results.sign.chair": "Trưởng ban (ký, ghi rõ họ tên)",
+    },
+    "en": {
+        "results.col.sbd": "Candidate no.",
+        "results.col.full_name": "Full name",
+        "results.col.dob": "Date of birth",
+        "results.col.school": "School",
+        "results.col.class": "Class",
+        "results.col.room": "Room",
+        "results.col.paper": "Paper code",
+        "results.col.raw": "Raw points",
+        "results.col.max": "Maximum",
+        "results.col.score": "Score (out of 10)",
+        "results.col.status": "Status",
+        "results.status.submitted": "Submitted",
+        "results.status.absent": "Absent",
+        "results.status.pending_marking": "Awaiting marking",
+        "results.status.not_submitted": "Not submitted",
+        "results.group": "Group",
+        "results.slip": "Result slip",
+        "results.sign.invigilator": "Invigilator (signature, full name)",
+        "results.sign.chair": "Chair of the board (signature, full name)",
+    },
+})
