@@ -22,9 +22,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from exam_server.i18n import format_date, translate
+from exam_server.results import FORMATS, GROUPINGS
 
-GROUPINGS = ("room", "school", "class", "sitting")
-FORMATS = ("csv", "xlsx", "pdf", "json")
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"))
 
 

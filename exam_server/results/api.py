@@ -1,0 +1,155 @@
+"""JSON API for results: marking, key corrections, publication (examiners) and the read-only,
+token-authenticated, paginated feed for school systems."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from exam_server.accounts import auth
+from exam_server.accounts.api import json_body
+from exam_server.db import session as db
+from exam_server.errors import Forbidden, NotFound, ServiceError
+from exam_server.exams.models import Sitting
+from exam_server.results import marking, regrade, service
+from exam_server.results.exports import row_json
+from exam_server.results.models import MarkingPolicy, Publication
+from question_bank.model import Question
+
+bp = Blueprint("results_api", __name__, url_prefix="/api/v1")
+MAX_PAGE = 500
+
+
+def _sitting(sitting_id: int) -> Sitting:
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("exams.sitting_not_found")
+    return sitting
+
+
+def _user() -> Any:
+    user = auth.current_user()
+    assert user is not None  # guaranteed by the role decorators
+    return user
+
+
+@bp.get("/sittings/<int:sitting_id>/marking")
+@auth.examiner_required
+def marking_queue(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    return jsonify({"items": marking.marking_queue(db, sitting_id, _user())})
+
+
+@bp.put("/sittings/<int:sitting_id>/marking-policy")
+@auth.examiner_required
+def set_policy(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    data = json_body()
+    policy = db.get(MarkingPolicy, sitting_id) or MarkingPolicy(sitting_id=sitting_id)
+    try:
+        policy.anonymous = bool(data.get("anonymous", True))
+        policy.double_marking = bool(data.get("double_marking", False))
+        policy.tolerance = float(data.get("tolerance", 0.5))
+        policy.rounding_step = str(data.get("rounding_step", "0.25"))
+        if policy.rounding_step not in ("0.01", "0.05", "0.1", "0.25", "0.5", "1"):
+            raise ValueError(policy.rounding_step)
+    except (TypeError, ValueError) as exc:
+        raise ServiceError("errors.json_object_expected") from exc
+    db.add(policy)
+    db.commit()
+    return jsonify({"sitting_id": sitting_id, "anonymous": policy.anonymous, "double_marking": policy.double_marking,
+                    "tolerance": policy.tolerance, "rounding_step": policy.rounding_step})
+
+
+@bp.post("/sittings/<int:sitting_id>/marks")
+@auth.examiner_required
+def record_mark(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    data = json_body()
+    try:
+        points = None if data.get("points") is None else float(data["points"])
+        rubric = {str(k): float(v) for k, v in (data.get("rubric") or {}).items()}
+        question_no, round_no = int(data["question_no"]), int(data.get("round", 1))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError("errors.json_object_expected") from exc
+    state = marking.record_mark(
+        db, sitting_id, code=str(data.get("code", "")), question_no=question_no, round_no=round_no,
+        marker=_user(), points=points, rubric=rubric, comment=str(data.get("comment", ""))[:4000],
+        actor=auth.current_actor(),
+    )
+    return jsonify(state)
+
+
+def _corrected(data: dict[str, Any]) -> tuple[str, Question | None]:
+    uid = str(data.get("uid", ""))
+    if data.get("action") == "void":
+        return uid, None
+    try:
+        return uid, Question.from_dict(data["question"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ServiceError("errors.json_object_expected") from exc
+
+
+@bp.post("/sittings/<int:sitting_id>/key-changes/preview")
+@auth.examiner_required
+def preview_key_change(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    uid, corrected = _corrected(json_body())
+    changes = regrade.preview_key_change(db, sitting_id, uid, corrected)
+    return jsonify({"changes": [asdict(c) for c in changes],
+                    "changed": sum(1 for c in changes if (c.before, c.max_before) != (c.after, c.max_after))})
+
+
+@bp.post("/sittings/<int:sitting_id>/key-changes")
+@auth.examiner_required
+def apply_key_change(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    data = json_body()
+    uid, corrected = _corrected(data)
+    change = regrade.apply_key_change(db, sitting_id, uid, corrected, reason=str(data.get("reason", "")),
+                                      by=_user(), actor=auth.current_actor())
+    return jsonify({"id": change.id, "action": change.action, "score_changes": change.score_changes})
+
+
+@bp.post("/sittings/<int:sitting_id>/publish")
+@auth.examiner_required
+def publish(sitting_id: int) -> Any:
+    _sitting(sitting_id)
+    publication = service.publish(db, sitting_id, _user(), auth.current_actor())
+    return jsonify({"sitting_id": sitting_id, "published_at": publication.published_at.isoformat()})
+
+
+@bp.post("/api-tokens")
+@auth.roles_required("admin")
+def create_token() -> Any:
+    data = json_body()
+    name = str(data.get("name", "")).strip()
+    if not name:
+        raise ServiceError("errors.json_object_expected")
+    token = service.create_api_token(db, name, str(data.get("school", "")), _user())
+    return jsonify({"name": name, "token": token}), 201
+
+
+@bp.get("/school/sittings/<int:sitting_id>/results")
+@auth.public  # authenticated by the bearer token below, not by a session
+def school_results(sitting_id: int) -> Any:
+    token = service.token_from_header(db, request.headers.get("Authorization"))
+    if token is None:
+        raise ServiceError("results.bad_token", status=401)
+    _sitting(sitting_id)
+    if db.get(Publication, sitting_id) is None:
+        raise Forbidden("results.not_published")
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(MAX_PAGE, max(1, int(request.args.get("per_page", 100))))
+    except ValueError as exc:
+        raise ServiceError("errors.json_object_expected") from exc
+    rows = service.result_rows(db, sitting_id, school=token.school)
+    chunk = rows[(page - 1) * per_page: page * per_page]
+    return jsonify({
+        "sitting_id": sitting_id, "page": page, "per_page": per_page, "total": len(rows),
+        "next_page": page + 1 if page * per_page < len(rows) else None,
+        "items": [row_json(r) for r in chunk],
+    })

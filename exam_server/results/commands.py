@@ -1,0 +1,162 @@
+"""`exam-server` commands for results: export-results, verify-package, audit, purge."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from exam_server.db import session as db
+from exam_server.events.log import Actor, verify_chain
+from exam_server.events.models import Event, EventHead
+from exam_server.exams.models import Registration
+from exam_server.results import FORMATS, GROUPINGS
+
+# exports and package pull in reportlab, openpyxl and cryptography: imported by the commands
+# that need them, so every other `exam-server` command starts quickly.
+
+CLI_ACTOR = Actor("cli")
+
+
+def _app() -> Flask:
+    from exam_server.app import create_app
+
+    return create_app()
+
+
+def signer_paths(app: Flask) -> tuple[Path, Path]:
+    """The configured signing key and certificate, or the demo signer (generated on first use)."""
+    from exam_server.results import package
+
+    key, cert = app.config.get("RESULTS_SIGNING_KEY"), app.config.get("RESULTS_SIGNING_CERT")
+    if key and cert:
+        return Path(key), Path(cert)
+    demo = Path(app.instance_path) / "demo-signer"
+    if not (demo / "demo-signing-key.pem").exists():
+        package.generate_demo_signer(demo)
+    return demo / "demo-signing-key.pem", demo / "demo-signing-cert.pem"
+
+
+def trust_path(app: Flask) -> Path:
+    configured = app.config.get("RESULTS_TRUST")
+    return Path(configured) if configured else signer_paths(app)[1]
+
+
+@click.command("export-results")
+@click.option("--sitting", "sitting_id", type=int, required=True)
+@click.option("--by", type=click.Choice(GROUPINGS), default="room", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--sign/--no-sign", default=True, show_default=True, help="Sign the folder as a result package.")
+@click.option("--lang", type=click.Choice(("vi", "en")), default="vi", show_default=True)
+def export_results(sitting_id: int, by: str, fmt: str, out: Path, sign: bool, lang: str) -> None:
+    """Export a sitting's results (grouped by room, school or class) and sign the package."""
+    from exam_server.results import exports, package, service
+
+    app = _app()
+    with app.app_context():
+        rows = service.result_rows(db, sitting_id)
+        with click.progressbar(length=len(rows), label="Xuất kết quả", file=sys.stderr) as bar:
+            files = exports.export(rows, by, fmt, out, lang=lang, title=f"Ca thi {sitting_id}",
+                                   tick=lambda: bar.update(1))
+        from exam_server.events.log import append_event
+
+        append_event(db, "results.exported", CLI_ACTOR, sitting_id=sitting_id,
+                     data={"by": by, "format": fmt, "files": [f.name for f in files], "rows": len(rows)})
+        db.commit()
+        if sign:
+            key, cert = signer_paths(current_app)
+            package.sign_package(out, key.read_bytes(), cert.read_bytes(),
+                                 {"sitting": sitting_id, "by": by, "format": fmt})
+    click.echo(json.dumps({"files": [str(f) for f in files], "rows": len(rows), "signed": sign}, ensure_ascii=False))
+
+
+@click.command("verify-package")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--trust", type=click.Path(exists=True, path_type=Path), help="Trusted certificate(s): file or folder.")
+def verify_package(directory: Path, trust: Path | None) -> None:
+    """Check a result package's signature and every file in it; exit 1 if anything is wrong."""
+    from exam_server.results import package
+
+    if trust is None:
+        app = _app()
+        trust = trust_path(app)
+    result = package.verify_package(directory, package.load_certificates(trust))
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    sys.exit(0 if result.ok else 1)
+
+
+@click.group("audit")
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option("--sitting", "sitting_id", type=int, help="Only this sitting's chain.")
+def audit_verify(sitting_id: int | None) -> None:
+    """Detect edited, removed or reordered entries; exit 1 and name them if any."""
+    app = _app()
+    with app.app_context():
+        chains = [sitting_id] if sitting_id is not None else list(db.scalars(select(EventHead.chain)))
+        report = {str(chain): verify_chain(db, chain) for chain in chains}
+    bad = {k: v for k, v in report.items() if v}
+    click.echo(json.dumps({"chains": len(report), "problems": bad}, ensure_ascii=False, indent=2))
+    sys.exit(1 if bad else 0)
+
+
+@audit.command("export")
+@click.option("--sitting", "sitting_id", type=int, required=True)
+@click.option("--sbd", required=True, help="The candidate number the appeal is about.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def audit_export(sitting_id: int, sbd: str, out: Path) -> None:
+    """Every entry about one candidate, with the chain's verification, for an appeal."""
+    from exam_server.attempts.models import Attempt
+
+    app = _app()
+    with app.app_context():
+        reg = db.scalar(select(Registration).where(Registration.sitting_id == sitting_id, Registration.sbd == sbd))
+        if reg is None:
+            raise click.ClickException(f"no candidate {sbd} in sitting {sitting_id}")
+        attempt_id = db.scalar(select(Attempt.id).where(Attempt.registration_id == reg.id))
+        events = db.scalars(select(Event).where(Event.chain == sitting_id).order_by(Event.seq))
+        entries = [
+            {"seq": e.seq, "at": e.at.isoformat(), "action": e.action, "actor": e.actor, "reason": e.reason,
+             "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
+            for e in events
+            if (attempt_id is not None and e.attempt_id == attempt_id) or e.data.get("registration_id") == reg.id
+        ]
+        problems = verify_chain(db, sitting_id)
+    out.write_text(json.dumps({"sitting": sitting_id, "sbd": sbd, "chain_intact": not problems,
+                               "problems": problems, "entries": entries}, ensure_ascii=False, indent=2),
+                   encoding="utf-8")
+    click.echo(f"{len(entries)} entries -> {out}")
+
+
+def parse_day(text: str) -> datetime:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise click.BadParameter(f"{text!r}: expected a date as dd/mm/yyyy")
+
+
+@click.command("purge")
+@click.option("--before", "before", required=True, help="dd/mm/yyyy: purge check-ins received before this day.")
+def purge(before: str) -> None:
+    """Remove face thumbnails and match scores older than the date, and log that it was done."""
+    from exam_server.results import service
+
+    when = parse_day(before)
+    app = _app()
+    with app.app_context():
+        summary = service.purge_biometrics(db, when, CLI_ACTOR)
+    click.echo(json.dumps(summary, ensure_ascii=False))
+
+
+COMMANDS = (export_results, verify_package, audit, purge)
