@@ -147,16 +147,43 @@ def parse_day(text: str) -> datetime:
 
 
 @click.command("purge")
-@click.option("--before", "before", required=True, help="dd/mm/yyyy: purge check-ins received before this day.")
-def purge(before: str) -> None:
+@click.option("--before", "before", help="dd/mm/yyyy: purge check-ins received before this day "
+              "(default: older than [checkin] retention_days).")
+def purge(before: str | None) -> None:
     """Remove face thumbnails and match scores older than the date, and log that it was done."""
+    from datetime import timedelta
+
     from exam_server.results import service
 
-    when = parse_day(before)
     app = _app()
+    days = int(app.config.get("CHECKIN_RETENTION_DAYS", 30))
+    when = parse_day(before) if before else datetime.now(UTC) - timedelta(days=days)
     with app.app_context():
         summary = service.purge_biometrics(db, when, CLI_ACTOR)
     click.echo(json.dumps(summary, ensure_ascii=False))
 
 
-COMMANDS = (export_results, verify_package, audit, purge)
+@click.command("item-analysis")
+@click.option("--sitting", "sitting_id", type=int, required=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def item_analysis(sitting_id: int, out: Path) -> None:
+    """Item analysis report (HTML, PDF, JSON) with the score histogram and p-vs-D chart."""
+    from exam_server.results import item_report
+
+    app = _app()
+    with app.app_context():
+        try:
+            report = item_report.sitting_analysis(db, sitting_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    title = f"Phân tích câu hỏi — ca thi {sitting_id}"
+    item_report.write_html(report, out / "phan-tich-cau-hoi.html", title)
+    item_report.write_pdf(report, out / "phan-tich-cau-hoi.pdf", title)
+    (out / "phan-tich-cau-hoi.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1),
+                                                encoding="utf-8")
+    flagged = [n for n, item in enumerate(report.items, start=1) if item.flags]
+    click.echo(json.dumps({"items": len(report.items), "flagged": flagged}, ensure_ascii=False))
+
+
+COMMANDS = (export_results, verify_package, audit, purge, item_analysis)

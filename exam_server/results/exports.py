@@ -119,7 +119,7 @@ def write_xlsx(groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: C
     return [path]
 
 
-def _font() -> tuple[str, str]:
+def pdf_font() -> tuple[str, str]:
     for folder in FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
         if regular.exists() and bold.exists():
@@ -134,7 +134,7 @@ def write_pdf(
     groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: Callable[[], None], title: str
 ) -> list[Path]:
     """Score sheets: a page (or more) per group, with room for the signatures."""
-    regular, bold = _font()
+    regular, bold = pdf_font()
     h1 = ParagraphStyle("h1", fontName=bold, fontSize=14, leading=18, spaceAfter=6)
     body = ParagraphStyle("body", fontName=regular, fontSize=9, leading=12)
     path = out / "bang-diem.pdf"
@@ -173,7 +173,7 @@ def write_pdf(
 
 def write_slips(rows: Sequence[ResultRow], out: Path, lang: str, title: str) -> Path:
     """One page per candidate: the result slip (phiếu báo điểm)."""
-    regular, bold = _font()
+    regular, bold = pdf_font()
     h1 = ParagraphStyle("h1", fontName=bold, fontSize=15, leading=20, spaceAfter=8)
     body = ParagraphStyle("body", fontName=regular, fontSize=11, leading=16)
     path = out / "phieu-bao-diem.pdf"
