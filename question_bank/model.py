@@ -123,12 +123,14 @@ class Scoring:
           "accent_insensitive" | "regex".
     table: correct-count -> fraction of the points (tf_cluster; partial matching/ordering).
     negative: allow negative credit (multiple_response partial with negative fractions).
+    negative_total: let negative credit take a question below 0 (otherwise floored at 0).
     """
 
     mode: str = ""
     table: dict[int, float] = field(default_factory=dict)
     negative: bool = False
     units_ignored: bool = True
+    negative_total: bool = False
 
 
 @dataclass
@@ -204,7 +206,11 @@ class Question:
             "type": self.type,
             "stem": self.stem,
             "points": self.points,
-            "options": [{"id": o.id, "text": o.text} for o in self.options],
+            # An ordering question's options are stored in the right order: show them by id.
+            "options": [
+                {"id": o.id, "text": o.text}
+                for o in (sorted(self.options, key=lambda o: o.id) if self.type == "ordering" else self.options)
+            ],
             "statements": [{"id": s.id, "text": s.text} for s in self.statements],
             "media": [asdict(m) for m in self.media],
         }

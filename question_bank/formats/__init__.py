@@ -1,0 +1,107 @@
+"""Every import/export format behind two calls: `read_any(path)` and `write_any(questions, path)`.
+
+| format           | extension      | import | export |
+|------------------|----------------|--------|--------|
+| Moodle XML       | .xml           | yes    | yes    |
+| GIFT             | .gift, .txt    | yes    | –      |
+| Aiken            | .aiken, .txt   | yes    | –      |
+| IMS QTI 2.1 zip  | .zip           | yes    | yes    |
+| Excel template   | .xlsx          | yes    | yes    |
+| Word (Vietnamese)| .docx          | yes    | –      |
+
+A `.txt` file is Aiken when it has "ANSWER: X" lines and no GIFT answer block ({=…}, {~…},
+{#…}, {T}, {}), otherwise GIFT. Readers take bytes (`read_bytes_any` for uploads) and raise
+`ImportFailed`; writers return bytes and raise `ExportFailed`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from question_bank.errors import ExportFailed, FormatIssue, ImportResult
+from question_bank.formats import aiken, docx, gift, moodle_xml, qti, xlsx
+from question_bank.formats.safe_input import MAX_FILE_BYTES, fail
+from question_bank.model import Question
+
+Reader = Callable[[bytes, str], ImportResult]
+Writer = Callable[[list[Question], str], bytes]
+
+READERS: dict[str, Reader] = {
+    "moodle": moodle_xml.read,
+    "gift": gift.read,
+    "aiken": aiken.read,
+    "qti": qti.read,
+    "xlsx": xlsx.read,
+    "docx": docx.read,
+}
+WRITERS: dict[str, Writer] = {"moodle": moodle_xml.write, "qti": qti.write, "xlsx": xlsx.write}
+BY_EXTENSION = {".xml": "moodle", ".gift": "gift", ".aiken": "aiken", ".zip": "qti", ".xlsx": "xlsx", ".docx": "docx"}
+AIKEN_KEY = re.compile(rb"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
+GIFT_BLOCK = re.compile(rb"\{\s*[=~#]|\{\s*(T|F|TRUE|FALSE)\s*\}|\{\s*\}")
+
+
+def detect(data: bytes, name: str) -> str:
+    """The format of a file, by extension, then by content for text and unknown extensions."""
+    kind = BY_EXTENSION.get(Path(name).suffix.lower())
+    if kind:
+        return kind
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    if head.startswith(b"<"):
+        return "moodle"
+    if AIKEN_KEY.search(data) and not GIFT_BLOCK.search(data):
+        return "aiken"
+    return "gift"
+
+
+def _zip_kind(data: bytes) -> str:
+    """docx, xlsx or QTI by the members a zip names (the central directory only is read)."""
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "qti"  # its reader reports the broken archive
+    if "word/document.xml" in names:
+        return "docx"
+    return "xlsx" if "xl/workbook.xml" in names else "qti"
+
+
+def read_bytes_any(data: bytes, name: str) -> ImportResult:
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(name, f"tệp quá lớn: {len(data)} byte (file too large, max {MAX_FILE_BYTES})")
+    try:
+        return READERS[detect(data, name)](data, name)
+    except RecursionError:  # pathologically deep nesting: our tree walks are recursive
+        raise fail(name, "cấu trúc lồng nhau quá sâu (nesting too deep; hostile or broken file)") from None
+
+
+def read_any(path: str | Path) -> ImportResult:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise fail(path.name, f"không mở được tệp (cannot open: {exc.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise fail(path.name, f"tệp quá lớn: {size} byte (file too large, max {MAX_FILE_BYTES})")
+    return read_bytes_any(path.read_bytes(), path.name)
+
+
+def write_bytes_any(questions: list[Question], name: str) -> bytes:
+    kind = BY_EXTENSION.get(Path(name).suffix.lower())
+    if kind not in WRITERS:
+        supported = ", ".join(ext for ext, k in BY_EXTENSION.items() if k in WRITERS)
+        raise ExportFailed([FormatIssue(name, "", f"không xuất được định dạng này; hỗ trợ: {supported} (no writer for this extension)")])
+    return WRITERS[kind](questions, name)
+
+
+def write_any(questions: list[Question], path: str | Path) -> None:
+    """Write all questions or nothing (the file appears only when the whole export succeeded)."""
+    path = Path(path)
+    data = write_bytes_any(questions, path.name)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

@@ -1,0 +1,195 @@
+"""Papers and answer keys as PDF (reportlab), set in DejaVu so Vietnamese diacritics print.
+
+LaTeX in stems is printed as its source ($x^2$); images carried with a question (Media) are
+placed after its stem. Options are labelled by position — the order of this paper.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from question_bank.model import Question
+from question_bank.papers import LETTERS, Paper
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+MEDIA_REF = re.compile(r"@@MEDIA/([^\s\"'<>)]+)")
+IMAGE_MIMES = {"image/png", "image/jpeg", "image/gif"}
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
+        path = FONT_DIR / file
+        if not path.exists():
+            raise FontMissing(
+                f"thiếu phông chữ {path} — cài gói fonts-dejavu-core (scripts/setup.sh) (font missing)"
+            )
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=FONT, fontSize=11, leading=14.5)
+    return {
+        "title": ParagraphStyle("title", base, fontName=FONT_BOLD, fontSize=14, leading=18, alignment=1),
+        "sub": ParagraphStyle("sub", base, alignment=1),
+        "section": ParagraphStyle("section", base, fontName=FONT_BOLD, spaceBefore=8, spaceAfter=4),
+        "stem": ParagraphStyle("stem", base, spaceBefore=5),
+        "option": ParagraphStyle("option", base, leftIndent=8 * mm),
+        "cell": ParagraphStyle("cell", base, fontSize=10, leading=13),
+    }
+
+
+def _num(value: float) -> str:
+    """Points as Vietnamese write them: 0,25."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _text(value: str) -> str:
+    """Plain text -> Paragraph markup: escaped, line breaks kept, media references removed."""
+    return escape(MEDIA_REF.sub("", value)).replace("\n", "<br/>")
+
+
+def _images(q: Question, max_width: float) -> list[Flowable]:
+    out: list[Flowable] = []
+    for media in q.media:
+        if media.mime not in IMAGE_MIMES:
+            continue
+        try:
+            data = base64.b64decode(media.data_b64, validate=False)
+            width, height = ImageReader(io.BytesIO(data)).getSize()
+        except Exception:  # noqa: S112 - a broken picture must not stop a whole print run
+            continue
+        scale = min(1.0, max_width / width, 60 * mm / height)
+        out.append(Image(io.BytesIO(data), width=width * scale, height=height * scale))
+    return out
+
+
+def _question_flowables(number: int, q: Question, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    points = f" ({_num(q.points)} điểm)" if q.type not in ("description",) else ""
+    head = f"<b>Câu {number}.</b>{escape(points)} " if q.type != "description" else ""
+    parts: list[Flowable] = [Paragraph(head + _text(q.stem), st["stem"]), *_images(q, width)]
+    if q.type in ("single_choice", "multiple_response", "ordering"):
+        parts += [Paragraph(f"<b>{LETTERS[i]}.</b> {_text(o.text)}", st["option"]) for i, o in enumerate(q.options)]
+    elif q.type == "tf_cluster":
+        parts += [Paragraph(f"<b>{'abcdefgh'[i]})</b> {_text(s.text)}", st["option"]) for i, s in enumerate(q.statements)]
+    elif q.type == "true_false":
+        parts.append(Paragraph("Đúng □   Sai □", st["option"]))
+    elif q.type == "matching":
+        lefts = [p for p in q.pairs if p.left]
+        rights = sorted(q.pairs, key=lambda p: p.right_id)
+        rows = [
+            [Paragraph(f"{i + 1}. {_text(lefts[i].left)}" if i < len(lefts) else "", st["cell"]),
+             Paragraph(f"{LETTERS[i]}. {_text(rights[i].right)}" if i < len(rights) else "", st["cell"])]
+            for i in range(max(len(lefts), len(rights)))
+        ]
+        parts.append(Table(rows, colWidths=[width / 2 - 4 * mm] * 2, hAlign="LEFT"))
+    elif q.type in ("short_text", "numeric", "short_answer4"):
+        parts.append(Paragraph("Trả lời: ……………………", st["option"]))
+    elif q.type == "essay":
+        parts += [Spacer(1, 6 * mm)] * 4
+    return [KeepTogether(parts)]
+
+
+def _footer(label: str):
+    def draw(canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 9)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"{label} — Trang {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def _build(path: str | Path, story: list[Flowable], label: str) -> None:
+    doc = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=18 * mm,
+        title=label, author="question-bank",
+    )
+    doc.build(story, onFirstPage=_footer(label), onLaterPages=_footer(label))
+
+
+def write_papers_pdf(papers: Iterable[Paper], path: str | Path) -> None:
+    """Every paper, each starting on a new page, ready for printing."""
+    _register_fonts()
+    st = _styles()
+    width = A4[0] - 36 * mm
+    story: list[Flowable] = []
+    title = ""
+    for n, paper in enumerate(papers):
+        title = title or paper.title
+        if n:
+            story.append(PageBreak())
+        story += [
+            Paragraph(escape(paper.title or "ĐỀ THI"), st["title"]),
+            Paragraph(f"Mã đề: <b>{escape(paper.code)}</b> — {len(paper.items)} câu, {_num(paper.max_points)} điểm", st["sub"]),
+            Spacer(1, 3 * mm),
+            Paragraph("Họ, tên thí sinh: ………………………………………  Số báo danh: ……………", st["stem"]),
+            Spacer(1, 3 * mm),
+        ]
+        section = None
+        for item in paper.items:
+            if item.section != section:
+                section = item.section
+                story.append(Paragraph(escape(section), st["section"]))
+            story += _question_flowables(item.number, item.question, st, width)
+    _build(path, story, title or "Đề thi")
+
+
+def write_keys_pdf(papers: Iterable[Paper], path: str | Path) -> None:
+    """The answer key of every paper: a table per paper code."""
+    _register_fonts()
+    st = _styles()
+    story: list[Flowable] = []
+    title = ""
+    for paper in papers:
+        title = title or paper.title
+        rows = [[Paragraph(f"<b>{h}</b>", st["cell"]) for h in ("Câu", "Phần", "Đáp án", "Điểm")]]
+        rows += [
+            [str(i.number), Paragraph(escape(i.section), st["cell"]), Paragraph(escape(i.key), st["cell"]),
+             _num(i.question.points)]
+            for i in paper.items
+        ]
+        table = Table(rows, colWidths=[14 * mm, 40 * mm, 100 * mm, 16 * mm], repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, 10),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story += [
+            Paragraph(f"ĐÁP ÁN — {escape(paper.title)} — Mã đề {escape(paper.code)}", st["section"]),
+            table,
+            Spacer(1, 6 * mm),
+        ]
+    _build(path, story, f"Đáp án — {title}" if title else "Đáp án")
