@@ -1,0 +1,123 @@
+"""`exam-client virtual-card`: put a virtual CCCD chip in pcscd's vpcd reader.
+
+A new user can try check-in with no hardware:
+
+    exam-client virtual-card --photo me.jpg --pki-dir /tmp/test-pki &
+    exam-client read-card --can 012345 --trust /tmp/test-pki/test-csca.pem
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from card_reader import testpki
+from card_reader.virtual import lds
+from card_reader.virtual import messages as _messages  # noqa: F401  (registers the catalogue)
+from card_reader.virtual.chip import ChipOptions, VirtualChip
+from card_reader.virtual.contents import build
+from card_reader.virtual.faults import FaultError, parse_faults
+from card_reader.virtual.identity import Identity, IdentityError
+from card_reader.virtual.runner import VirtualCard, VpcdBusyError
+from card_reader.virtual.vpcd import PORTS
+from exam_server.i18n import format_date, translate
+
+_FIELD_FLAGS = {
+    "id_number": "--id-number",
+    "full_name": "--name",
+    "date_of_birth": "--dob",
+    "sex": "--sex",
+    "issue_date": "--issue-date",
+    "expiry_date": "--expiry-date",
+}
+
+
+def load_identity(identity_file: Path | None, overrides: dict[str, Any]) -> Identity:
+    """Identity from a JSON/TOML file (or the built-in sample), with flags taking precedence."""
+    base = Identity.from_file(identity_file) if identity_file else Identity()
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if not values:
+        return base
+    merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    if "date_of_birth" in values or "issue_date" in values:
+        merged["expiry_date"] = None  # recompute by the renewal rule unless given
+    merged.update(values)
+    return Identity.from_mapping(merged, where="flags")
+
+
+@click.command("virtual-card")
+@click.option("--identity", "identity_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON or TOML file with the holder's fields (id_number, full_name, date_of_birth, ...).")
+@click.option("--id-number", help="12-digit CCCD number.")
+@click.option("--name", "full_name", help="Full name, with diacritics.")
+@click.option("--dob", "date_of_birth", help="Date of birth, dd/mm/yyyy.")
+@click.option("--sex", type=click.Choice(["Nam", "Nữ"]), help="Sex as DG13 writes it.")
+@click.option("--issue-date", help="Issue date, dd/mm/yyyy.")
+@click.option("--expiry-date", help="Expiry date, dd/mm/yyyy (default: the renewal-age rule).")
+@click.option("--photo", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Face photo for DG2 (any image OpenCV reads).")
+@click.option("--jpeg2000", is_flag=True, help="Store the photo as JPEG 2000 instead of JPEG.")
+@click.option("--aa", type=click.Choice(["rsa", "ecdsa"]), default="rsa", show_default=True,
+              help="Active authentication key type (DG15).")
+@click.option("--port", type=int, default=PORTS[0], show_default=True,
+              help="vpcd port: 35963 = 'Virtual PCD 00 00', 35964 = 'Virtual PCD 00 01'.")
+@click.option("--no-pace", is_flag=True, help="Leave out EF.CardAccess: a chip that only does BAC.")
+@click.option("--short-only", is_flag=True, help="Refuse extended-length APDUs (strict short mode).")
+@click.option("--max-read", type=click.IntRange(1, 65536), help="Answer 6Cxx to READ BINARY asking more.")
+@click.option("--fault", "faults", multiple=True, metavar="NAME[=VALUE]",
+              help="Simulate a fault (repeatable): remove-after=N, reinsert-after=S, slow=MS, unprotected-at=N, "
+                   "bad-mac-at=N, tamper=DG, wrong-csca, no-extended, wrong-key-sw=HEX, clone.")
+@click.option("--pki-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder keeping the TEST CSCA and document signer (created if missing); the CSCA "
+                   "certificate is written there for read-card --trust.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool, aa: str, port: int,
+                 no_pace: bool, short_only: bool, max_read: int | None, faults: tuple[str, ...], pki_dir: Path | None,
+                 lang: str, **fields: Any) -> None:
+    """Run a TEST-ONLY virtual CCCD chip in pcscd's vsmartcard-vpcd reader until Ctrl+C."""
+    try:
+        identity = load_identity(identity_file, fields)
+        fault_set = parse_faults(faults)
+    except (IdentityError, FaultError) as exc:
+        raise click.UsageError(str(exc)) from None
+    pki_dir = pki_dir or Path(tempfile.mkdtemp(prefix="exam-test-pki-"))
+    pki = testpki.load_or_generate(pki_dir)
+    try:
+        contents = build(identity, pki, photo, lds.JPEG2000 if jpeg2000 else lds.JPEG, aa, fault_set, pace=not no_pace)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    chip = VirtualChip(contents, ChipOptions(short_only=short_only, max_read=max_read))
+    card = VirtualCard(chip, port)
+    try:
+        card.start()
+    except VpcdBusyError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def say(key: str, **params: Any) -> None:
+        click.echo(translate(key, lang, **params))
+
+    say("virtual.test_only")
+    say("virtual.inserted", reader=card.reader)
+    say("virtual.identity", name=identity.full_name, id_number=identity.id_number,
+        dob=format_date(identity.date_of_birth))
+    say("virtual.mrz")
+    click.echo(identity.mrz())
+    say("virtual.can", can=identity.can)
+    say("virtual.qr", qr=identity.qr_text())
+    say("virtual.csca", path=pki_dir / testpki.CSCA_FILE)
+    if fault_set.active:
+        say("virtual.faults", faults=", ".join(fault_set.active))
+    say("virtual.stop")
+    signal.signal(signal.SIGTERM, lambda *_: card.stop())
+    try:
+        card.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        card.stop()
+        say("virtual.removed")

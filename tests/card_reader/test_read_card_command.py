@@ -1,0 +1,60 @@
+"""`read-card` through real pcscd + vpcd with the virtual chip, as an operator would run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from card_reader.commands import read_card_command
+from card_reader.virtual.identity import Identity
+from card_reader.virtual.vpcd import PORTS
+
+pytestmark = pytest.mark.pcsc
+PORT = PORTS[1]  # the second vpcd reader: the first one is the station's default
+
+
+def test_qr_image_keys_trust_and_photo(vpcd_card, csca_file: Path, tmp_path: Path) -> None:  # noqa: ANN001
+    identity = Identity()
+    card = vpcd_card(port=PORT)
+    qr = cv2.QRCodeEncoder.create().encode(identity.qr_text())
+    qr_image = tmp_path / "front.png"
+    cv2.imwrite(str(qr_image), cv2.resize(np.pad(qr, 4, constant_values=255), None, fx=8, fy=8,
+                                          interpolation=cv2.INTER_NEAREST))
+    photo = tmp_path / "photo.jpg"
+    result = CliRunner().invoke(read_card_command, [
+        "--reader", card.reader, "--qr-image", str(qr_image), "--trust", str(csca_file.parent),
+        "--expected-id", identity.id_number, "--photo-out", str(photo)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["verified"] is True and report["id_number"] == identity.id_number
+    assert report["access_control"] == "PACE-CAN"
+    assert "religion" not in report["personal_data"]
+    assert cv2.imread(str(photo)) is not None
+
+
+def test_wrong_can_exits_with_a_vietnamese_message(vpcd_card) -> None:  # noqa: ANN001
+    card = vpcd_card(port=PORT, with_photo=False)
+    result = CliRunner().invoke(read_card_command, ["--reader", card.reader, "--can", "000000"])
+    assert result.exit_code == 2
+    error = json.loads(result.stderr)
+    assert error["error"] == "WrongKeyError" and "Khóa truy cập sai" in error["message"]
+
+
+def test_mrz_with_sensitive_fields_and_english_errors(vpcd_card) -> None:  # noqa: ANN001
+    identity = Identity()
+    card = vpcd_card(port=PORT, with_photo=False)
+    result = CliRunner().invoke(read_card_command, [
+        "--reader", card.reader, "--mrz", identity.mrz(), "--include-sensitive", "--no-photo"])
+    assert result.exit_code == 1, result.output  # read fine, but no trust store: not verified
+    report = json.loads(result.output)
+    assert report["access_control"] == "PACE-MRZ" and report["personal_data"]["religion"] == identity.religion
+    checks = {c["name"]: c["status"] for c in report["checks"]}
+    assert checks["csca_chain"] == "not_run" and checks["data_group_hashes"] == "passed"
+    missing = CliRunner().invoke(read_card_command, ["--reader", "No Such Reader", "--can", "123456",
+                                                     "--lang", "en"])
+    assert missing.exit_code == 2 and "No card reader found" in json.loads(missing.stderr)["message"]
