@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from exam_server.attempts.grading import response_values
 from exam_server.attempts.models import Attempt
 from exam_server.exams.models import Paper, Registration
-from exam_server.results.exports import pdf_font
+from exam_server.results.pdf_sheets import pdf_font
 from question_bank import analysis, papers
 from question_bank.analysis import FLAG_TEXT, AnalysisReport
 from question_bank.model import Question

@@ -16,9 +16,10 @@ from exam_server.checkin.models import CheckIn
 from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import Actor, append_event
 from exam_server.exams.models import Paper, Registration, Sitting
-from exam_server.results.exports import ResultRow, round_score
+from exam_server.results.exports import ResultRow
 from exam_server.results.marking import policy_for
 from exam_server.results.models import ApiToken, Publication
+from exam_server.results.scores import round_score
 
 
 def _status(attempt: Attempt | None, sitting: Sitting) -> str:

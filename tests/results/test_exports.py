@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from exam_server.results.exports import ResultRow, export, round_score
+from exam_server.results.exports import ResultRow, export
+from exam_server.results.scores import round_score
 
 ROWS = [
     ResultRow("010002", "Trần Thị Bích", date(2008, 2, 29), "THPT Chu Văn An", "12A1", "Phòng 01", "0102",

@@ -1,0 +1,199 @@
+"""`exam-client`: the check-in station, one headless check-in, and the card tools."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import webbrowser
+from pathlib import Path
+
+import click
+
+import exam_client.messages  # noqa: F401  (registers the catalogue)
+from card_reader.commands import read_card_command
+from card_reader.errors import CardError
+from card_reader.trust import TrustStore, load_trust_store
+from card_reader.virtual.commands import virtual_card
+from exam_client.camera import CameraError, open_camera
+from exam_client.checkin import CheckinRunner
+from exam_client.chip import CardAbsentError, CardKeys, CardReaderChip
+from exam_client.decision import Override, OverrideError
+from exam_client.faces import FaceMatcher
+from exam_client.outbox import Outbox, ServerRejected, ServerUnreachable
+from exam_client.qr import decode_qr
+from exam_client.roster import Roster
+from exam_client.server_api import ServerClient
+from exam_server.i18n import translate
+
+PASSWORD_ENV = "EXAM_CLIENT_PASSWORD"  # noqa: S105  (the variable's name, not a password)
+
+
+def default_data_dir() -> Path:
+    """Per-user application data: %LOCALAPPDATA% on Windows, XDG data home elsewhere."""
+    if os.environ.get("EXAM_CLIENT_DATA"):
+        return Path(os.environ["EXAM_CLIENT_DATA"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "exam-client"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "exam-client"
+
+
+def _trust(paths: tuple[Path, ...]) -> TrustStore | None:
+    return load_trust_store(list(paths)) if paths else None
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(json.dumps({"error": message}, ensure_ascii=False), err=True)
+    sys.exit(code)
+
+
+@click.group()
+def main() -> None:
+    """Trạm điểm danh phòng thi / exam room check-in station."""
+
+
+main.add_command(read_card_command)
+main.add_command(virtual_card)
+
+server_option = click.option("--server", "server_url", required=True, help="The exam server, e.g. https://thi.example.vn")
+room_option = click.option("--room", required=True, help="The exam room: its number, or its name if unique.")
+trust_option = click.option("--trust", "trust_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
+                            help="CSCA certificate file, folder or master list (repeatable).")
+data_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Where the offline queue lives (default: the user's application data).")
+
+
+@main.command()
+@server_option
+@room_option
+@click.option("--reader", help="PC/SC reader name (default: the first reader holding a card).")
+@click.option("--camera", "camera_index", type=int, default=0, show_default=True, help="Webcam number.")
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this image file as the camera (re-read when it changes).")
+@trust_option
+@data_option
+@click.option("--port", type=int, default=8765, show_default=True, help="Local port of the station page.")
+@click.option("--name", "station_name", default=None, help="Station name shown to examiners (default: host name).")
+@click.option("--open-browser/--no-browser", default=True, show_default=True)
+def station(server_url: str, room: str, reader: str | None, camera_index: int, image: Path | None,
+            trust_paths: tuple[Path, ...], data_dir: Path | None, port: int, station_name: str | None,
+            open_browser: bool) -> None:
+    """Run the check-in station: a local page on http://127.0.0.1:PORT."""
+    from exam_client.station import serve
+    from exam_client.station.service import Station, StationConfig
+
+    try:
+        camera = open_camera(camera_index, image)
+        trust = _trust(trust_paths)
+    except (CameraError, CardError) as exc:
+        _fail(str(exc))
+    name = station_name or socket.gethostname()
+    config = StationConfig(server_url=server_url, room=room, reader=reader, station_name=name,
+                           data_dir=(data_dir or default_data_dir()) / _safe(room))
+    st = Station(config, camera, CardReaderChip(trust), FaceMatcher())
+    st.start()
+    server = serve(st, port)
+    url = f"http://127.0.0.1:{server.server_port}/"
+    click.echo(f"{translate('client.title')}: {url}", err=True)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        st.stop()
+
+
+def _safe(room: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in room) or "room"
+
+
+@main.command()
+@server_option
+@room_option
+@click.option("--reader", help="PC/SC reader name (default: the first reader holding a card).")
+@click.option("--camera", "camera_index", type=int, default=None, help="Webcam number.")
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A photo of the candidate instead of the camera.")
+@click.option("--qr-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A photo of the card front; its QR code gives the keys.")
+@click.option("--can", help="Card access number (6 digits) or the 12-digit ID it is taken from.")
+@click.option("--mrz", help="The MRZ, or DOCNUMBER,BIRTH_YYMMDD,EXPIRY_YYMMDD.")
+@click.option("--expected-id", help="The roster ID the invigilator expects (cross-checked; gives the CAN).")
+@click.option("--user", "username", help=f"Invigilator account (password from ${PASSWORD_ENV} or a prompt).")
+@click.option("--token", envvar="EXAM_CLIENT_TOKEN", help="A device token already issued for the room.")
+@click.option("--override", "override_reason", help="Accept a refusal the invigilator overrides, with this reason.")
+@trust_option
+@data_option
+def checkin(server_url: str, room: str, reader: str | None, camera_index: int | None, image: Path | None,
+            qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None,
+            username: str | None, token: str | None, override_reason: str | None,
+            trust_paths: tuple[Path, ...], data_dir: Path | None) -> None:
+    """Check one candidate in and print the decision as JSON (exit 0 accepted, 1 refused, 3 queued)."""
+    if (camera_index is None) == (image is None):
+        _fail("give exactly one of --camera N or --image FILE")
+    try:
+        keys = _headless_keys(qr_image, can, mrz, expected_id)
+        camera = open_camera(camera_index, image)
+        trust = _trust(trust_paths)
+    except (CameraError, CardError, ValueError) as exc:
+        _fail(str(exc))
+    client = ServerClient(server_url, token)
+    try:
+        if token:
+            invigilator = client.device()["invigilator"]["username"]
+        else:
+            if not username:
+                _fail("give --user (invigilator account) or --token")
+            password = os.environ.get(PASSWORD_ENV) or click.prompt("Mật khẩu / password", hide_input=True, err=True)
+            invigilator = client.register_device(username, password, room, socket.gethostname()).invigilator["username"]
+    except (ServerUnreachable, ServerRejected) as exc:
+        _fail(str(exc))
+    base = (data_dir or default_data_dir()) / _safe(room)
+    base.mkdir(parents=True, exist_ok=True)
+    roster = Roster(base / "roster.json")
+    with contextlib.suppress(ServerUnreachable):  # offline: the cached roster decides; the server re-checks
+        roster.load(client.roster())
+    runner = CheckinRunner(room=room, station=socket.gethostname(), invigilator=invigilator, matcher=FaceMatcher(),
+                           chip_reader=CardReaderChip(trust), outbox=Outbox(base / "outbox.sqlite"), server=client,
+                           roster=roster)
+    try:
+        result = runner.run(reader, keys, camera)
+        if override_reason and not result.decision.accepted:
+            result = runner.run(reader, keys, camera, override=Override(override_reason, invigilator), previous=result)
+    except (CardAbsentError, CardError, OverrideError) as exc:
+        _fail(str(exc))
+    finally:
+        camera.close()
+    body = result.to_dict()
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    status = body["status"]
+    sys.exit(0 if status == "accepted" else 3 if status == "queued" else 1)
+
+
+def _headless_keys(qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None) -> CardKeys:
+    if mrz:
+        return CardKeys(mrz=mrz, expected_id=expected_id, source="mrz")
+    if qr_image is not None:
+        import cv2
+
+        image = cv2.imread(str(qr_image))
+        text = decode_qr(image) if image is not None else None
+        if not text:
+            raise ValueError(f"{qr_image}: no readable QR code")
+        from card_reader.qr import parse_qr
+
+        return CardKeys(qr_text=text, expected_id=expected_id or parse_qr(text).id_number, source="qr")
+    if can:
+        return CardKeys(can=can, expected_id=expected_id or (can if len(can) == 12 else None), source="can")
+    if expected_id:
+        return CardKeys(can=expected_id, expected_id=expected_id, source="roster")
+    raise ValueError("give --qr-image, --can, --mrz or --expected-id to open the chip")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Who is calling, and the decorators that guard every endpoint.
+
+Every view function carries its access rule as `view.access` (a frozenset of roles, or
+"public"), set by these decorators; the authorization test walks the URL map and fails on
+any endpoint without one.
+
+Sessions: staff have `session["user_id"]`; a candidate has `session["registration_id"]` and
+`session["attempt_id"]`. Both carry `session["role"]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, jsonify, redirect, request, session, url_for
+from werkzeug.routing import BuildError
+
+from exam_server.accounts.models import User
+from exam_server.db import session as db
+from exam_server.errors import Forbidden
+from exam_server.events.log import Actor
+from exam_server.exams.models import Registration
+from exam_server.i18n import translate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_user() -> User | None:
+    """The logged-in staff user (cached for the request)."""
+    if "current_user" not in g:
+        uid = session.get("user_id")
+        user = db.get(User, uid) if uid is not None else None
+        g.current_user = user if user is not None and user.active and user.role == session.get("role") else None
+    return g.current_user
+
+
+def current_role() -> str | None:
+    if session.get("role") == "candidate" and session.get("registration_id") is not None:
+        return "candidate"
+    user = current_user()
+    return user.role if user else None
+
+
+def current_registration_id() -> int | None:
+    return session.get("registration_id") if session.get("role") == "candidate" else None
+
+
+def current_actor() -> Actor:
+    user = current_user()
+    if user is not None:
+        return Actor(f"{user.role}:{user.username}", user_id=user.id)
+    reg_id = current_registration_id()
+    if reg_id is not None:
+        return Actor(f"candidate:{session.get('sbd', reg_id)}", registration_id=reg_id)
+    return Actor("anonymous")
+
+
+def login_staff(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session.update(user_id=user.id, role=user.role)
+
+
+def login_candidate(reg: Registration, attempt_id: int) -> None:
+    session.clear()
+    session.permanent = True
+    session.update(registration_id=reg.id, attempt_id=attempt_id, sbd=reg.sbd, role="candidate")
+
+
+def logout() -> None:
+    session.clear()
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _deny(status: int) -> Any:
+    code = "accounts.login_required" if status == 401 else "accounts.forbidden"
+    if _wants_json():
+        return jsonify(error={"code": code, "message": translate(code)}), status
+    if status == 401:
+        try:
+            return redirect(url_for("account_pages.login", next=request.full_path))
+        except BuildError:
+            pass
+    return translate(code), status
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Allow only these roles: 401 (API) / redirect to login (pages) when anonymous, 403 otherwise."""
+    allowed = frozenset(roles)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            role = current_role()
+            if role is None:
+                return _deny(401)
+            if role not in allowed:
+                return _deny(403)
+            return view(*args, **kwargs)
+
+        wrapper.access = allowed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+candidate_required = roles_required("candidate")
+staff_required = roles_required("admin", "examiner", "invigilator")
+examiner_required = roles_required("admin", "examiner")
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everyone (login pages, server time, health)."""
+    view.access = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def require_room_access(room: Any) -> None:
+    """Raise 403 unless the current staff user may manage `room`."""
+    from exam_server.accounts.service import can_manage_room
+
+    user = current_user()
+    if user is None or not can_manage_room(user, room):
+        raise Forbidden("accounts.forbidden")

@@ -1,0 +1,142 @@
+"""Staff users and candidate credentials."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash
+
+from exam_server.accounts.models import ROLES, LoginCode, Organisation, User, dummy_password_check
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.errors import Conflict, Forbidden, NotFound, ServiceError
+from exam_server.events.log import Actor, append_event
+from exam_server.exams.models import Registration, Room
+
+# No 0/O, 1/I/L: codes are read aloud and typed by teenagers under stress.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def create_user(username: str, password: str, role: str, full_name: str = "",
+                organisation_id: int | None = None) -> User:
+    if role not in ROLES or role == "candidate":
+        raise ServiceError("accounts.bad_role", role=role)
+    if len(password) < 8:
+        raise ServiceError("accounts.password_too_short")
+    if db.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict("accounts.username_taken", username=username)
+    user = User(username=username, role=role, full_name=full_name, organisation_id=organisation_id)
+    user.set_password(password)
+    db.add(user)
+    db.commit()
+    return user
+
+
+def get_or_create_organisation(code: str, name: str) -> Organisation:
+    org = db.scalar(select(Organisation).where(Organisation.code == code))
+    if org is None:
+        org = Organisation(code=code, name=name)
+        db.add(org)
+        db.flush()
+    return org
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same cost either way)."""
+    user = db.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        dummy_password_check(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().replace("-", "").replace(" ", "").encode()).hexdigest()
+
+
+def issue_login_code(registration_id: int, actor: Actor, seat: str | None = None,
+                     ttl_s: int = 30 * 60) -> tuple[str, LoginCode]:
+    """A fresh one-time code for the candidate at `seat` (default: their assigned seat).
+
+    Earlier unused codes of the candidate stop working. Issuing a code for another seat is how
+    an invigilator moves a candidate to a new workstation.
+    """
+    reg = db.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound("accounts.registration_not_found")
+    now = utcnow()
+    db.execute(update(LoginCode).where(LoginCode.registration_id == reg.id, LoginCode.used_at.is_(None))
+               .values(used_at=now))
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    login = LoginCode(code_hash=_hash_code(code), registration_id=reg.id, seat=seat if seat is not None else reg.seat,
+                      issued_by_id=actor.user_id, issued_at=now, expires_at=now + timedelta(seconds=ttl_s))
+    db.add(login)
+    append_event(db, "login_code.issued", actor, sitting_id=reg.sitting_id, room_id=reg.room_id,
+                 data={"registration_id": reg.id, "seat": login.seat})
+    db.commit()
+    return code, login
+
+
+def redeem_login_code(code: str, seat: str | None = None) -> Registration:
+    """The registration the code was issued to; the code is spent. `seat`, when the workstation
+    names itself, must be the seat the code is bound to."""
+    now = utcnow()
+    login = db.scalar(select(LoginCode).where(LoginCode.code_hash == _hash_code(code)))
+    if login is None or login.used_at is not None or login.expires_at <= now:
+        db.rollback()
+        raise Forbidden("accounts.code_invalid")
+    if seat and login.seat and seat != login.seat:
+        db.rollback()
+        raise Forbidden("accounts.code_wrong_seat", seat=login.seat)
+    spent = db.execute(update(LoginCode).where(LoginCode.id == login.id, LoginCode.used_at.is_(None))
+                       .values(used_at=now)).rowcount
+    if spent != 1:
+        db.rollback()
+        raise Forbidden("accounts.code_invalid")
+    reg = db.get(Registration, login.registration_id)
+    assert reg is not None
+    if login.seat and login.seat != reg.seat:
+        append_event(db, "candidate.moved", Actor(f"candidate:{reg.sbd}", registration_id=reg.id),
+                     sitting_id=reg.sitting_id, room_id=reg.room_id, data={"from": reg.seat, "to": login.seat})
+        reg.seat = login.seat
+    return reg
+
+
+def authenticate_candidate(sitting_id: int, sbd: str, password: str) -> Registration | None:
+    reg = db.scalar(select(Registration).where(Registration.sitting_id == sitting_id, Registration.sbd == sbd))
+    if reg is None or not reg.password_hash:
+        dummy_password_check(password)
+        return None
+    if not reg.sitting.allow_password_login:
+        raise Forbidden("accounts.password_login_disabled")
+    return reg if check_password_hash(reg.password_hash, password) else None
+
+
+def check_entry(reg: Registration, now: datetime) -> None:
+    """A candidate may enter while check-in is open or the room runs, within the late-entry
+    window for a first entry (re-entry after a crash or a move is always allowed)."""
+    from exam_server.attempts.control import attempt_for_registration
+
+    attempt = attempt_for_registration(reg.id)
+    sitting = reg.sitting
+    if attempt is None or sitting.state not in ("checkin_open", "started"):
+        raise Forbidden("accounts.sitting_not_open")
+    if attempt.state == "submitted":
+        raise Forbidden("accounts.already_submitted")
+    room = reg.room
+    if (attempt.entered_at is None and room is not None and room.started_at is not None
+            and now > room.started_at + timedelta(seconds=sitting.late_entry_s)):
+        raise Forbidden("accounts.too_late")
+    if attempt.entered_at is None:
+        attempt.entered_at = now
+
+
+def can_manage_room(user: User, room: Room) -> bool:
+    """Examiners and admins manage every room; an invigilator only the rooms assigned to them."""
+    if user.role in ("admin", "examiner"):
+        return True
+    return user.role == "invigilator" and any(u.id == user.id for u in room.invigilators)

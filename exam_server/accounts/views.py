@@ -1,0 +1,145 @@
+"""Staff pages of the accounts domain: sign-in, sign-out, language switch, home redirect.
+
+This blueprint also owns what every staff page shares: the signed-in user and language for the
+layout, and the date filters that show server (UTC) times in the exam's local time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+import exam_server.accounts.page_messages  # noqa: F401  (registers the page texts)
+from exam_server import i18n
+from exam_server.accounts import auth, service
+from exam_server.extensions import limiter, login_rate_limit
+from exam_server.page_links import CANDIDATE_HOME, CANDIDATE_LOGIN, optional_url
+
+bp = Blueprint("account_pages", __name__)
+
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site (never another host: no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def home_for(role: str | None) -> str:
+    if role in ("admin", "examiner"):
+        return url_for("exam_pages.exam_list")
+    if role == "invigilator":
+        return url_for("room_pages.my_rooms")
+    if role == "candidate":
+        return optional_url(CANDIDATE_HOME) or url_for("account_pages.login")
+    return url_for("account_pages.login")
+
+
+@bp.get("/")
+@auth.public
+def home() -> Response:
+    return redirect(home_for(auth.current_role()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@auth.public
+@limiter.limit(login_rate_limit, methods=["POST"])
+def login() -> Any:
+    next_url = safe_next(request.args.get("next"))
+    if request.method == "GET" and auth.current_user() is not None:
+        return redirect(next_url or home_for(auth.current_role()))
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "").strip()
+        password = request.form.get("password", "")
+        if not username or not password:
+            error = i18n.translate("pages.login.missing")
+        else:
+            user = service.authenticate(username, password)
+            if user is None:
+                error = i18n.translate("pages.login.failed")
+            else:
+                auth.login_staff(user)
+                return redirect(next_url or home_for(user.role))
+    return render_template(
+        "accounts/login.html", error=error, username=username, next_url=next_url,
+        candidate_login_url=optional_url(CANDIDATE_LOGIN),
+    )
+
+
+@bp.post("/logout")
+@auth.public
+def logout() -> Response:
+    auth.logout()
+    flash(i18n.translate("pages.login.logged_out"), "success")
+    return redirect(url_for("account_pages.login"))
+
+
+@bp.post("/language")
+@auth.public
+def set_language() -> Response:
+    lang = request.form.get("lang", "")
+    target = safe_next(request.form.get("next")) or url_for("account_pages.home")
+    response = redirect(target)
+    if lang in i18n.LANGUAGES:
+        _set_language_cookie(response, lang)
+    return response
+
+
+def _set_language_cookie(response: Response, lang: str) -> None:
+    response.set_cookie("lang", lang, max_age=LANG_COOKIE_AGE, samesite="Lax",
+                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+
+
+@bp.after_app_request
+def remember_language(response: Response) -> Response:
+    """A link with ?lang=en (as the demo prints) keeps its language on the pages that follow."""
+    lang = request.args.get("lang")
+    if lang in i18n.LANGUAGES and request.cookies.get("lang") != lang:
+        _set_language_cookie(response, lang)
+    return response
+
+
+@bp.app_context_processor
+def layout_context() -> dict[str, Any]:
+    user = auth.current_user()
+    staff = {"display_name": user.full_name or user.username, "role": user.role} if user else None
+    return {"staff_user": staff, "page_lang": i18n.current_language()}
+
+
+def _local(value: datetime) -> datetime:
+    return value.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh")))
+
+
+@bp.app_template_filter("datetime_vn")
+def datetime_vn(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:MM in the exam's time zone."""
+    return _local(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@bp.app_template_filter("time_vn")
+def time_vn(value: datetime | None) -> str:
+    return _local(value).strftime("%H:%M:%S") if value else ""
+
+
+@bp.app_template_filter("date_vn")
+def date_vn(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@bp.app_template_filter("decimal_vn")
+def decimal_vn(value: float | None, places: int = 2) -> str:
+    """A number with the decimal comma in Vietnamese (8,25) and the point in English."""
+    if value is None:
+        return ""
+    text = f"{value:.{places}f}"
+    return text.replace(".", ",") if i18n.current_language() == "vi" else text

@@ -1,0 +1,160 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateNotFound
+
+from exam_server import i18n
+from exam_server.config import instance_secret, load_config, resolve_database_url
+from exam_server.db import db
+from exam_server.errors import ServiceError
+from exam_server.extensions import init_extensions
+
+# Domain packages; each may have `api.py` and `views.py` exposing `bp` (a Blueprint), and
+# `messages.py` registering its catalogue.
+DOMAINS = ("accounts", "exams", "attempts", "events", "checkin", "monitor", "results")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    overrides = dict(overrides or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("EXAM_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.update(load_config())
+    app.config.update(overrides)
+    _finish_config(app, overrides)
+
+    db.init_app(app)
+    init_extensions(app)
+    _domain_modules("messages")  # importing a catalogue registers it
+    for module in _domain_modules("api") + _domain_modules("views"):
+        for bp in getattr(module, "blueprints", [getattr(module, "bp", None)]):
+            if bp is not None:
+                app.register_blueprint(bp)
+    _register_error_handlers(app)
+    _register_template_helpers(app)
+    _forget_request_caches(app)
+
+    from exam_server import realtime
+
+    realtime.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask, overrides: dict[str, Any]) -> None:
+    cfg = app.config
+    cfg["DATABASE_URL"] = resolve_database_url(cfg["DATABASE_URL"], app.instance_path)
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = instance_secret(app.instance_path)
+    # Flask has defaults for most of these, so they are set unless the caller overrode them.
+    ours = {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": bool(cfg.get("SECURITY_SESSION_COOKIE_SECURE", False)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=cfg.get("SECURITY_SESSION_HOURS", 12)),
+        # The cookie is signed at login only, not re-signed on every save (saves are the hot
+        # path); sessions still end PERMANENT_SESSION_LIFETIME after login.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    }
+    for key, value in ours.items():
+        if key not in overrides:
+            cfg[key] = value
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if int(cfg.get("PROXY_COUNT", 0)) > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(cfg["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+
+def _domain_modules(name: str) -> list[Any]:
+    modules = []
+    for domain in DOMAINS:
+        qualified = f"exam_server.{domain}.{name}"
+        try:
+            found = importlib.util.find_spec(qualified)
+        except ModuleNotFoundError:  # the domain package itself does not exist yet
+            found = None
+        if found is not None:
+            modules.append(importlib.import_module(qualified))
+    return modules
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_page(status: int, code: str, message: str) -> Any:
+    if _wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    try:
+        return render_template("errors/error.html", status=status, code=code, message=message), status
+    except TemplateNotFound:
+        return message, status
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError) -> Any:
+        from exam_server.db import session
+
+        session.rollback()
+        if _wants_json():
+            return jsonify(error=exc.to_dict()), exc.status
+        return _error_page(exc.status, exc.code, exc.message())
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return _error_page(400, "accounts.csrf_failed", i18n.translate("accounts.csrf_failed"))
+
+    @app.errorhandler(429)
+    def too_many(exc: Any) -> Any:
+        return _error_page(429, "accounts.rate_limited", i18n.translate("accounts.rate_limited"))
+
+    @app.errorhandler(404)
+    def not_found(exc: Any) -> Any:
+        return _error_page(404, "errors.not_found", i18n.translate("errors.not_found"))
+
+    @app.errorhandler(405)
+    def not_allowed(exc: Any) -> Any:
+        return _error_page(405, "errors.method_not_allowed", i18n.translate("errors.method_not_allowed"))
+
+
+def _forget_request_caches(app: Flask) -> None:
+    """`g` outlives a request when an outer app context is pushed (the tests, scripts): drop
+    what was cached about the previous request's caller."""
+
+    @app.before_request
+    def forget() -> None:
+        g.pop("current_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.setdefault("_", i18n.translate)
+    app.jinja_env.filters.setdefault("date", i18n.format_date)
+    app.jinja_env.filters.setdefault("datetime", i18n.format_datetime)
+
+
+def start_background_jobs(app: Flask) -> None:
+    """The deadline/schedule loop (call once per serving process, never in CLI commands)."""
+    if app.extensions.get("exam_jobs_started"):
+        return
+    app.extensions["exam_jobs_started"] = True
+    from exam_server.attempts.deadlines import run_forever
+    from exam_server.extensions import socketio
+
+    socketio.start_background_task(run_forever, app, float(app.config.get("EXAM_DEADLINE_CHECK_SECONDS", 1.0)))
+
+
+def stop_background_jobs(app: Flask) -> None:
+    """Let the loop finish its current round and exit (tests, orderly shutdown)."""
+    app.extensions["exam_jobs_stopped"] = True

@@ -1,0 +1,199 @@
+"""The one path every answer takes (HTTP and Socket.IO): `save_answer`.
+
+One short transaction: read the attempt's state (row share-locked on PostgreSQL so a
+concurrent submission waits for this save and grades it), then one upsert that only
+overwrites a lower sequence number. The acknowledgement is built after COMMIT returns.
+Per (attempt, question) the highest client sequence wins; a replay of the stored sequence is
+acknowledged again, identically, without a write; an older sequence is acknowledged as
+superseded. Refusals raise `SaveRefused` and are appended to the event log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, NoReturn
+
+from flask import current_app
+from sqlalchemy import select
+
+from exam_server.attempts.models import Attempt
+from exam_server.attempts.submission import close_attempt
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.errors import Conflict, NotFound, ServiceError
+from exam_server.events.log import SERVER, Actor, append_event
+from exam_server.exams.papers import paper_questions
+from question_bank.scoring import validate_response
+
+MAX_SEQ = 2**62
+
+
+class SaveRefused(Conflict):
+    """A save the server will not store; `code` says why (attempts.refused_*)."""
+
+
+@dataclass(frozen=True)
+class SaveAck:
+    attempt_id: int
+    question: int
+    seq: int  # the sequence number this request carried
+    stored_seq: int  # the sequence now stored: == seq when saved/replayed, > seq when superseded
+    saved_at: str  # ISO time the stored value was committed
+    status: str  # "saved" | "duplicate" | "superseded"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# The hot path is ONE statement in its own durable (autocommit) transaction: it checks the
+# attempt is open and upserts the answer, so a save costs one round trip and one commit.
+# Building and compiling ORM statements cost more than the database work, so it is SQL text
+# per dialect. When it writes nothing (closed attempt, replay, older seq) the slow path below
+# finds out why. On PostgreSQL the attempt row is share-locked: a concurrent submission waits
+# for the save and grades it; a save waiting on a submission sees the attempt closed.
+_FAST = {
+    "sqlite": (
+        "INSERT INTO responses (attempt_id, question_no, value, seq, saved_at) "
+        "SELECT id, ?, ?, ?, ? FROM attempts WHERE id = ? AND registration_id = ? AND state = 'active' "
+        "AND locked = 0 AND closes_at > ? "
+        "ON CONFLICT (attempt_id, question_no) DO UPDATE SET value = excluded.value, seq = excluded.seq, "
+        "saved_at = excluded.saved_at WHERE responses.seq < excluded.seq RETURNING seq"
+    ),
+    "postgresql": (
+        "WITH open_attempt AS (SELECT id FROM attempts WHERE id = %s AND registration_id = %s "
+        "AND state = 'active' AND NOT locked AND closes_at > %s FOR SHARE) "
+        "INSERT INTO responses (attempt_id, question_no, value, seq, saved_at) "
+        "SELECT id, %s, %s::json, %s, %s FROM open_attempt "
+        "ON CONFLICT (attempt_id, question_no) DO UPDATE SET value = excluded.value, seq = excluded.seq, "
+        "saved_at = excluded.saved_at WHERE responses.seq < excluded.seq RETURNING seq"
+    ),
+}
+_SLOW = {
+    "sqlite": {
+        "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = ?",
+        "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = ? AND question_no = ?",
+    },
+    "postgresql": {
+        "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = %s",
+        "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = %s AND question_no = %s",
+    },
+}
+
+
+class _Row(NamedTuple):
+    state: str
+    locked: bool
+    closes_at: datetime | None
+
+
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    """SQLite hands back text in SQLAlchemy's storage format (naive UTC); PostgreSQL aware datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _bind_time(dialect: str, value: datetime) -> datetime | str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else value
+
+
+def _owner_and_paper(attempt_id: int) -> tuple[int, int]:
+    """(registration_id, paper_id) of an attempt: fixed at creation, so cached per process."""
+    cache: dict[int, tuple[int, int]] = current_app.extensions.setdefault("exam_attempt_cache", {})
+    known = cache.get(attempt_id)
+    if known is None:
+        was_open = db.in_transaction()
+        row = db.execute(select(Attempt.registration_id, Attempt.paper_id).where(Attempt.id == attempt_id)).first()
+        if not was_open:
+            db.rollback()  # hand the connection back before the save itself
+        if row is None:
+            raise NotFound("attempts.not_found")
+        known = cache[attempt_id] = (row[0], row[1])
+    return known
+
+
+def save_answer(
+    attempt_id: int,
+    question_no: int,
+    seq: int,
+    value: Any,
+    *,
+    registration_id: int | None = None,
+    actor: Actor | None = None,
+) -> SaveAck:
+    """Store one answer durably; `registration_id` (the logged-in candidate) must own the attempt."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
+        raise ServiceError("attempts.bad_seq")
+    if not isinstance(question_no, int) or isinstance(question_no, bool):
+        raise ServiceError("attempts.bad_question")
+    owner, paper_id = _owner_and_paper(attempt_id)
+    if registration_id is not None and owner != registration_id:
+        raise NotFound("attempts.not_found")
+    questions = paper_questions(db, paper_id)
+    if not 1 <= question_no <= len(questions):
+        raise ServiceError("attempts.bad_question")
+    problem = validate_response(questions[question_no - 1], value)
+    if problem:
+        raise ServiceError("attempts.bad_value", question=question_no, reason=problem)
+
+    now = utcnow()
+    # A caller already inside a transaction (SQLite pools one connection) continues in it;
+    # otherwise the statement is its own transaction.
+    joined = db.in_transaction()
+    conn = db.connection() if joined else db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    dialect = conn.dialect.name
+    stamp, text = _bind_time(dialect, now), json.dumps(value, ensure_ascii=False)
+    params = ((question_no, text, seq, stamp, attempt_id, owner, stamp) if dialect == "sqlite"
+              else (attempt_id, owner, now, question_no, text, seq, now))
+    try:
+        written = conn.exec_driver_sql(_FAST[dialect], params).first()
+        if written is not None:
+            db.commit()
+            return SaveAck(attempt_id, question_no, seq, seq, now.isoformat(), "saved")
+        sql = _SLOW[dialect]
+        found = conn.exec_driver_sql(sql["attempt"], (attempt_id,)).one()
+        stored = conn.exec_driver_sql(sql["stored"], (attempt_id, question_no)).first()
+    finally:
+        if db.in_transaction():
+            db.rollback()
+    refusal = _refusal(_Row(found[0], bool(found[1]), _as_utc(found[2])), now)
+    if stored is not None and (refusal is None or stored[0] == seq):
+        # Not written: a replay of the stored seq (acknowledged again, even after closing) or an older one.
+        status = "duplicate" if stored[0] == seq else "superseded"
+        return SaveAck(attempt_id, question_no, seq, stored[0], _as_utc(stored[1]).isoformat(), status)
+    if refusal is None:  # the attempt closed between the two statements
+        refusal = "attempts.refused_submitted"
+    _refuse(attempt_id, refusal, question_no, seq, actor, now)
+
+
+def _refusal(row: _Row, now: datetime) -> str | None:
+    if row.state == "pending":
+        return "attempts.refused_not_started"
+    if row.state == "submitted":
+        return "attempts.refused_submitted"
+    if row.state == "paused":
+        return "attempts.refused_paused"
+    if row.closes_at is not None and row.closes_at <= now:
+        return "attempts.refused_deadline"
+    if row.locked:
+        return "attempts.refused_locked"
+    return None
+
+
+def _refuse(attempt_id: int, code: str, question_no: int, seq: int, actor: Actor | None, now: datetime) -> NoReturn:
+    """Log the refusal (closing an attempt found past its deadline on the way), then raise."""
+    db.rollback()
+    attempt = db.get(Attempt, attempt_id)
+    assert attempt is not None
+    if code == "attempts.refused_deadline" and attempt.state == "active":
+        close_attempt(db, attempt, at=attempt.deadline_at or now, by="server", actor=SERVER,
+                      reason="deadline", closes_before=now)
+    reg = attempt.registration
+    append_event(db, "save.refused", actor or SERVER, sitting_id=reg.sitting_id, room_id=reg.room_id,
+                 attempt_id=attempt_id, reason=code, data={"question": question_no, "seq": seq})
+    db.commit()
+    raise SaveRefused(code, question=question_no, seq=seq)

@@ -1,0 +1,105 @@
+"""What a candidate does with their own attempt besides saving: open it, submit it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from exam_server.attempts.models import Attempt, Response
+from exam_server.attempts.submission import close_attempt
+from exam_server.attempts.timing import remaining_seconds
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.errors import Conflict, NotFound
+from exam_server.events.log import SERVER, Actor
+from exam_server.exams.papers import paper_questions
+
+
+def server_time(now: datetime | None = None) -> dict[str, Any]:
+    """What clients need to compute their clock offset: the server's time, ms since the epoch."""
+    now = now or utcnow()
+    return {"server_time": now.isoformat(), "server_time_ms": int(now.timestamp() * 1000)}
+
+
+def enforce_deadline(attempt: Attempt, now: datetime) -> None:
+    """Lazy enforcement: an attempt found past deadline + grace is submitted at its deadline now."""
+    if attempt.state == "active" and attempt.closes_at is not None and attempt.closes_at <= now:
+        if close_attempt(db, attempt, at=attempt.deadline_at or now, by="server", actor=SERVER,
+                         reason="deadline", from_states=("active",), closes_before=now):
+            db.commit()
+        else:
+            db.rollback()
+        db.refresh(attempt)
+
+
+def owned_attempt(attempt_id: int, registration_id: int) -> Attempt:
+    """The attempt if it belongs to the candidate; 404 otherwise (no hint that it exists)."""
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None or attempt.registration_id != registration_id:
+        raise NotFound("attempts.not_found")
+    return attempt
+
+
+def attempt_status(attempt: Attempt, now: datetime) -> dict[str, Any]:
+    deadline = attempt.deadline(now)
+    remaining = remaining_seconds(attempt, now)
+    return {
+        "id": attempt.id,
+        "state": attempt.state,
+        "locked": attempt.locked,
+        "started_at": attempt.started_at.isoformat() if attempt.started_at else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "deadline_ms": int(deadline.timestamp() * 1000) if deadline else None,
+        "remaining_s": remaining,
+        "extra_s": attempt.extra_s,
+        "paused_credit_s": attempt.paused_credit_s,
+        "submitted_at": attempt.submitted_at.isoformat() if attempt.submitted_at else None,
+        "submitted_by": attempt.submitted_by,
+    }
+
+
+def attempt_view(attempt_id: int, registration_id: int) -> dict[str, Any]:
+    """Everything the candidate page needs: public questions, stored answers, status, server time."""
+    now = utcnow()
+    attempt = owned_attempt(attempt_id, registration_id)
+    enforce_deadline(attempt, now)
+    reg = attempt.registration
+    questions = paper_questions(db, attempt.paper_id)
+    responses = {
+        no: {"value": value, "seq": seq}
+        for no, value, seq in db.execute(
+            select(Response.question_no, Response.value, Response.seq).where(Response.attempt_id == attempt.id)
+        )
+    }
+    view = {
+        "attempt": attempt_status(attempt, now),
+        "candidate": {"sbd": reg.sbd, "full_name": reg.full_name, "room": reg.room.name if reg.room else "",
+                      "seat": reg.seat},
+        "sitting": {"id": reg.sitting_id, "name": reg.sitting.name, "subject": reg.sitting.subject,
+                    "grace_s": attempt.grace_s},
+        "questions": [{"no": no, **q.public_dict()} for no, q in enumerate(questions, start=1)],
+        "responses": {str(no): r for no, r in responses.items()},
+        **server_time(now),
+    }
+    db.rollback()
+    return view
+
+
+def submit(attempt_id: int, registration_id: int, actor: Actor) -> Attempt:
+    """The candidate hands in; after the deadline (within grace) the finish time is the deadline."""
+    now = utcnow()
+    attempt = owned_attempt(attempt_id, registration_id)
+    enforce_deadline(attempt, now)
+    if attempt.state == "submitted":
+        return attempt  # idempotent: a retried submit gets the same answer
+    if attempt.state != "active":
+        raise Conflict("attempts.illegal_transition", action="submit", state=attempt.state)
+    finish = min(now, attempt.deadline_at) if attempt.deadline_at else now
+    if not close_attempt(db, attempt, at=finish, by="candidate", actor=actor, from_states=("active",)):
+        db.rollback()
+        db.refresh(attempt)
+        return attempt
+    db.commit()
+    return attempt

@@ -1,0 +1,46 @@
+"""Deadline bookkeeping: the derived `deadline_at`/`closes_at` columns follow every change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from exam_server.attempts.models import Attempt
+
+
+def refresh_deadline(attempt: Attempt, now: datetime) -> None:
+    """Recompute the stored deadline; a paused or unstarted attempt has none (its clock is stopped)."""
+    if attempt.state == "active":
+        attempt.deadline_at = attempt.deadline(now)
+        attempt.closes_at = attempt.deadline_at + timedelta(seconds=attempt.grace_s)
+    elif attempt.state in ("pending", "paused"):
+        attempt.deadline_at = attempt.closes_at = None
+
+
+def start_clock(attempt: Attempt, at: datetime) -> None:
+    attempt.state = "active"
+    attempt.started_at = at
+    refresh_deadline(attempt, at)
+
+
+def stop_clock(attempt: Attempt, at: datetime, by: str) -> None:
+    """Pause: time from now on is credited when the clock restarts."""
+    attempt.state = "paused"
+    attempt.paused_since = at
+    attempt.paused_by = by
+    refresh_deadline(attempt, at)
+
+
+def restart_clock(attempt: Attempt, at: datetime) -> float:
+    """Resume; returns the seconds credited for this pause."""
+    credited = max(0.0, (at - attempt.paused_since).total_seconds()) if attempt.paused_since else 0.0
+    attempt.paused_credit_s += credited
+    attempt.paused_since = None
+    attempt.paused_by = ""
+    attempt.state = "active"
+    refresh_deadline(attempt, at)
+    return credited
+
+
+def remaining_seconds(attempt: Attempt, now: datetime) -> float | None:
+    deadline = attempt.deadline(now)
+    return None if deadline is None else max(0.0, (deadline - now).total_seconds())

@@ -1,0 +1,210 @@
+"""Roster import from the CSV / XLSX files schools export (Vietnamese headers, dd/mm/yyyy).
+
+All or nothing: every bad row is reported with its row number (as the spreadsheet shows it,
+header = row 1) and the reason, and then nothing is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from exam_server.db import session as db
+from exam_server.errors import Conflict, ServiceError
+from exam_server.events.log import Actor, append_event
+from exam_server.exams.lifecycle import get_sitting, prepare_attempts
+from exam_server.exams.models import Registration, Room
+
+# Header spellings seen in school exports -> field. Matched without accents, case or spaces.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "sbd": ("sbd", "so bao danh", "candidate number"),
+    "full_name": ("ho va ten", "ho ten", "full name", "name"),
+    "dob": ("ngay sinh", "date of birth", "dob"),
+    "citizen_id": ("so cccd", "cccd", "so can cuoc", "so dinh danh", "citizen id"),
+    "school": ("truong", "ten truong", "school"),
+    "class_name": ("lop", "class"),
+    "room": ("phong", "phong thi", "room"),
+    "seat": ("so may/ghe", "so may", "ghe", "so ghe", "may", "seat"),
+}
+LABELS = {"sbd": "SBD", "full_name": "Họ và tên", "dob": "Ngày sinh", "citizen_id": "Số CCCD",
+          "school": "Trường", "class_name": "Lớp", "room": "Phòng", "seat": "Số máy/Ghế"}
+REQUIRED = ("sbd", "full_name", "dob", "citizen_id", "room")
+_SBD = re.compile(r"^[0-9A-Za-z]{1,20}$")
+_CCCD = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    imported: int
+    errors: list[RowError] = field(default_factory=list)
+
+
+class RosterError(ServiceError):
+    """The file was rejected; `details["errors"]` lists every problem."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("exams.roster_rejected", count=len(errors),
+                         errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors])
+        self.errors = errors
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return re.sub(r"\s+", " ", text).strip().lower().replace(" / ", "/")
+
+
+_HEADER_INDEX = {_key(alias): name for name, aliases in HEADERS.items() for alias in aliases}
+
+
+def read_rows(filename: str, data: bytes) -> list[list[Any]]:
+    """The file's rows (header first) as cells; CSV in UTF-8 with or without BOM, or XLSX."""
+    lower = filename.lower()
+    if lower.endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:
+            raise ServiceError("exams.roster_unreadable", reason=str(exc)) from exc
+        ws = wb.worksheets[0]
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+    if lower.endswith(".csv"):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ServiceError("exams.roster_not_utf8", reason=str(exc)) from exc
+        sample = text[:4096]
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    raise ServiceError("exams.roster_bad_type", filename=filename)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_roster(rows: list[list[Any]], rooms: dict[str, Room]) -> tuple[list[dict[str, Any]], list[RowError]]:
+    errors: list[RowError] = []
+    while rows and not any(_text(c) for c in rows[0]):
+        rows = rows[1:]
+    if not rows:
+        return [], [RowError(1, "", "tệp trống")]
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(rows[0]):
+        name = _HEADER_INDEX.get(_key(_text(cell)))
+        if name and name not in columns:
+            columns[name] = i
+    missing = [n for n in REQUIRED if n not in columns]
+    if missing:
+        return [], [RowError(1, LABELS[n], f"thiếu cột {LABELS[n]!r}") for n in missing]
+    records: list[dict[str, Any]] = []
+    for rowno, row in enumerate(rows[1:], start=2):
+        cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
+        if not any(_text(v) for v in cells.values()):
+            continue  # blank lines at the end of exports
+        rec: dict[str, Any] = {n: _text(cells.get(n)) for n in HEADERS if n != "dob"}
+        row_errors = []
+        if not _SBD.match(rec["sbd"]):
+            row_errors.append(RowError(rowno, "SBD", f"số báo danh không hợp lệ: {rec['sbd']!r}"))
+        if not rec["full_name"]:
+            row_errors.append(RowError(rowno, "Họ và tên", "thiếu họ và tên"))
+        dob = _date(cells.get("dob"))
+        if dob is None:
+            row_errors.append(RowError(rowno, "Ngày sinh", f"ngày sinh không đúng dạng dd/mm/yyyy: {_text(cells.get('dob'))!r}"))
+        rec["dob"] = dob
+        if not _CCCD.match(rec["citizen_id"]):
+            row_errors.append(RowError(rowno, "Số CCCD", f"số CCCD phải có đúng 12 chữ số: {rec['citizen_id']!r}"))
+        room = rooms.get(rec["room"])
+        if room is None:
+            row_errors.append(RowError(rowno, "Phòng", f"không có phòng {rec['room']!r} trong ca thi"))
+        elif rec["seat"] and room.seats and rec["seat"] not in room.seats:
+            row_errors.append(RowError(rowno, "Số máy/Ghế", f"phòng {room.name} không có máy/ghế {rec['seat']!r}"))
+        rec["row"] = rowno
+        errors.extend(row_errors)
+        records.append(rec)
+    errors.extend(_duplicates(records, "sbd", "SBD", "số báo danh"))
+    errors.extend(_duplicates(records, "citizen_id", "Số CCCD", "số CCCD"))
+    seats = [r for r in records if r["seat"]]
+    for r in seats:
+        r["room_seat"] = f"{r['room']}/{r['seat']}"
+    errors.extend(_duplicates(seats, "room_seat", "Số máy/Ghế", "máy/ghế"))
+    return records, errors
+
+
+def _duplicates(records: list[dict[str, Any]], key: str, column: str, label: str) -> list[RowError]:
+    first: dict[str, int] = {}
+    errors = []
+    for r in records:
+        value = r[key]
+        if not value:
+            continue
+        if value in first:
+            errors.append(RowError(r["row"], column, f"{label} {value} trùng với dòng {first[value]}"))
+        else:
+            first[value] = r["row"]
+    return errors
+
+
+def import_roster(sitting_id: int, filename: str, data: bytes, actor: Actor) -> ImportResult:
+    sitting = get_sitting(sitting_id)
+    if sitting.state not in ("scheduled", "checkin_open"):
+        raise Conflict("exams.roster_closed", state=sitting.state)
+    rooms = {r.name: r for r in sitting.rooms}
+    records, errors = parse_roster(read_rows(filename, data), rooms)
+    existing = db.execute(
+        select(Registration.sbd, Registration.citizen_id).where(Registration.sitting_id == sitting_id)
+    ).all()
+    known_sbd = {s for s, _ in existing}
+    known_cccd = {c for _, c in existing}
+    for r in records:
+        if r["sbd"] in known_sbd:
+            errors.append(RowError(r["row"], "SBD", f"số báo danh {r['sbd']} đã có trong ca thi"))
+        if r["citizen_id"] in known_cccd:
+            errors.append(RowError(r["row"], "Số CCCD", f"số CCCD {r['citizen_id']} đã có trong ca thi"))
+    if errors:
+        db.rollback()
+        raise RosterError(sorted(errors, key=lambda e: (e.row, e.column)))
+    for r in records:
+        db.add(Registration(sitting_id=sitting_id, sbd=r["sbd"], full_name=r["full_name"], dob=r["dob"],
+                            citizen_id=r["citizen_id"], school=r["school"], class_name=r["class_name"],
+                            room_id=rooms[r["room"]].id, seat=r["seat"]))
+    db.flush()
+    if sitting.state == "checkin_open":
+        prepare_attempts(sitting)
+    append_event(db, "roster.imported", actor, sitting_id=sitting_id,
+                 data={"file": filename, "rows": len(records)})
+    db.commit()
+    return ImportResult(imported=len(records))

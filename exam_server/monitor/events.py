@@ -1,0 +1,116 @@
+"""The monitor namespace `/monitor`: staff watch a sitting or a room and act on it.
+
+Only staff sessions connect (a candidate's cookie is refused at the handshake). `watch`
+checks the user may see the target (examiners/admins: any sitting and room; invigilators:
+their rooms), joins its dashboard group and returns a snapshot; later changes arrive as
+coalesced `rows` messages from the broadcaster.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_socketio import Namespace, join_room, leave_room
+
+from exam_server.accounts.auth import current_user
+from exam_server.accounts.models import STAFF_ROLES
+from exam_server.accounts.service import can_manage_room
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.errors import ServiceError
+from exam_server.exams.models import Room, Sitting
+from exam_server.i18n import translate
+from exam_server.monitor import actions
+from exam_server.monitor import rows as row_builder
+from exam_server.realtime.candidate_events import refuse
+
+NAMESPACE = "/monitor"
+
+
+def _error(code: str, **params: Any) -> dict[str, Any]:
+    return {"ok": False, "code": code, "message": translate(code, **params)}
+
+
+class MonitorNamespace(Namespace):
+    def __init__(self, namespace: str, realtime: Any) -> None:
+        super().__init__(namespace)
+        self.rt = realtime
+        self.users: dict[str, int] = {}  # sid -> user id (re-read on every event: deactivation bites at once)
+        self.watching: dict[str, str] = {}
+
+    def on_connect(self, auth: Any = None) -> None:
+        user = current_user()
+        if user is None or user.role not in STAFF_ROLES:
+            db.rollback()
+            raise refuse(_error("monitor.error.forbidden"))
+        self.users[request.sid] = user.id
+        db.rollback()
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.users.pop(request.sid, None)
+        self.watching.pop(request.sid, None)
+
+    def _user(self) -> Any:
+        user = current_user()
+        if user is None or self.users.get(request.sid) != user.id or user.role not in STAFF_ROLES:
+            return None
+        return user
+
+    def on_watch(self, data: Any) -> dict[str, Any]:
+        user = self._user()
+        if user is None or not isinstance(data, dict):
+            return _error("monitor.error.forbidden")
+        try:
+            reply = self._watch(user, data)
+        finally:
+            db.rollback()
+        return reply
+
+    def _watch(self, user: Any, data: dict[str, Any]) -> dict[str, Any]:
+        room_id, sitting_id = data.get("room"), data.get("sitting")
+        if isinstance(room_id, int) and not isinstance(room_id, bool):
+            room = db.get(Room, room_id)
+            if room is None or not can_manage_room(user, room):
+                return _error("monitor.error.forbidden")
+            group, sitting_id = f"mon:room:{room.id}", room.sitting_id
+        elif isinstance(sitting_id, int) and not isinstance(sitting_id, bool):
+            if user.role not in ("admin", "examiner") or db.get(Sitting, sitting_id) is None:
+                return _error("monitor.error.forbidden")
+            group, room_id = f"mon:sitting:{sitting_id}", None
+        else:
+            return _error("monitor.error.forbidden")
+        previous = self.watching.get(request.sid)
+        if previous and previous != group:
+            leave_room(previous)
+        join_room(group)
+        self.watching[request.sid] = group
+        now = utcnow()
+        presence = self.rt.presence.all(sitting_id)
+        return {
+            "ok": True,
+            "server_time": int(now.timestamp() * 1000),
+            "sitting": row_builder.sitting_info(db, sitting_id),
+            "rooms": row_builder.rooms_of(db, sitting_id),
+            "rows": row_builder.candidate_rows(db, sitting_id, presence, room_id=room_id, now=now),
+        }
+
+    def on_action(self, data: Any) -> dict[str, Any]:
+        user = self._user()
+        if user is None or not isinstance(data, dict):
+            return _error("monitor.error.forbidden")
+        try:
+            result = actions.perform(user, data, self._emit_message)
+        except ServiceError as exc:
+            db.rollback()
+            return {"ok": False, "code": exc.code, "message": exc.message()}
+        return {"ok": True, **result}
+
+    def _emit_message(self, payload: dict[str, Any], to: str) -> None:
+        self.rt.socketio.emit("message", payload, to=to, namespace="/exam")
+
+
+def register(socketio: Any, realtime: Any) -> MonitorNamespace:
+    ns = MonitorNamespace(NAMESPACE, realtime)
+    socketio.on_namespace(ns)
+    return ns

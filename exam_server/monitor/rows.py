@@ -1,0 +1,129 @@
+"""One row per candidate for the dashboards, built in a handful of grouped queries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from exam_server.accounts.models import LoginCode
+from exam_server.attempts.models import Attempt, Response
+from exam_server.attempts.timing import remaining_seconds
+from exam_server.checkin.models import CheckIn
+from exam_server.events.models import Event
+from exam_server.exams.models import Registration, Room, Sitting
+from exam_server.exams.papers import paper_questions
+from exam_server.realtime.attempt_state import epoch_ms
+from exam_server.realtime.presence import Presence
+
+INCIDENT = "incident.logged"
+
+
+def candidate_state(attempt: Attempt | None, room: Room | None, checked_in: bool, online: bool) -> str:
+    """expected | checked_in | waiting | writing | paused | submitted | absent."""
+    if attempt is not None:
+        if attempt.state == "submitted":
+            return "submitted"
+        if attempt.state == "active":
+            return "writing"
+        if attempt.state == "paused":
+            return "paused"
+        if getattr(attempt, "entered_at", None) is not None or online:
+            return "waiting"
+    if checked_in:
+        return "checked_in"
+    if room is not None and room.state in ("started", "paused", "ended"):
+        return "absent"
+    return "expected"
+
+
+def rooms_of(session: Session, sitting_id: int) -> list[dict[str, Any]]:
+    rooms = session.scalars(select(Room).where(Room.sitting_id == sitting_id).order_by(Room.id)).all()
+    return [{"id": r.id, "name": r.name, "state": r.state, "seats": list(r.seats or [])} for r in rooms]
+
+
+def candidate_rows(
+    session: Session,
+    sitting_id: int,
+    presence: dict[int, Presence],
+    *,
+    room_id: int | None = None,
+    attempt_ids: Collection[int] | None = None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    stmt = (
+        select(Registration, Attempt, Room)
+        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .outerjoin(Room, Room.id == Registration.room_id)
+        .where(Registration.sitting_id == sitting_id)
+        .order_by(Registration.room_id, Registration.sbd)
+    )
+    if room_id is not None:
+        stmt = stmt.where(Registration.room_id == room_id)
+    if attempt_ids is not None:
+        stmt = stmt.where(Attempt.id.in_(list(attempt_ids)))
+    found = session.execute(stmt).all()
+    ids = [a.id for _r, a, _room in found if a is not None]
+    reg_ids = [r.id for r, _a, _room in found]
+
+    saves = {
+        row.attempt_id: (row.answered, row.last_save)
+        for row in session.execute(
+            select(Response.attempt_id, func.count(Response.value).label("answered"),
+                   func.max(Response.saved_at).label("last_save"))
+            .where(Response.attempt_id.in_(ids)).group_by(Response.attempt_id)
+        )
+    } if ids else {}
+    # Checked in: accepted at the door by a check-in station, or given a login code by an invigilator.
+    checked_in = set(session.scalars(
+        select(CheckIn.registration_id).where(CheckIn.registration_id.in_(reg_ids), CheckIn.status == "accepted")
+    )) | set(session.scalars(
+        select(LoginCode.registration_id).where(LoginCode.registration_id.in_(reg_ids))
+    )) if reg_ids else set()
+    incidents = {
+        row.attempt_id: row.n for row in session.execute(
+            select(Event.attempt_id, func.count().label("n"))
+            .where(Event.chain == sitting_id, Event.action == INCIDENT, Event.attempt_id.in_(ids))
+            .group_by(Event.attempt_id)
+        )
+    } if ids else {}
+
+    rows = []
+    for reg, attempt, room in found:
+        p = presence.get(attempt.id) if attempt is not None else None
+        online = bool(p and p.online)
+        answered, last_save = saves.get(attempt.id, (0, None)) if attempt is not None else (0, None)
+        questions = paper_questions(session, attempt.paper_id) if attempt is not None else []
+        remaining = remaining_seconds(attempt, now) if attempt is not None else None
+        rows.append({
+            "registration": reg.id,
+            "attempt": attempt.id if attempt is not None else None,
+            "sbd": reg.sbd,
+            "name": reg.full_name,
+            "room": reg.room_id,
+            "room_name": room.name if room is not None else "",
+            "seat": reg.seat,
+            "state": candidate_state(attempt, room, reg.id in checked_in, online),
+            "locked": bool(attempt is not None and attempt.locked),
+            "online": online,
+            "since": int(p.since * 1000) if p and p.since else None,
+            "last_save": epoch_ms(last_save),
+            "answered": answered,
+            "questions": sum(1 for q in questions if q.type != "description"),
+            "deadline": epoch_ms(attempt.deadline_at) if attempt is not None and attempt.state == "active" else None,
+            "remaining": None if remaining is None else round(remaining),
+            "extra_s": attempt.extra_s if attempt is not None else 0,
+            "seb": p.seb if p else "",
+            "incidents": incidents.get(attempt.id, 0) if attempt is not None else 0,
+        })
+    return rows
+
+
+def sitting_info(session: Session, sitting_id: int) -> dict[str, Any] | None:
+    sitting = session.get(Sitting, sitting_id)
+    if sitting is None:
+        return None
+    return {"id": sitting.id, "name": sitting.name, "state": sitting.state, "require_seb": sitting.require_seb}

@@ -1,0 +1,59 @@
+"""What the candidate page is told about its attempt: phase, deadline, server time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from exam_server.attempts.models import Attempt, Response
+from exam_server.attempts.timing import remaining_seconds
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.exams.papers import paper_questions
+
+
+def epoch_ms(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def phase(attempt: Attempt) -> str:
+    """The page's screen: waiting | writing | paused | locked | submitted."""
+    if attempt.state == "pending":
+        return "waiting"
+    if attempt.state == "submitted":
+        return "submitted"
+    if attempt.locked:
+        return "locked"
+    return "writing" if attempt.state == "active" else "paused"
+
+
+def state_payload(attempt: Attempt, now: datetime | None = None, **extra: Any) -> dict[str, Any]:
+    now = now or utcnow()
+    remaining = remaining_seconds(attempt, now)
+    return {
+        "attempt": attempt.id,
+        "phase": phase(attempt),
+        "deadline": epoch_ms(attempt.deadline(now)) if attempt.state == "active" else None,
+        "remaining": None if remaining is None else round(remaining),
+        "server_time": epoch_ms(now),
+        "forced": attempt.state == "submitted" and attempt.submitted_by != "candidate",
+        **extra,
+    }
+
+
+def answers(attempt_id: int) -> tuple[dict[int, dict[str, Any]], int]:
+    """Stored responses by question number, and the highest sequence number the attempt used."""
+    rows = db.execute(
+        select(Response.question_no, Response.value, Response.seq).where(Response.attempt_id == attempt_id)
+    ).all()
+    return {r.question_no: {"value": r.value, "seq": r.seq} for r in rows}, max((r.seq for r in rows), default=0)
+
+
+def public_paper(attempt: Attempt) -> list[dict[str, Any]] | None:
+    """The questions as the candidate may see them; none before the start (nothing leaks early)
+    nor after the submission."""
+    if attempt.state in ("pending", "submitted"):
+        return None
+    return [q.public_dict() for q in paper_questions(db, attempt.paper_id)]

@@ -1,0 +1,232 @@
+"""The candidate namespace `/exam`: hello (state + answers), save with acknowledgement, submit.
+
+Identity comes from the signed session cookie of the handshake (the candidate's login), never
+from what the client claims: a client naming another attempt is refused. Each connection
+joins the room `attempt:<id>`, where lifecycle pushes arrive (see `pushes`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, session, url_for
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+from sqlalchemy.exc import DBAPIError
+
+from exam_server import seb
+from exam_server.accounts.auth import current_actor, current_registration_id
+from exam_server.attempts import candidate as candidate_service
+from exam_server.attempts.autosave import SaveRefused, save_answer
+from exam_server.attempts.models import Attempt
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.errors import ServiceError
+from exam_server.events.log import Actor
+from exam_server.i18n import translate
+from exam_server.realtime import attempt_state, seb_guard
+
+log = logging.getLogger(__name__)
+NAMESPACE = "/exam"
+# Refusals that end when the invigilator acts: the page keeps the change and sends it again.
+RETRYABLE = {"attempts.refused_locked", "attempts.refused_paused", "attempts.refused_not_started"}
+
+
+@dataclass
+class Connection:
+    attempt_id: int
+    registration_id: int
+    sitting_id: int
+    actor: Actor
+    seb_required: bool
+    seb_via: str  # "headers": the handshake proved SEB; "js": keys come with every event; "" not required
+    origin: str
+    page_path: str
+    seb_status: str = ""  # last status told to the dashboards
+    window_start: float = 0.0
+    window_events: int = 0
+
+
+def error(code: str, **params: Any) -> dict[str, Any]:
+    return {"ok": False, "code": code, "message": translate(code, **params)}
+
+
+def refuse(err: dict[str, Any]) -> ConnectionRefusedError:
+    """A refused handshake; the page reads `err.data` ({code, message}) from connect_error."""
+    return ConnectionRefusedError(err["message"], err)
+
+
+def retry_on_database_outage(handler: Callable[[Any, Any], dict[str, Any]]) -> Callable[[Any, Any], dict[str, Any]]:
+    """A database restart or failover must not leave the page waiting for an acknowledgement
+    that never comes: answer at once with a retryable refusal, so the change stays in the
+    page's journal and is sent again (nothing was committed, so nothing is acknowledged)."""
+
+    @functools.wraps(handler)
+    def guarded(self: Any, data: Any) -> dict[str, Any]:
+        try:
+            return handler(self, data)
+        except DBAPIError:
+            log.warning("database unavailable during %s", handler.__name__, exc_info=True)
+            try:
+                db.rollback()
+            except DBAPIError:
+                log.debug("rollback after the outage failed too", exc_info=True)
+            extra = {"q": data.get("q"), "seq": data.get("seq")} if isinstance(data, dict) else {}
+            return {**error("live.error.unavailable"), "retry": True, **extra}
+
+    return guarded
+
+
+class CandidateNamespace(Namespace):
+    # At most this many events per connection per second: enough for a journal replay after
+    # minutes offline (typing is debounced by the page), too few to hammer the database.
+    RATE = 100
+
+    def __init__(self, namespace: str, realtime: Any) -> None:
+        super().__init__(namespace)
+        self.rt = realtime
+        self.conns: dict[str, Connection] = {}
+
+    # -- connection ---------------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        auth = auth if isinstance(auth, dict) else {}
+        reg_id = current_registration_id()
+        if reg_id is None:
+            raise refuse(error("live.error.not_logged_in"))
+        try:
+            attempt = candidate_service.owned_attempt(int(auth.get("attempt") or 0), reg_id)
+        except (ServiceError, TypeError, ValueError):
+            db.rollback()
+            raise refuse(error("live.error.forbidden")) from None
+        sitting = attempt.registration.sitting
+        result = seb_guard.check_current_request(sitting, auth.get("seb"))
+        if result.reason == "seb.missing" and session.get("seb_page_ok") == attempt.id:
+            # SEB versions that send headers on page loads but not on the websocket handshake:
+            # the page load of this session passed the header check.
+            result = seb.SebResult(True, via="headers")
+        if sitting.require_seb:
+            self.rt.presence.set_seb(sitting.id, attempt.id, "ok" if result.ok else result.reason)
+        if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
+            db.rollback()
+            raise refuse(error(result.reason))
+        self.conns[request.sid] = Connection(
+            attempt.id, reg_id, sitting.id, current_actor(), sitting.require_seb, result.via if result.ok else "",
+            f"{request.scheme}://{request.host}", url_for("live.exam_page"),
+        )
+        room_id = attempt.registration.room_id
+        db.rollback()
+        join_room(f"attempt:{attempt.id}")
+        if room_id is not None:
+            join_room(f"room:{room_id}")  # messages to the whole room
+        self.rt.presence.connected(sitting.id, attempt.id, request.sid)
+        self.rt.broadcaster.mark(sitting.id, attempt.id)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        conn = self.conns.pop(request.sid, None)
+        if conn is not None:
+            self.rt.presence.disconnected(conn.sitting_id, conn.attempt_id, request.sid)
+            self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
+
+    # -- events -------------------------------------------------------------------------
+    def _begin(self, data: Any) -> Connection | dict[str, Any]:
+        """Common checks of every event: known connection, its own attempt, rate, SEB keys."""
+        conn = self.conns.get(request.sid)
+        if conn is None:
+            return error("live.error.not_logged_in")
+        now = time.monotonic()
+        if now - conn.window_start >= 1.0:
+            conn.window_start, conn.window_events = now, 0
+        conn.window_events += 1
+        if conn.window_events > self.RATE:
+            return {**error("live.error.too_fast"), "retry": True}
+        if not isinstance(data, dict) or data.get("attempt") != conn.attempt_id:
+            return error("live.error.forbidden")
+        if conn.seb_required and conn.seb_via != "headers":
+            refused = self._check_seb_keys(conn, data.get("seb"))
+            if refused:
+                return refused
+        return conn
+
+    def _check_seb_keys(self, conn: Connection, keys: Any) -> dict[str, Any] | None:
+        """The page's SEB JavaScript-API keys, sent with every event; a mismatch locks the attempt."""
+        attempt = db.get(Attempt, conn.attempt_id)
+        if attempt is None:
+            return error("live.error.forbidden")
+        result = seb_guard.check_js(attempt.registration.sitting, keys, conn.origin, conn.page_path)
+        status = "ok" if result.ok else result.reason
+        if status != conn.seb_status:
+            conn.seb_status = status
+            self.rt.presence.set_seb(conn.sitting_id, conn.attempt_id, status)
+        if result.ok:
+            return None
+        seb_guard.lock_for_mismatch(attempt, result)
+        db.rollback()
+        return {**error(result.reason), "retry": True}
+
+    @retry_on_database_outage
+    def on_hello(self, data: Any) -> dict[str, Any]:
+        begun = self._begin(data)
+        if isinstance(begun, dict):
+            db.rollback()
+            return begun
+        attempt = candidate_service.owned_attempt(begun.attempt_id, begun.registration_id)
+        candidate_service.enforce_deadline(attempt, utcnow())
+        answers, max_seq = attempt_state.answers(attempt.id)
+        reply = {
+            "ok": True,
+            "server_time": attempt_state.epoch_ms(utcnow()),
+            "state": attempt_state.state_payload(attempt),
+            "answers": answers,
+            "max_seq": max_seq,
+            "paper": attempt_state.public_paper(attempt),
+        }
+        db.rollback()
+        return reply
+
+    @retry_on_database_outage
+    def on_save(self, data: Any) -> dict[str, Any]:
+        begun = self._begin(data)
+        if isinstance(begun, dict):
+            db.rollback()
+            return begun
+        conn = begun
+        q, seq = data.get("q"), data.get("seq")
+        try:
+            ack = save_answer(conn.attempt_id, q, seq, data.get("value"),
+                              registration_id=conn.registration_id, actor=conn.actor)
+        except SaveRefused as exc:
+            self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
+            return {"ok": False, "code": exc.code, "message": exc.message(), "retry": exc.code in RETRYABLE,
+                    "q": q, "seq": seq}
+        except ServiceError as exc:
+            db.rollback()
+            return {"ok": False, "code": exc.code, "message": exc.message(), "retry": False, "q": q, "seq": seq}
+        self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
+        return {"ok": True, "q": q, "seq": seq, "status": ack.status, "stored_seq": ack.stored_seq,
+                "saved_at": ack.saved_at}
+
+    @retry_on_database_outage
+    def on_submit(self, data: Any) -> dict[str, Any]:
+        begun = self._begin(data)
+        if isinstance(begun, dict):
+            db.rollback()
+            return begun
+        conn = begun
+        try:
+            attempt = candidate_service.submit(conn.attempt_id, conn.registration_id, conn.actor)
+        except ServiceError as exc:
+            db.rollback()
+            return {"ok": False, "code": exc.code, "message": exc.message()}
+        reply = {"ok": True, "state": attempt_state.state_payload(attempt)}
+        db.rollback()
+        return reply
+
+
+def register(socketio: Any, realtime: Any) -> CandidateNamespace:
+    ns = CandidateNamespace(NAMESPACE, realtime)
+    socketio.on_namespace(ns)
+    return ns

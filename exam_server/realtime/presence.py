@@ -1,0 +1,138 @@
+"""Who is connected and since when, and their SEB status — shared by every server process.
+
+With Redis (several processes) the facts live in one Redis hash per sitting so any process
+can answer a dashboard's snapshot; without Redis one process holds them in memory. Each
+candidate socket is counted per attempt so two tabs (or a reconnect that overtakes the old
+socket's disconnect) never show a connected candidate as offline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+
+@dataclass
+class Presence:
+    online: bool = False
+    since: float | None = None  # epoch seconds of the last connect/disconnect
+    seb: str = ""  # "" not required | "ok" | a seb.* reason key
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class PresenceStore(Protocol):
+    def connected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence: ...
+    def disconnected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence: ...
+    def set_seb(self, sitting_id: int, attempt_id: int, status: str) -> None: ...
+    def all(self, sitting_id: int) -> dict[int, Presence]: ...
+
+
+class MemoryPresence:
+    """One process, no Redis."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[int, dict[int, Presence]] = {}
+        self._sids: dict[int, set[str]] = {}
+
+    def _get(self, sitting_id: int, attempt_id: int) -> Presence:
+        return self._data.setdefault(sitting_id, {}).setdefault(attempt_id, Presence())
+
+    def connected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence:
+        with self._lock:
+            sids = self._sids.setdefault(attempt_id, set())
+            p = self._get(sitting_id, attempt_id)
+            if not sids:
+                p.online, p.since = True, time.time()
+            sids.add(sid)
+            return Presence(**p.to_dict())
+
+    def disconnected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence:
+        with self._lock:
+            sids = self._sids.setdefault(attempt_id, set())
+            sids.discard(sid)
+            p = self._get(sitting_id, attempt_id)
+            if not sids and p.online:
+                p.online, p.since = False, time.time()
+            return Presence(**p.to_dict())
+
+    def set_seb(self, sitting_id: int, attempt_id: int, status: str) -> None:
+        with self._lock:
+            self._get(sitting_id, attempt_id).seb = status
+
+    def all(self, sitting_id: int) -> dict[int, Presence]:
+        with self._lock:
+            return {a: Presence(**p.to_dict()) for a, p in self._data.get(sitting_id, {}).items()}
+
+
+class RedisPresence:
+    """Several processes: hash `<prefix>:presence:<sitting>` (attempt -> JSON) + a set of sids."""
+
+    # Connect/disconnect update the JSON under a small Lua script so two processes never
+    # interleave their read-modify-write.
+    _CHANGE = """
+    local setkey, hkey, field, sid, now, connecting = KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+    if connecting then redis.call('SADD', setkey, sid) else redis.call('SREM', setkey, sid) end
+    redis.call('EXPIRE', setkey, 86400)
+    local n = redis.call('SCARD', setkey)
+    local raw = redis.call('HGET', hkey, field)
+    local p = raw and cjson.decode(raw) or {online=false, since=cjson.null, seb=''}
+    local online = n > 0
+    if online ~= p.online then p.online = online; p.since = now end
+    local out = cjson.encode(p)
+    redis.call('HSET', hkey, field, out)
+    redis.call('EXPIRE', hkey, 86400)
+    return out
+    """
+    _PATCH = """
+    local raw = redis.call('HGET', KEYS[1], ARGV[1])
+    local p = raw and cjson.decode(raw) or {online=false, since=cjson.null, seb=''}
+    p[ARGV[2]] = ARGV[3]
+    redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(p))
+    redis.call('EXPIRE', KEYS[1], 86400)
+    return 1
+    """
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+        self._prefix = prefix
+        self._change = self._redis.register_script(self._CHANGE)
+        self._patch = self._redis.register_script(self._PATCH)
+
+    def _hkey(self, sitting_id: int) -> str:
+        return f"{self._prefix}:presence:{sitting_id}"
+
+    def _sids(self, attempt_id: int) -> str:
+        return f"{self._prefix}:presence-sids:{attempt_id}"
+
+    @staticmethod
+    def _load(raw: bytes | str) -> Presence:
+        data = json.loads(raw)
+        return Presence(bool(data.get("online")), data.get("since"), data.get("seb") or "")
+
+    def connected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence:
+        raw = self._change(keys=[self._sids(attempt_id), self._hkey(sitting_id)],
+                           args=[attempt_id, sid, time.time(), "1"])
+        return self._load(raw)
+
+    def disconnected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence:
+        raw = self._change(keys=[self._sids(attempt_id), self._hkey(sitting_id)],
+                           args=[attempt_id, sid, time.time(), "0"])
+        return self._load(raw)
+
+    def set_seb(self, sitting_id: int, attempt_id: int, status: str) -> None:
+        self._patch(keys=[self._hkey(sitting_id)], args=[attempt_id, "seb", status])
+
+    def all(self, sitting_id: int) -> dict[int, Presence]:
+        return {int(k): self._load(v) for k, v in self._redis.hgetall(self._hkey(sitting_id)).items()}
+
+
+def make_store(redis_url: str, prefix: str) -> PresenceStore:
+    return RedisPresence(redis_url, prefix) if redis_url else MemoryPresence()

@@ -1,0 +1,93 @@
+"""From the event log to the sockets: every committed event is pushed where it matters.
+
+The event log is the contract for "something changed an attempt's state or time", so instead
+of every service remembering to notify, we watch the database sessions: events added in a
+transaction are collected at flush and delivered after COMMIT returns (never for a
+rollback). Delivery runs in a background task: each affected attempt gets its fresh state on
+`attempt:<id>`, and the dashboards are told through the coalescing broadcaster. Emits go
+through Flask-SocketIO, hence through the Redis message queue when several processes serve.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from exam_server.attempts.models import Attempt
+from exam_server.events.models import Event
+from exam_server.i18n import translate
+from exam_server.realtime.attempt_state import state_payload
+
+_KEY = "realtime_events"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Committed:
+    action: str
+    sitting_id: int | None
+    room_id: int | None
+    attempt_id: int | None
+    reason: str
+    data: dict[str, Any]
+
+
+def install(app: Flask, realtime: Any) -> None:
+    maker = app.extensions["exam_db"]["sessionmaker"]
+
+    @event.listens_for(maker, "after_flush")
+    def collect(session: Session, _ctx: Any) -> None:
+        found = [Committed(e.action, e.sitting_id, e.room_id, e.attempt_id, e.reason or "", dict(e.data or {}))
+                 for e in session.new if isinstance(e, Event)]
+        if found:
+            session.info.setdefault(_KEY, []).extend(found)
+
+    @event.listens_for(maker, "after_commit")
+    def deliver_later(session: Session) -> None:
+        events = session.info.pop(_KEY, None)
+        if events:
+            realtime.socketio.start_background_task(deliver, app, realtime, events)
+
+    @event.listens_for(maker, "after_soft_rollback")
+    def forget(session: Session, _previous: Any) -> None:
+        session.info.pop(_KEY, None)
+
+
+def deliver(app: Flask, realtime: Any, events: list[Committed]) -> None:
+    from exam_server.db import db
+
+    with app.app_context():
+        session = db.new_session(app)
+        try:
+            _deliver(session, realtime, events)
+        except Exception:  # a push that fails must not take the worker down; pages resync on reconnect
+            log.exception("pushing %d committed events failed", len(events))
+        finally:
+            session.close()
+
+
+def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
+    extras: dict[int, dict[str, Any]] = {}
+    for e in events:
+        if e.attempt_id is None:
+            if e.sitting_id is not None:
+                realtime.broadcaster.mark(e.sitting_id, room_id=e.room_id)
+            continue
+        extra = extras.setdefault(e.attempt_id, {})
+        if e.action == "attempt.extra_time":
+            extra["extra_seconds_added"] = extra.get("extra_seconds_added", 0) + int(e.data.get("seconds", 0))
+        if e.action == "attempt.locked" and e.reason.startswith("seb."):
+            extra["message"] = translate(e.reason)
+        if e.sitting_id is not None:
+            realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
+    if not extras:
+        return
+    attempts = session.scalars(select(Attempt).where(Attempt.id.in_(extras))).all()
+    for attempt in attempts:
+        realtime.socketio.emit("state", state_payload(attempt, **extras[attempt.id]),
+                               to=f"attempt:{attempt.id}", namespace="/exam")

@@ -1,0 +1,202 @@
+// Renders one question of the paper (the bank's public_dict) as accessible form controls and
+// reports each change as the response shape documented in question_bank/model.py.
+
+const SHORT4 = /^[0-9,\-]$/;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c) node.append(c);
+  return node;
+}
+
+/** Question text: escaped; `@@MEDIA/name` becomes the carried file; LaTeX rendered by KaTeX. */
+export function richText(text, media, tag = "div") {
+  const node = el(tag, { class: "rich" });
+  const byName = Object.fromEntries((media || []).map((m) => [m.name, m]));
+  const parts = String(text || "").split(/(@@MEDIA\/[^\s"'<>)]+)/);
+  for (const part of parts) {
+    const m = part.startsWith("@@MEDIA/") ? byName[part.slice(8)] : null;
+    if (m && m.mime.startsWith("image/")) {
+      node.append(el("img", { src: `data:${m.mime};base64,${m.data_b64}`, alt: m.name, class: "media" }));
+    } else if (m && (m.mime.startsWith("audio/") || m.mime.startsWith("video/"))) {
+      const kind = m.mime.startsWith("audio/") ? "audio" : "video";
+      node.append(el(kind, { src: `data:${m.mime};base64,${m.data_b64}`, controls: true, class: "media" }));
+    } else {
+      part.split("\n").forEach((line, i) => {
+        if (i) node.append(el("br"));
+        node.append(document.createTextNode(line));
+      });
+    }
+  }
+  if (window.renderMathInElement) {
+    window.renderMathInElement(node, {
+      delimiters: [
+        { left: "$$", right: "$$", display: true },
+        { left: "\\[", right: "\\]", display: true },
+        { left: "\\(", right: "\\)", display: false },
+        { left: "$", right: "$", display: false },
+      ],
+      throwOnError: false,
+    });
+  }
+  return node;
+}
+
+function choiceList(q, name, type, isChecked, onChange, t) {
+  const fs = el("fieldset", { class: "choices" }, el("legend", { class: "sr-only", text: t("live.choose") }));
+  q.options.forEach((o) => {
+    const id = `${name}-${o.id}`;
+    const input = el("input", { type, id, name, value: o.id, checked: isChecked(o.id), onchange: onChange });
+    const label = el("label", { for: id }, el("span", { class: "opt-id", text: `${o.id}.` }), richText(o.text, q.media, "span"));
+    fs.append(el("div", { class: "choice" }, input, label));
+  });
+  return fs;
+}
+
+/** Build the answer area of `q` (index `i`); `emit(value)` is called on every change. */
+export function renderAnswer(q, i, value, emit, t) {
+  const name = `q${i}`;
+  switch (q.type) {
+    case "single_choice":
+      return choiceList(q, name, "radio", (id) => value === id, (e) => emit(e.target.value), t);
+    case "multiple_response": {
+      const box = choiceList(q, name, "checkbox", (id) => (value || []).includes(id), () => {
+        emit([...box.querySelectorAll("input:checked")].map((x) => x.value));
+      }, t);
+      return box;
+    }
+    case "true_false":
+      return trueFalse(name, t("live.true_false"), value, emit, t);
+    case "tf_cluster": {
+      const wrap = el("div", { class: "tf-cluster" });
+      const current = { ...(value || {}) };
+      q.statements.forEach((s) => {
+        const row = trueFalse(`${name}-${s.id}`, null, current[s.id], (v) => {
+          current[s.id] = v;
+          emit({ ...current });
+        }, t, el("span", { class: "stmt" }, el("b", { text: `${s.id}) ` }), richText(s.text, q.media, "span")));
+        wrap.append(row);
+      });
+      return wrap;
+    }
+    case "short_answer4":
+      return shortAnswer4(name, value, emit, t);
+    case "short_text":
+    case "numeric": {
+      const input = el("input", {
+        type: "text", id: name, value: value ?? "", autocomplete: "off", spellcheck: "false",
+        inputmode: q.type === "numeric" ? "decimal" : null, "aria-label": t("live.your_answer"),
+        oninput: (e) => emit(e.target.value),
+      });
+      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), input);
+    }
+    case "essay": {
+      const area = el("textarea", { id: name, rows: "12", oninput: (e) => emit(e.target.value) });
+      area.value = value ?? "";
+      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), area);
+    }
+    case "matching":
+      return matching(q, name, value, emit, t);
+    case "ordering":
+      return ordering(q, name, value, emit, t);
+    default:
+      return el("p", { class: "note", text: t("live.no_response") });
+  }
+}
+
+function trueFalse(name, legend, value, emit, t, legendNode = null) {
+  const fs = el("fieldset", { class: "tf" }, el("legend", {}, legendNode || document.createTextNode(legend)));
+  for (const [v, key] of [[true, "live.true"], [false, "live.false"]]) {
+    const id = `${name}-${v}`;
+    fs.append(el("span", { class: "tf-opt" },
+      el("input", { type: "radio", id, name, value: String(v), checked: value === v, onchange: () => emit(v) }),
+      el("label", { for: id, text: t(key) })));
+  }
+  return fs;
+}
+
+function shortAnswer4(name, value, emit, t) {
+  const chars = String(value || "").padEnd(4, " ").slice(0, 4).split("");
+  const fs = el("fieldset", { class: "short4" }, el("legend", { text: t("live.short4_hint") }));
+  const boxes = chars.map((c, k) => el("input", {
+    type: "text", maxlength: "1", class: "box", value: c.trim(), id: `${name}-${k}`, autocomplete: "off",
+    "aria-label": t("live.box_of", { n: k + 1 }), inputmode: "decimal",
+  }));
+  const send = () => emit(boxes.map((b) => b.value || " ").join("").trimEnd());
+  boxes.forEach((b, k) => {
+    b.addEventListener("input", () => {
+      const ch = b.value.slice(-1);
+      b.value = SHORT4.test(ch) ? ch : "";
+      send();
+      if (b.value && k < 3) boxes[k + 1].focus();
+    });
+    b.addEventListener("keydown", (e) => {
+      if (e.key === "Backspace" && !b.value && k > 0) boxes[k - 1].focus();
+      if (e.key === "ArrowLeft" && k > 0) boxes[k - 1].focus();
+      if (e.key === "ArrowRight" && k < 3) boxes[k + 1].focus();
+    });
+    fs.append(b);
+  });
+  return fs;
+}
+
+function matching(q, name, value, emit, t) {
+  const current = { ...(value || {}) };
+  const wrap = el("div", { class: "matching" });
+  q.left.forEach((l) => {
+    const id = `${name}-${l.id}`;
+    const select = el("select", { id, onchange: (e) => {
+      if (e.target.value) current[l.id] = e.target.value;
+      else delete current[l.id];
+      emit({ ...current });
+    } }, el("option", { value: "", text: t("live.pick") }));
+    q.right.forEach((r) => select.append(el("option", { value: r.id, text: r.text, selected: current[l.id] === r.id })));
+    wrap.append(el("div", { class: "pair" }, el("label", { for: id }, richText(l.text, q.media, "span")), select));
+  });
+  return wrap;
+}
+
+function ordering(q, name, value, emit, t) {
+  const byId = Object.fromEntries(q.options.map((o) => [o.id, o]));
+  let order = Array.isArray(value) && value.length ? value.filter((id) => byId[id]) : q.options.map((o) => o.id);
+  const list = el("ol", { class: "ordering", "aria-label": t("live.ordering_hint") });
+  const draw = (focusId, dir) => {
+    list.replaceChildren();
+    order.forEach((id, k) => {
+      const up = el("button", { type: "button", "aria-label": t("live.move_up", { item: k + 1 }), disabled: k === 0, text: "↑", "data-dir": "up",
+        onclick: () => move(k, -1, id, "up") });
+      const down = el("button", { type: "button", "aria-label": t("live.move_down", { item: k + 1 }), disabled: k === order.length - 1,
+        text: "↓", "data-dir": "down", onclick: () => move(k, 1, id, "down") });
+      list.append(el("li", { "data-id": id }, richText(byId[id].text, q.media, "span"), up, down));
+    });
+    if (focusId) {
+      const item = list.querySelector(`li[data-id="${focusId}"]`);
+      const same = item?.querySelector(`button[data-dir="${dir}"]`);
+      (same && !same.disabled ? same : item?.querySelector("button:not([disabled])"))?.focus();
+    }
+  };
+  const move = (k, d, id, dir) => {
+    const copy = [...order];
+    [copy[k], copy[k + d]] = [copy[k + d], copy[k]];
+    order = copy;
+    emit([...order]);
+    draw(id, dir);
+  };
+  draw();
+  return list;
+}
+
+/** Whether a response counts as answered (for the grid and the review screen). */
+export function isAnswered(q, value) {
+  if (value === null || value === undefined) return false;
+  if (typeof value === "string") return value.trim() !== "";
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return true;
+}

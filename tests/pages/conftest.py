@@ -1,0 +1,112 @@
+"""Fixtures of the staff page tests: an app on SQLite and PostgreSQL for the Flask test client,
+and a real gunicorn (gevent worker) server process with headless chromium for the walk-through."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jinja2 import StrictUndefined
+from playwright.sync_api import Browser, sync_playwright
+
+from exam_server.app import create_app
+from exam_server.db import db
+from exam_server.migrations import upgrade
+from tests.support.server import ServerProcess
+
+SECRET = "pages-test-secret-" + uuid.uuid4().hex
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+_migrated: set[str] = set()
+
+
+def make_app(database_url: str, instance: Path, **overrides: object) -> Flask:
+    app = create_app({
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "SECURITY_LOGIN_RATE_LIMIT": "10000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SOCKETIO_ASYNC_MODE": "threading",
+        "REDIS_PREFIX": "pages-" + uuid.uuid4().hex[:8],
+        **overrides,
+    })
+    # A misspelt template variable fails the test instead of rendering as an empty string.
+    app.jinja_env.undefined = StrictUndefined
+    if database_url not in _migrated:
+        upgrade(app)
+        _migrated.add(database_url)
+    return app
+
+
+@pytest.fixture(scope="session")
+def pages_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('pages-db') / 'exam.db'}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One app per module and database; tests seed their own sittings (unique names) in it."""
+    url = request.getfixturevalue("pages_sqlite_url" if request.param == "sqlite" else "postgres_url")
+    app = make_app(url, tmp_path_factory.mktemp("instance"))
+    # No app context stays pushed around the test: each test-client request must get its own,
+    # as in production (`g` caches the signed-in user per context).
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+def page_login(client: FlaskClient, username: str, password: str) -> str:
+    """Sign in through the login page; returns a CSRF token for later form posts."""
+    token = form_token(client.get("/login").get_data(as_text=True))
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    # Signing in starts a fresh session, so the token comes from a page after it.
+    return form_token(client.get("/", follow_redirects=True).get_data(as_text=True))
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask  # on the server's database, to seed it from the test process
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`exam-server run` (gunicorn, gevent worker) on a migrated SQLite file: the demo set-up."""
+    work = tmp_path_factory.mktemp("pages-live")
+    url = f"sqlite:///{work / 'exam.db'}"
+    app = make_app(url, work / "instance")  # migrates the database the server will use
+    server = ServerProcess(url, work / "server", env={"EXAM_REDIS_PREFIX": f"pages-{uuid.uuid4().hex[:8]}"})
+    server.start(timeout=90)  # generous: the 2 shared cores may be busy with other suites
+    try:
+        yield LiveServer(server.url, app)
+    finally:
+        server.stop()
+        db.engine(app).dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

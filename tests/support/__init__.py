@@ -1,0 +1,1 @@
+"""Helpers for the server tests: seeding a sitting, running a real server process."""
