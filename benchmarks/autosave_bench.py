@@ -73,6 +73,7 @@ async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float) -> 
                                 "password": CANDIDATE_PASSWORD}, headers={"X-CSRFToken": token})
             body = await r.json()
             attempt, headers = body["attempt_id"], {"X-CSRFToken": body["csrf_token"]}
+            logged_in.append(sbd)
             await start.wait()
             seq = 0
             while time.monotonic() < stop_at:
@@ -89,11 +90,12 @@ async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float) -> 
 
     start = asyncio.Event()
     stop_at = float("inf")
+    logged_in: list[str] = []
     tasks = [asyncio.create_task(candidate(sbd)) for sbd in sbds]
-    await asyncio.sleep(0.5)
-    while not all(t.done() for t in tasks) and len([t for t in tasks if not t.done()]) < len(tasks):
-        break
-    await asyncio.sleep(2)  # logins done
+    while len(logged_in) < len(sbds):  # every candidate logged in before the clock starts
+        if any(t.done() for t in tasks):
+            await asyncio.gather(*tasks)  # a login failed: raise its error
+        await asyncio.sleep(0.05)
     began = time.monotonic()
     stop_at = began + seconds
     start.set()
@@ -204,11 +206,11 @@ def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> 
         f"--raw-seconds {args.raw_seconds:g} --candidates {args.candidates}`",
         f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}; "
         "the load generator (aiohttp) runs on the same 2 cores as the server.",
-        "Server: `exam-server run` = gunicorn, 1 gevent worker. Each HTTP save = session + CSRF check, attempt",
-        "state read (share-locked on PostgreSQL), value validation, one upsert, COMMIT, then the JSON ack.",
+        "Server: `exam-server run` = gunicorn, 1 gevent worker. Each HTTP save = session + CSRF check, value",
+        "validation, ONE statement (attempt-open check + upsert) in its own durable transaction, then the JSON ack.",
         "Raw: the same upsert (`INSERT … ON CONFLICT DO UPDATE … WHERE seq < excluded.seq`) in its own",
         "durable transaction via the driver (sqlite3 WAL+synchronous=FULL / psycopg autocommit); PostgreSQL",
-        "raw is measured with 1 connection and with as many connections as HTTP clients; the higher is the limit.",
+        "raw is measured with 1 connection and with as many connections as HTTP clients.",
         "",
         "| backend | HTTP acked saves/s | saves per server CPU-second | p50 ms | p95 ms | p99 ms | refused/errors "
         "| raw 1 conn/s | raw N conn/s | HTTP / raw 1 conn | HTTP / raw N conn |",

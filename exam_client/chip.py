@@ -16,8 +16,7 @@ from card_reader.errors import CardError, CardRemovedError, NoCardError, NoReade
 from card_reader.keys import credentials_from
 from card_reader.reader import ReadOptions, read_card
 from card_reader.report import CardReport, Status
-from card_reader.transport import PcscTransport, first_reader_with_card
-from card_reader.transport import _card_present as card_present
+from card_reader.transport import PcscTransport, card_present, first_reader_with_card
 from card_reader.trust import TrustStore
 from exam_client.decision import ChipOutcome
 

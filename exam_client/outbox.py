@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,15 @@ class Outbox:
             db.execute(
                 "UPDATE outbox SET tries = tries + 1, last_error = ? WHERE checkin_id = ?", (error, checkin_id)
             )
+
+    def prune_sent(self, older_than: timedelta) -> int:
+        """Forget acknowledged entries older than `older_than` (personal data is not kept on the
+        station longer than the server needs to have it); pending ones are never removed."""
+        cutoff = (datetime.now(UTC) - older_than).isoformat()
+        with self._connect() as db:
+            return db.execute(
+                "DELETE FROM outbox WHERE state != 'pending' AND created_at < ?", (cutoff,)
+            ).rowcount
 
     def flush(self, send: Sender) -> list[Entry]:
         """Send pending entries oldest first; stop at the first unreachable send (order is kept).

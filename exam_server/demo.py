@@ -44,14 +44,14 @@ class DemoInfo:
     def describe(self, base: str) -> str:
         lines = [
             "Demo exam ready / Kỳ thi mẫu đã sẵn sàng",
-            f"  Open {base}/  (Vietnamese; add ?lang=en for English)",
+            f"  Staff: {base}/login  (Vietnamese; add ?lang=en for English)",
             "  Staff logins (username / password):",
             *[f"    {role:<12} {name:<10} / {pw}" for name, role, _full, pw in STAFF],
             f"  Sitting id {self.sitting_id}: check-in is open; the examiner starts it, an invigilator issues",
             "  a candidate's one-time login code from the room page; candidates may also log in with",
             f"  SBD + password '{CANDIDATE_PASSWORD}' (demo only). First candidates:",
             *[f"    SBD {sbd}  {name}  ({room})" for sbd, name, room in self.candidates[:4]],
-            f"  Candidate page: {base}/  · API: {base}/api/v1/time",
+            f"  Candidates: {base}/exam/login  · API: {base}/api/v1/time",
         ]
         return "\n".join(lines)
 

@@ -14,11 +14,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from card_reader.errors import CardError
 from card_reader.qr import can_from_id, parse_qr
+from exam_client import device_cache
 from exam_client.camera import Camera, CameraError, jpeg
 from exam_client.checkin import CheckinResult, CheckinRunner
 from exam_client.chip import CardAbsentError, CardKeys, ChipReader
@@ -39,6 +41,7 @@ QR_SCAN_S = 0.7
 POLL_S = 0.15
 QUEUE_RETRY_S = 2.0
 ROSTER_REFRESH_S = 10.0
+SENT_RETENTION = timedelta(days=1)  # acknowledged check-ins kept on the station for the day's questions
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class Station:
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
+        self.outbox.prune_sent(SENT_RETENTION)
         self.matcher.warm_up()
         self.face_worker = FaceWorker(self.matcher)
         self.face_worker.warm_up()
@@ -95,12 +99,23 @@ class Station:
 
     # --- invigilator -----------------------------------------------------------------------
     def login(self, username: str, password: str) -> Device:
-        """Obtain the room's device token with the invigilator's server account."""
+        """Obtain the room's device token with the invigilator's server account; while the server
+        is unreachable, the token this account obtained last time (check-ins then queue up)."""
         client = ServerClient(self.config.server_url)
-        device = client.register_device(username, password, self.config.room, self.config.station_name)
+        cache = self.config.data_dir / "device.json"
+        try:
+            device = client.register_device(username, password, self.config.room, self.config.station_name)
+            online = True
+            device_cache.save(cache, device, username, password)
+        except ServerUnreachable:
+            cached = device_cache.load(cache, username, password)
+            if cached is None:
+                raise
+            device, online = cached, False
+            client.token = device.token
         with self._lock:
             self.server, self.device = client, device
-            self.server_online, self.server_error = True, None
+            self.server_online, self.server_error = online, None
             settings = device.settings
             self.runner = CheckinRunner(
                 room=self.config.room,
@@ -116,7 +131,8 @@ class Station:
                 liveness=_liveness(self.matcher, str(settings.get("liveness") or "")),
             )
             self.matcher.threshold = float(settings.get("face_match_threshold", self.config.face_threshold))
-        self.refresh_roster()
+        if online:
+            self.refresh_roster()
         return device
 
     def logout(self) -> None:
@@ -338,6 +354,7 @@ class Station:
             "server_online": self.server_online,
             "server_error": self.server_error,
             "card": {"state": self.card_state, "message": self.card_message},
+            "liveness": (self.device.settings.get("liveness") or None) if self.device else None,
             "keys": (self.typed_keys.to_dict() if self.typed_keys else None),
             "qr": self.qr_holder(),
             "result": last.to_dict() if last else None,

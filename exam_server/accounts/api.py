@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, session
 from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth, service
@@ -46,8 +46,6 @@ def me() -> Any:
     if user is not None:
         return jsonify(role=user.role, user_id=user.id, username=user.username, full_name=user.full_name)
     if auth.current_role() == "candidate":
-        from flask import session
-
         return jsonify(role="candidate", registration_id=session["registration_id"], attempt_id=session["attempt_id"])
     return jsonify(role=None)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, jsonify, redirect, request, session, url_for
+from flask import g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.routing import BuildError
 
 from exam_server.accounts.models import User
@@ -86,7 +86,7 @@ def _deny(status: int) -> Any:
             return redirect(url_for("account_pages.login", next=request.full_path))
         except BuildError:
             pass
-    return translate(code), status
+    return render_template("errors/error.html", status=status, code=code, message=translate(code)), status
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:

@@ -10,13 +10,17 @@ from typing import Any
 
 from flask import Blueprint, jsonify, session
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
 from exam_server.attempts import candidate, control
 from exam_server.attempts.autosave import save_answer
+from exam_server.attempts.models import Attempt
+from exam_server.db import session as db
 from exam_server.db import utcnow
-from exam_server.errors import ServiceError
+from exam_server.errors import Forbidden, ServiceError
+from exam_server.exams.models import Registration, Sitting
 from exam_server.extensions import limiter
 
 bp = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
@@ -35,6 +39,25 @@ def attempt(attempt_id: int) -> Any:
     return jsonify(candidate.attempt_view(attempt_id, session["registration_id"]))
 
 
+def _check_seb(attempt_id: int, js_keys: Any) -> None:
+    """The HTTP fallback is held to the same Safe Exam Browser rule as the socket."""
+    from exam_server.realtime import seb_guard
+
+    row = db.execute(
+        select(Sitting).join(Registration, Registration.sitting_id == Sitting.id)
+        .join(Attempt, Attempt.registration_id == Registration.id)
+        .where(Attempt.id == attempt_id, Registration.id == session["registration_id"])
+    ).scalar_one_or_none()
+    if row is None or not row.require_seb:
+        return
+    result = seb_guard.check_current_request(row, js_keys)
+    if not result.ok:
+        attempt = db.get(Attempt, attempt_id)
+        if attempt is not None:
+            seb_guard.lock_for_mismatch(attempt, result)
+        raise Forbidden(result.reason)
+
+
 @bp.put("/attempts/<int:attempt_id>/responses/<int:question_no>")
 @limiter.exempt  # authenticated and cheap; a rate limit here would only drop answers
 @auth.candidate_required
@@ -43,6 +66,7 @@ def save(attempt_id: int, question_no: int) -> Any:
     data = json_body()
     if "seq" not in data or "value" not in data:
         raise ServiceError("attempts.bad_save_body")
+    _check_seb(attempt_id, data.get("seb"))
     ack = save_answer(attempt_id, question_no, data["seq"], data["value"],
                       registration_id=session["registration_id"], actor=auth.current_actor())
     return jsonify({**ack.to_dict(), **candidate.server_time()})

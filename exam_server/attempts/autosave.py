@@ -1,8 +1,8 @@
 """The one path every answer takes (HTTP and Socket.IO): `save_answer`.
 
-One short transaction: read the attempt's state (row share-locked on PostgreSQL so a
-concurrent submission waits for this save and grades it), then one upsert that only
-overwrites a lower sequence number. The acknowledgement is built after COMMIT returns.
+One statement in its own durable transaction checks the attempt is open (share-locking its
+row on PostgreSQL, so a concurrent submission waits for this save and grades it) and upserts
+the answer only over a lower sequence number. The acknowledgement is built after COMMIT returns.
 Per (attempt, question) the highest client sequence wins; a replay of the stored sequence is
 acknowledged again, identically, without a write; an older sequence is acknowledged as
 superseded. Refusals raise `SaveRefused` and are appended to the event log.

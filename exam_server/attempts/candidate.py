@@ -66,7 +66,8 @@ def attempt_view(attempt_id: int, registration_id: int) -> dict[str, Any]:
     attempt = owned_attempt(attempt_id, registration_id)
     enforce_deadline(attempt, now)
     reg = attempt.registration
-    questions = paper_questions(db, attempt.paper_id)
+    # The paper stays secret until the room starts, as in a paper exam hall.
+    questions = paper_questions(db, attempt.paper_id) if attempt.state != "pending" else []
     responses = {
         no: {"value": value, "seq": seq}
         for no, value, seq in db.execute(

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from card_reader.files.dg13 import SENSITIVE as DG13_SENSITIVE
 from exam_server.accounts.models import User
 from exam_server.accounts.service import can_manage_room, issue_login_code
 from exam_server.checkin.models import LIVENESS_CHALLENGES, CheckIn, CheckinPolicy, Station
@@ -36,11 +37,9 @@ CHECKIN_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 CITIZEN_ID = re.compile(r"\d{12}")
 MAX_THUMBNAIL_BYTES = 32 * 1024
 # DG13 fields that never leave the station unless configured; dropped again here in case a
-# misconfigured station sent them.
-SENSITIVE_KEYS = frozenset({
-    "ethnicity", "religion", "identifying_marks", "personal_identification", "parents", "father_name",
-    "mother_name", "spouse", "spouse_name",
-})
+# misconfigured station sent them (the card reader's own list, plus the names parents/spouse
+# split into).
+SENSITIVE_KEYS = DG13_SENSITIVE | {"father_name", "mother_name", "spouse_name"}
 
 
 def _token_hash(token: str) -> str:
@@ -277,7 +276,7 @@ def strip_sensitive(value: Any) -> Any:
     return value
 
 
-def _server_verdict(data: CheckinInput, station: Station, reg: Registration | None) -> list[dict[str, Any]]:
+def _server_verdict(station: Station, reg: Registration | None) -> list[dict[str, Any]]:
     """The server's own reasons to refuse (roster and sitting state); empty when none."""
     room = station.room
     if reg is None:
@@ -309,7 +308,7 @@ def record_checkin(station: Station, data: CheckinInput) -> dict[str, Any]:
     reg = db.scalar(select(Registration).where(Registration.sitting_id == room.sitting_id,
                                                Registration.citizen_id == data.citizen_id)) \
         if data.citizen_id else None
-    server_reasons = _server_verdict(data, station, reg)
+    server_reasons = _server_verdict(station, reg)
     if data.decision == "accepted" and not server_reasons:
         _check_acceptance(data)
         status = "accepted"

@@ -64,3 +64,21 @@ def test_bad_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(OSError):
         Outbox(blocker / "q.sqlite")
+
+
+def test_prune_forgets_only_old_acknowledged_entries(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    box = Outbox(tmp_path / "q.sqlite")
+    box.add("sent", "P01", {"checkin_id": "sent"})
+    box.add("waiting", "P01", {"checkin_id": "waiting"})
+
+    def send(payload: dict[str, Any]) -> dict[str, Any]:
+        if payload["checkin_id"] == "waiting":
+            raise ServerUnreachable("down")
+        return {"ok": True}
+
+    box.flush(send)
+    assert box.prune_sent(timedelta(days=1)) == 0  # too recent
+    assert box.prune_sent(timedelta(seconds=-1)) == 1
+    assert box.get("sent") is None and box.get("waiting") is not None

@@ -26,7 +26,7 @@ from card_reader.virtual.vpcd import PORTS, reader_name
 from exam_client.camera import ImageFileCamera
 from exam_client.chip import CardReaderChip
 from exam_client.faces import FaceMatcher
-from exam_client.outbox import EntryState
+from exam_client.outbox import EntryState, ServerUnreachable
 from exam_client.station.service import Station, StationConfig
 from tests.client.e2e_support import identity, qr_text, set_camera, wait_for, with_qr
 from tests.client.live_server import LiveServer
@@ -45,6 +45,7 @@ PEOPLE = {
     "offline": ("001207000005", "Hoàng Văn Em", 0, "M07"),
     "browser": ("001207000006", "Đỗ Thị Giang", 0, "M08"),
     "headless": ("001207000007", "Vũ Văn Hùng", 0, "M09"),
+    "still_photo": ("001207000008", "Ngô Thị Lan", 0, "M10"),
 }
 
 
@@ -195,6 +196,13 @@ def test_server_down_and_back_loses_nothing_and_duplicates_nothing(
     set_camera(camera_file, world.pictures["match"])
     world.server.stop()
     try:
+        # A station (re)started while the server is away: the invigilator still logs in with the
+        # token cached at the last online login, but only with the same password.
+        station.logout()
+        with pytest.raises(ServerUnreachable):
+            station.login(world.invigilator, "not-the-password")
+        station.login(world.invigilator, STAFF_PASSWORD)
+        assert station.runner is not None and not station.server_online
         station.type_keys(world.people["offline"].id_number)
         result = check_in(station, vpcd_card, make_chip, world.people["offline"])
         assert result["status"] == "queued" and result["queued"], result
@@ -302,3 +310,33 @@ def test_headless_checkin_prints_the_decision(
     assert decision["status"] == "accepted" and decision["seat"] == "M09" and len(decision["login_code"]) == 8
     assert decision["holder"]["full_name"] == "Vũ Văn Hùng"
     assert set(decision["timings_ms"]) == {"chip", "face", "server"}
+
+
+def test_exam_with_blink_challenge_refuses_a_still_photo(
+        world: World, station: Station, camera_file: Path, vpcd_card: Any, make_chip: Any) -> None:
+    """Liveness is off by default and switched on per exam: then a photo held up is refused."""
+    from exam_server.db import session as db
+    from exam_server.exams.models import Sitting
+
+    with world.app.app_context():
+        exam_id = db.get(Sitting, world.seeded.sitting_id).exam_id
+        examiner = username(world.seeded, "examiner")
+    http = requests.Session()
+    csrf = http.get(f"{world.server.url}/api/v1/auth/csrf").json()["csrf_token"]
+    login = http.post(f"{world.server.url}/api/v1/auth/login", json={"username": examiner, "password": STAFF_PASSWORD},
+                      headers={"X-CSRFToken": csrf}).json()
+    policy = f"{world.server.url}/api/v1/checkin/exams/{exam_id}/policy"
+    headers = {"X-CSRFToken": login["csrf_token"]}
+    assert http.put(policy, json={"liveness": "blink"}, headers=headers).status_code == 200
+    try:
+        station.login(world.invigilator, STAFF_PASSWORD)  # the station takes the exam's policy at login
+        assert station.state()["liveness"] == "blink"
+        set_camera(camera_file, world.pictures["match"])
+        station.type_keys(world.people["still_photo"].id_number)
+        result = check_in(station, vpcd_card, make_chip, world.people["still_photo"])
+        assert result["face"]["matched"]  # the right face ...
+        assert result["status"] == "refused"  # ... but it never blinked
+        assert [r["code"] for r in result["decision"]["reasons"]] == ["client.face.liveness_failed"]
+    finally:
+        http.put(policy, json={"liveness": ""}, headers=headers)
+        station.login(world.invigilator, STAFF_PASSWORD)

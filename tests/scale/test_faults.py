@@ -17,7 +17,7 @@ from benchmarks.load.run import Options, execute
 from benchmarks.load.services import PrivatePostgres, PrivateRedis
 from tests.conftest import require
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 
 def run_sitting(tmp_path: Path, *scenarios: str) -> dict[str, Any]:

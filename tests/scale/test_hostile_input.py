@@ -13,7 +13,7 @@ import requests
 from benchmarks.load.wire import ConnectRefused, Disconnected
 from tests.scale.conftest import World, exam_socket, stored
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 INJECTIONS = ["'; DROP TABLE responses; --", "1' OR '1'='1", "<script>alert(1)</script>",
               "<img src=x onerror=alert(1)>", "\" onmouseover=\"x", "${7*7}{{7*7}}"]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.scale.conftest import World, exam_socket, stored
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 # every example gets a (candidate, single-choice question) pair nobody used before
 _slots = itertools.product(range(6), range(1, 13))

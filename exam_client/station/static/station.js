@@ -130,6 +130,8 @@
     $("card-state").dataset.state = card.state;
     $("qr-holder").textContent = state.qr ? `QR: ${state.qr.name} (${state.qr.id})` :
       (state.keys ? `${state.keys.source}: ${state.keys.expected_id || ""}` : "");
+    $("liveness-hint").hidden = !state.liveness;
+    $("liveness-hint").textContent = state.liveness ? t("client.liveness." + state.liveness) : "";
     overridable = state.overridable;
     renderResult(state.result);
     renderRoster(state.roster);

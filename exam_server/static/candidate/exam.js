@@ -144,7 +144,7 @@ async function httpSave(entry) {
     method: "PUT",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrf_token },
-    body: JSON.stringify({ seq: entry.seq, value: entry.value }),
+    body: JSON.stringify({ seq: entry.seq, value: entry.value, seb: state.seb }),
   });
   const body = await res.json().catch(() => ({}));
   if (res.ok) return handleAck(entry, { ok: true, ...body });

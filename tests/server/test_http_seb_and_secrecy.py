@@ -1,0 +1,50 @@
+"""The HTTP fallback follows the socket's rules: no paper before the start, SEB on every save."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from sqlalchemy import select
+
+from exam_server.attempts.models import Attempt, Response
+from exam_server.db import session as db
+from exam_server.exams import lifecycle
+from exam_server.exams.models import Sitting
+from exam_server.seb import CONFIG_KEY_HEADER, key_hash
+from tests.server.conftest import login_candidate
+from tests.support.seed import CANDIDATE_PASSWORD, EXAMINER, seed_sitting
+
+
+def test_paper_is_secret_until_the_start(app: Flask) -> None:
+    seeded = seed_sitting(rooms=1, per_room=1)
+    client = app.test_client()
+    login_candidate(client, seeded.sitting_id, seeded.sbds[0], CANDIDATE_PASSWORD)
+    waiting = client.get("/api/v1/attempt").get_json()
+    assert waiting["attempt"]["state"] == "pending" and waiting["questions"] == []
+    lifecycle.start_sitting(seeded.sitting_id, EXAMINER)
+    assert len(client.get("/api/v1/attempt").get_json()["questions"]) > 0
+
+
+def test_http_save_checks_seb_and_locks_on_mismatch(app: Flask) -> None:
+    config_key = secrets.token_hex(32)
+    seeded = seed_sitting(rooms=1, per_room=2, start=True)
+    sitting = db.get(Sitting, seeded.sitting_id)
+    sitting.require_seb, sitting.seb_config = True, {"config_keys": [config_key], "browser_exam_keys": []}
+    db.commit()
+
+    good = app.test_client()
+    attempt_id, headers = login_candidate(good, seeded.sitting_id, seeded.sbds[0], CANDIDATE_PASSWORD)
+    url = f"/api/v1/attempts/{attempt_id}/responses/1"
+    signed = {**headers, CONFIG_KEY_HEADER: key_hash(f"http://localhost{url}", config_key)}
+    r = good.put(url, json={"seq": 1, "value": "A"}, headers=signed)
+    assert r.status_code == 200, r.get_json()
+
+    bad = app.test_client()
+    other_id, other_headers = login_candidate(bad, seeded.sitting_id, seeded.sbds[1], CANDIDATE_PASSWORD)
+    r = bad.put(f"/api/v1/attempts/{other_id}/responses/1", json={"seq": 1, "value": "A"}, headers=other_headers)
+    assert r.status_code == 403 and r.get_json()["error"]["code"].startswith("seb.")
+    db.expire_all()
+    assert db.get(Attempt, other_id).locked  # held for an invigilator to release
+    stored = db.scalars(select(Response.attempt_id).where(Response.attempt_id.in_([attempt_id, other_id]))).all()
+    assert stored == [attempt_id]
