@@ -22,11 +22,13 @@ import os
 import platform
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -58,7 +60,8 @@ def seed(database_url: str, instance: Path, candidates: int) -> tuple[int, list[
     return s.sitting_id, s.sbds, s.attempt_ids
 
 
-async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float) -> tuple[int, list[float], int]:
+async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float,
+                on_start: Callable[[], None]) -> tuple[int, list[float], int]:
     from tests.support.seed import CANDIDATE_PASSWORD
 
     latencies: list[float] = []
@@ -67,7 +70,10 @@ async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float) -> 
     async def candidate(sbd: str) -> None:
         nonlocal errors
         jar = aiohttp.CookieJar(unsafe=True)
-        async with aiohttp.ClientSession(base, cookie_jar=jar) as http:
+        # One keep-alive connection per candidate (a page keeps its connection open too).
+        connector = aiohttp.TCPConnector(limit=1, force_close=False, keepalive_timeout=60)
+        async with aiohttp.ClientSession(base, cookie_jar=jar, connector=connector,
+                                         skip_auto_headers=("User-Agent",)) as http:
             token = (await (await http.get("/api/v1/auth/csrf")).json())["csrf_token"]
             r = await http.post("/api/v1/auth/candidate-login", json={"sitting_id": sitting_id, "sbd": sbd,
                                 "password": CANDIDATE_PASSWORD}, headers={"X-CSRFToken": token})
@@ -96,6 +102,7 @@ async def drive(base: str, sitting_id: int, sbds: list[str], seconds: float) -> 
         if any(t.done() for t in tasks):
             await asyncio.gather(*tasks)  # a login failed: raise its error
         await asyncio.sleep(0.05)
+    on_start()
     began = time.monotonic()
     stop_at = began + seconds
     start.set()
@@ -136,6 +143,10 @@ def raw_postgres(url: str, attempt_ids: list[int], seconds: float, threads: int)
                 conn.execute(sql, (attempt_ids[i % len(attempt_ids)], 6, '"raw"', seq, "2026-01-01 00:00:00+00"))
                 counts[i] += 1
 
+    with psycopg.connect(conninfo, autocommit=True) as conn:  # the raw rate must be a durable one
+        settings = {k: conn.execute(f"SHOW {k}").fetchone()[0] for k in ("synchronous_commit", "fsync")}
+    if settings != {"synchronous_commit": "on", "fsync": "on"}:
+        raise SystemExit(f"PostgreSQL is not committing durably: {settings}")
     ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for t in ts:
         t.start()
@@ -155,16 +166,33 @@ def run_backend(name: str, url: str, raw, args: argparse.Namespace, workdir: Pat
     server = ServerProcess(url, instance, env={"EXAM_SECURITY_PASSWORD_METHOD": "pbkdf2:sha256:1000"}).start(timeout=120)
     try:
         procs = [psutil.Process(server.proc.pid), *psutil.Process(server.proc.pid).children(recursive=True)]
-        cpu_before = sum(sum(p.cpu_times()[:2]) for p in procs)
-        saves, latencies, errors = asyncio.run(drive(server.url, sitting_id, sbds, args.seconds))
-        cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu_before
+        before: dict[str, float] = {}
+        spy: list[subprocess.Popen[bytes]] = []
+
+        def on_start() -> None:  # after every candidate logged in: CPU counts the saves only
+            before["server"] = sum(sum(p.cpu_times()[:2]) for p in procs)
+            before["client"] = sum(psutil.Process().cpu_times()[:2])
+            if args.py_spy:  # sample the worker while it serves (collapsed stacks for flame graphs)
+                worker = max(procs[1:] or procs, key=lambda p: p.pid)
+                spy.append(subprocess.Popen(
+                    [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--nonblocking",
+                     "-d", str(int(args.seconds)), "-p", str(worker.pid), "-o", str(Path(args.py_spy) / f"{name}.txt")],
+                    stdout=subprocess.DEVNULL))
+
+        saves, latencies, errors = asyncio.run(drive(server.url, sitting_id, sbds, args.seconds, on_start))
+        cpu = sum(sum(p.cpu_times()[:2]) for p in procs) - before["server"]
+        client_cpu = sum(psutil.Process().cpu_times()[:2]) - before["client"]
+        for p in spy:
+            p.wait(timeout=60)
     finally:
         server.stop()
     target = url.replace("sqlite:///", "") if name == "sqlite" else url
     raw1 = raw(target, attempt_ids, args.raw_seconds, 1)
     rawn = raw(target, attempt_ids, args.raw_seconds, args.candidates) if name == "postgresql" else raw1
     rate = saves / args.seconds
-    return {"backend": name, "rate": rate, "per_cpu": saves / cpu if cpu else float("nan"), "p50": pct(latencies, 50), "p95": pct(latencies, 95),
+    return {"backend": name, "rate": rate, "per_cpu": saves / cpu if cpu else float("nan"),
+            "server_cpu": cpu / args.seconds, "client_cpu": client_cpu / args.seconds,
+            "load": os.getloadavg()[0], "p50": pct(latencies, 50), "p95": pct(latencies, 95),
             "p99": pct(latencies, 99), "errors": errors, "raw1": raw1, "rawn": rawn,
             "mean": statistics.fmean(latencies) * 1000 if latencies else float("nan")}
 
@@ -174,6 +202,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--raw-seconds", type=float, default=5)
     parser.add_argument("--candidates", type=int, default=32)
+    parser.add_argument("--py-spy", metavar="DIR", help="record the worker with py-spy into DIR/<backend>.txt")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "autosave.md"))
     args = parser.parse_args()
     results = []
@@ -212,14 +241,16 @@ def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> 
         "durable transaction via the driver (sqlite3 WAL+synchronous=FULL / psycopg autocommit); PostgreSQL",
         "raw is measured with 1 connection and with as many connections as HTTP clients.",
         "",
-        "| backend | HTTP acked saves/s | saves per server CPU-second | p50 ms | p95 ms | p99 ms | refused/errors "
-        "| raw 1 conn/s | raw N conn/s | HTTP / raw 1 conn | HTTP / raw N conn |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | HTTP acked saves/s | saves per server CPU-second | server CPU (cores) | client CPU (cores) "
+        "| p50 ms | p95 ms | p99 ms | refused/errors | raw 1 conn/s | raw N conn/s | HTTP / raw 1 conn "
+        "| HTTP / raw N conn | load avg (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r['backend']} | {r['rate']:.0f} | {r['per_cpu']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | "
+        lines.append(f"| {r['backend']} | {r['rate']:.0f} | {r['per_cpu']:.0f} | {r['server_cpu']:.2f} | "
+                     f"{r['client_cpu']:.2f} | {r['p50']:.1f} | {r['p95']:.1f} | "
                      f"{r['p99']:.1f} | {r['errors']} | {r['raw1']:.0f} | {r['rawn']:.0f} | "
-                     f"{r['rate'] / r['raw1']:.0%} | {r['rate'] / r['rawn']:.0%} |")
+                     f"{r['rate'] / r['raw1']:.0%} | {r['rate'] / r['rawn']:.0%} | {r['load']:.1f} |")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines += ["", f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at the end "
               f"{load} (the machine is shared with other work, so figures vary run to run).", ""]

@@ -14,7 +14,9 @@ worker_class = "gevent"
 worker_connections = 2000
 timeout = 60
 graceful_timeout = 10
-keepalive = 5
+# Candidate pages save every few seconds over one connection: keep it open between saves
+# (an idle connection costs a gevent worker next to nothing; a new one costs a handshake).
+keepalive = 30
 accesslog = os.environ.get("EXAM_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("EXAM_LOG_LEVEL", "info")

@@ -59,7 +59,7 @@ def demo(host: str | None, port: int | None) -> None:
 
     app = create_app()
     with app.app_context():
-        info = seed_demo()
+        info = seed_demo(Path(app.instance_path))
     base = f"http://{host or app.config['HOST']}:{port or app.config['PORT']}"
     click.echo(info.describe(base))
 

@@ -84,8 +84,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _sqlite_pragmas(engine)
         return engine
     # No pre-ping: it would double the round trips of a save; recycled connections and client
-    # retries of unacknowledged saves cover a restarted database.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, **kwargs)
+    # retries of unacknowledged saves cover a restarted database. No overflow either: overflow
+    # connections are closed on return, so under load every save paid a new connection (and
+    # lost psycopg's prepared statements); the same 30 are kept open instead, and greenlets
+    # beyond that queue for one.
+    return create_engine(url, pool_size=30, max_overflow=0, pool_recycle=1800, **kwargs)
 
 
 class Database:

@@ -6,9 +6,11 @@ the demo's own (printed, not secret); never use them for a real exam.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -40,6 +42,7 @@ GIVEN = ("An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Linh", "Mai", "N
 class DemoInfo:
     sitting_id: int
     candidates: list[tuple[str, str, str]] = field(default_factory=list)  # (sbd, name, room)
+    card: str = ""  # identity file of the first candidate, for `exam-client virtual-card`
 
     def describe(self, base: str) -> str:
         lines = [
@@ -53,7 +56,25 @@ class DemoInfo:
             *[f"    SBD {sbd}  {name}  ({room})" for sbd, name, room in self.candidates[:4]],
             f"  Candidates: {base}/exam/login  · API: {base}/api/v1/time",
         ]
+        if self.card:
+            lines += [
+                "  Check-in with no hardware (pcscd + vsmartcard-vpcd; give it your own photo):",
+                f"    exam-client virtual-card --identity {self.card} --photo YOUR_FACE.jpg --pki-dir demo-pki",
+                f"    exam-client station --server {base} --room P01 --trust demo-pki --image YOUR_FACE.jpg",
+                "  (log in on the station page as giamthi1; the virtual card's CSCA is a TEST-ONLY anchor)",
+            ]
         return "\n".join(lines)
+
+
+def write_demo_card(reg: Registration, folder: Path) -> str:
+    """The first candidate as a virtual-card identity, so the check-in can be tried without a card."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"demo-card-{reg.sbd}.json"
+    path.write_text(json.dumps({
+        "id_number": reg.citizen_id, "full_name": reg.full_name,
+        "date_of_birth": reg.dob.strftime("%d/%m/%Y"), "issue_date": "10/05/2022",
+    }, ensure_ascii=False, indent=1), encoding="utf-8")
+    return str(path)
 
 
 def _paper_variant(questions: list[Question], rng: random.Random) -> list[Question]:
@@ -64,7 +85,18 @@ def _paper_variant(questions: list[Question], rng: random.Random) -> list[Questi
     return choice + rest
 
 
-def seed_demo() -> DemoInfo:
+def seed_demo(card_folder: Path | None = None) -> DemoInfo:
+    """Seed (or find) the demo; with `card_folder`, also write the first candidate's card identity."""
+    info = _seed_demo()
+    if card_folder is not None:
+        first = db.scalar(select(Registration).where(Registration.sitting_id == info.sitting_id)
+                          .order_by(Registration.sbd))
+        if first is not None:
+            info.card = write_demo_card(first, card_folder)
+    return info
+
+
+def _seed_demo() -> DemoInfo:
     existing = db.scalar(select(Exam).where(Exam.code == DEMO_EXAM_CODE))
     if existing is not None:
         sitting = existing.sittings[0]

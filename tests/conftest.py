@@ -91,3 +91,29 @@ def chromium_path() -> str:
     path = shutil.which("chromium") or "/usr/bin/chromium"
     require(Path(path).exists(), "Debian's chromium is not installed (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines() -> Iterator[None]:
+    """Close the pooled connections of every engine a test's apps made.
+
+    Suites create apps per test (each with a pool) and share one PostgreSQL server whose
+    connection slots are limited; a disposed engine stays usable and simply reconnects.
+    """
+    import exam_server.db as database
+
+    created = []
+    original = database.make_engine
+
+    def tracking(url: str, **kwargs: object) -> object:
+        engine = original(url, **kwargs)
+        created.append(engine)
+        return engine
+
+    database.make_engine = tracking
+    try:
+        yield
+    finally:
+        database.make_engine = original
+        for engine in created:
+            engine.dispose()

@@ -21,8 +21,6 @@ import aiohttp
 from benchmarks.load.seed import Candidate
 from benchmarks.load.wire import ConnectRefused, Disconnected, SocketIO
 
-RETRY_CODES = ("live.error.too_fast",)
-
 
 @dataclass
 class Pace:

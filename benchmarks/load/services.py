@@ -198,8 +198,14 @@ class Cluster:
         return ([self.proc.pid] if self.proc is not None else []) + self.worker_pids()
 
     def kill_worker(self) -> int:
-        """SIGKILL one worker (the master forks a new one, as in production)."""
-        pid = self.worker_pids()[0]
+        """SIGKILL the worker holding the most client connections (the master forks a new one,
+        as in production)."""
+
+        def clients(pid: int) -> int:
+            return sum(1 for c in psutil.Process(pid).net_connections(kind="tcp")
+                       if c.laddr and c.laddr.port == self.port and c.status == psutil.CONN_ESTABLISHED)
+
+        pid = max(self.worker_pids(), key=clients)
         os.kill(pid, signal.SIGKILL)
         return pid
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint, jsonify, session
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
@@ -20,7 +19,6 @@ from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Forbidden, ServiceError
-from exam_server.exams.models import Registration, Sitting
 from exam_server.extensions import limiter
 
 bp = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
@@ -40,22 +38,20 @@ def attempt(attempt_id: int) -> Any:
 
 
 def _check_seb(attempt_id: int, js_keys: Any) -> None:
-    """The HTTP fallback is held to the same Safe Exam Browser rule as the socket."""
+    """The HTTP fallback is held to the same Safe Exam Browser rule as the socket.
+
+    `save_answer` calls this only when the attempt's sitting requires SEB, learnt by the save
+    statement itself, so a save in a sitting without SEB costs no query for it."""
     from exam_server.realtime import seb_guard
 
-    row = db.execute(
-        select(Sitting).join(Registration, Registration.sitting_id == Sitting.id)
-        .join(Attempt, Attempt.registration_id == Registration.id)
-        .where(Attempt.id == attempt_id, Registration.id == session["registration_id"])
-    ).scalar_one_or_none()
-    if row is None or not row.require_seb:
+    attempt = db.get(Attempt, attempt_id)
+    if attempt is None:
         return
-    result = seb_guard.check_current_request(row, js_keys)
+    result = seb_guard.check_current_request(attempt.registration.sitting, js_keys)
     if not result.ok:
-        attempt = db.get(Attempt, attempt_id)
-        if attempt is not None:
-            seb_guard.lock_for_mismatch(attempt, result)
+        seb_guard.lock_for_mismatch(attempt, result)
         raise Forbidden(result.reason)
+    db.rollback()  # hand the connection back before the save itself
 
 
 @bp.put("/attempts/<int:attempt_id>/responses/<int:question_no>")
@@ -66,9 +62,9 @@ def save(attempt_id: int, question_no: int) -> Any:
     data = json_body()
     if "seq" not in data or "value" not in data:
         raise ServiceError("attempts.bad_save_body")
-    _check_seb(attempt_id, data.get("seb"))
     ack = save_answer(attempt_id, question_no, data["seq"], data["value"],
-                      registration_id=session["registration_id"], actor=auth.current_actor())
+                      registration_id=session["registration_id"], actor=auth.current_actor(),
+                      check_seb=lambda: _check_seb(attempt_id, data.get("seb")))
     return jsonify({**ack.to_dict(), **candidate.server_time()})
 
 

@@ -11,12 +11,13 @@ superseded. Refusals raise `SaveRefused` and are appended to the event log.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, NoReturn
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
@@ -44,7 +45,8 @@ class SaveAck:
     status: str  # "saved" | "duplicate" | "superseded"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"attempt_id": self.attempt_id, "question": self.question, "seq": self.seq,
+                "stored_seq": self.stored_seq, "saved_at": self.saved_at, "status": self.status}
 
 
 # The hot path is ONE statement in its own durable (autocommit) transaction: it checks the
@@ -57,27 +59,39 @@ _FAST = {
     "sqlite": (
         "INSERT INTO responses (attempt_id, question_no, value, seq, saved_at) "
         "SELECT id, ?, ?, ?, ? FROM attempts WHERE id = ? AND registration_id = ? AND state = 'active' "
-        "AND locked = 0 AND closes_at > ? "
+        "AND locked = 0 AND closes_at > ?{seb} "
         "ON CONFLICT (attempt_id, question_no) DO UPDATE SET value = excluded.value, seq = excluded.seq, "
         "saved_at = excluded.saved_at WHERE responses.seq < excluded.seq RETURNING seq"
     ),
     "postgresql": (
         "WITH open_attempt AS (SELECT id FROM attempts WHERE id = %s AND registration_id = %s "
-        "AND state = 'active' AND NOT locked AND closes_at > %s FOR SHARE) "
+        "AND state = 'active' AND NOT locked AND closes_at > %s{seb} FOR SHARE) "
         "INSERT INTO responses (attempt_id, question_no, value, seq, saved_at) "
         "SELECT id, %s, %s::json, %s, %s FROM open_attempt "
         "ON CONFLICT (attempt_id, question_no) DO UPDATE SET value = excluded.value, seq = excluded.seq, "
         "saved_at = excluded.saved_at WHERE responses.seq < excluded.seq RETURNING seq"
     ),
 }
+# The same statement for a caller that checks Safe Exam Browser only where the sitting asks
+# for it (the HTTP path): it writes nothing when the sitting requires SEB, so a sitting that
+# does not costs no extra query, and one switched to SEB is enforced from the next save on.
+_NO_SEB = ("NOT EXISTS (SELECT 1 FROM registrations r JOIN sittings s ON s.id = r.sitting_id "
+           "WHERE r.id = attempts.registration_id AND s.require_seb{true})")
+_FAST_SEB = {
+    "sqlite": _FAST["sqlite"].format(seb=" AND " + _NO_SEB.format(true=" <> 0")),
+    "postgresql": _FAST["postgresql"].format(seb=" AND " + _NO_SEB.format(true="")),
+}
+_FAST = {dialect: sql.format(seb="") for dialect, sql in _FAST.items()}
 _SLOW = {
     "sqlite": {
         "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = ?",
         "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = ? AND question_no = ?",
+        "seb": "SELECT s.require_seb FROM registrations r JOIN sittings s ON s.id = r.sitting_id WHERE r.id = ?",
     },
     "postgresql": {
         "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = %s",
         "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = %s AND question_no = %s",
+        "seb": "SELECT s.require_seb FROM registrations r JOIN sittings s ON s.id = r.sitting_id WHERE r.id = %s",
     },
 }
 
@@ -124,8 +138,13 @@ def save_answer(
     *,
     registration_id: int | None = None,
     actor: Actor | None = None,
+    check_seb: Callable[[], None] | None = None,
 ) -> SaveAck:
-    """Store one answer durably; `registration_id` (the logged-in candidate) must own the attempt."""
+    """Store one answer durably; `registration_id` (the logged-in candidate) must own the attempt.
+
+    `check_seb`, when given, is called before anything is stored if the attempt's sitting
+    requires Safe Exam Browser; it raises to refuse the save.
+    """
     if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
         raise ServiceError("attempts.bad_seq")
     if not isinstance(question_no, int) or isinstance(question_no, bool):
@@ -141,25 +160,31 @@ def save_answer(
         raise ServiceError("attempts.bad_value", question=question_no, reason=problem)
 
     now = utcnow()
-    # A caller already inside a transaction (SQLite pools one connection) continues in it;
-    # otherwise the statement is its own transaction.
-    joined = db.in_transaction()
-    conn = db.connection() if joined else db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    dialect = conn.dialect.name
-    stamp, text = _bind_time(dialect, now), json.dumps(value, ensure_ascii=False)
-    params = ((question_no, text, seq, stamp, attempt_id, owner, stamp) if dialect == "sqlite"
-              else (attempt_id, owner, now, question_no, text, seq, now))
-    try:
-        written = conn.exec_driver_sql(_FAST[dialect], params).first()
-        if written is not None:
-            db.commit()
-            return SaveAck(attempt_id, question_no, seq, seq, now.isoformat(), "saved")
-        sql = _SLOW[dialect]
-        found = conn.exec_driver_sql(sql["attempt"], (attempt_id,)).one()
-        stored = conn.exec_driver_sql(sql["stored"], (attempt_id, question_no)).first()
-    finally:
-        if db.in_transaction():
-            db.rollback()
+    text = json.dumps(value, ensure_ascii=False)
+    if db.in_transaction():
+        # A caller inside a transaction (SQLite pools one connection) continues in it.
+        conn = db.connection()
+        try:
+            written = _write(conn, check_seb, attempt_id, owner, question_no, text, seq, now)
+            if written is not None:
+                db.commit()
+                return SaveAck(attempt_id, question_no, seq, seq, now.isoformat(), "saved")
+            found, stored, seb_required = _why_not(conn, attempt_id, owner, question_no, check_seb)
+        finally:
+            if db.in_transaction():
+                db.rollback()
+    else:
+        # The hot path: a pooled connection in autocommit, no ORM session; the statement
+        # is its own durable transaction, so its result is final when it returns.
+        with _autocommit_engine().connect() as conn:
+            written = _write(conn, check_seb, attempt_id, owner, question_no, text, seq, now)
+            if written is not None:
+                return SaveAck(attempt_id, question_no, seq, seq, now.isoformat(), "saved")
+            found, stored, seb_required = _why_not(conn, attempt_id, owner, question_no, check_seb)
+    if seb_required:
+        assert check_seb is not None
+        check_seb()  # raises when the browser fails the sitting's SEB rule
+        return save_answer(attempt_id, question_no, seq, value, registration_id=registration_id, actor=actor)
     refusal = _refusal(_Row(found[0], bool(found[1]), _as_utc(found[2])), now)
     if stored is not None and (refusal is None or stored[0] == seq):
         # Not written: a replay of the stored seq (acknowledged again, even after closing) or an older one.
@@ -168,6 +193,38 @@ def save_answer(
     if refusal is None:  # the attempt closed between the two statements
         refusal = "attempts.refused_submitted"
     _refuse(attempt_id, refusal, question_no, seq, actor, now)
+
+
+def _autocommit_engine() -> Engine:
+    """The app's engine (same pool) with every checked-out connection in autocommit."""
+    dbx = current_app.extensions["exam_db"]
+    engine: Engine | None = dbx.get("autocommit_engine")
+    if engine is None:
+        engine = dbx["autocommit_engine"] = dbx["engine"].execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
+def _write(conn: Connection, check_seb: Callable[[], None] | None, attempt_id: int, owner: int,
+           question_no: int, text: str, seq: int, now: datetime) -> Any:
+    """The one statement of a save; the stored seq when it wrote, None when it did not."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stamp = _bind_time(dialect, now)
+        params: tuple[Any, ...] = (question_no, text, seq, stamp, attempt_id, owner, stamp)
+    else:
+        params = (attempt_id, owner, now, question_no, text, seq, now)
+    sql = (_FAST_SEB if check_seb is not None else _FAST)[dialect]
+    return conn.exec_driver_sql(sql, params).first()
+
+
+def _why_not(conn: Connection, attempt_id: int, owner: int, question_no: int,
+             check_seb: Callable[[], None] | None) -> tuple[Any, Any, bool]:
+    """After a save that wrote nothing: the attempt's state, the stored answer, whether SEB is due."""
+    sql = _SLOW[conn.dialect.name]
+    seb_required = check_seb is not None and bool(conn.exec_driver_sql(sql["seb"], (owner,)).scalar())
+    found = conn.exec_driver_sql(sql["attempt"], (attempt_id,)).one()
+    stored = conn.exec_driver_sql(sql["stored"], (attempt_id, question_no)).first()
+    return found, stored, seb_required
 
 
 def _refusal(row: _Row, now: datetime) -> str | None:

@@ -1,7 +1,9 @@
-"""Examiner pages: exams and sittings, roster import, starting a sitting or a room, scores.
+"""Examiner pages: setting up exams, sittings, rooms and papers; roster import; starting,
+pausing and ending a sitting or a room; scores.
 
-Pages call the same service functions as the JSON API (`exams.lifecycle`, `exams.roster`);
-a refused action (illegal transition, bad file) is shown on the page in the user's language.
+Pages call the same service functions as the JSON API (`exams.service`, `exams.lifecycle`,
+`exams.roster`, `exams.paper_import`); a refused action (illegal transition, bad file, bad
+field) is shown on the page in the user's language and changes nothing.
 """
 
 from __future__ import annotations
@@ -11,22 +13,36 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 import exam_server.exams.page_messages  # noqa: F401  (registers the page texts)
 from exam_server.accounts import auth
+from exam_server.accounts.models import User
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
-from exam_server.errors import NotFound, ServiceError
-from exam_server.exams import lifecycle, roster
+from exam_server.errors import Conflict, NotFound, ServiceError
+from exam_server.events.log import Actor, append_event
+from exam_server.exams import lifecycle, paper_import, roster, service
 from exam_server.exams.models import Exam, Paper, Registration, Room, Sitting
+from exam_server.exams.setup_forms import (
+    FormResult,
+    blueprint_data,
+    read_exam,
+    read_generation,
+    read_room,
+    read_sitting,
+)
 from exam_server.i18n import translate
 from exam_server.page_links import MONITOR_ROOM, MONITOR_SITTING, optional_url
 from exam_server.results.scores import round_score
+from question_bank.errors import ImportFailed
+from question_bank.formats import read_bytes_any
+from question_bank.papers import Blueprint as PaperBlueprint
+from question_bank.papers import BlueprintError, generate_papers
 
 bp = Blueprint("exam_pages", __name__, url_prefix="/exams")
 
@@ -35,9 +51,16 @@ STATUS_COLUMNS = ("pending", "active", "paused", "submitted")
 SITTING_ACTIONS = {
     "open_checkin": lifecycle.open_checkin,
     "start": lifecycle.start_sitting,
+    "pause": lifecycle.pause_sitting,
+    "resume": lifecycle.resume_sitting,
     "end": lifecycle.end_sitting,
 }
 ROSTER_TYPES = (".csv", ".xlsx")
+# What a new sitting form shows before the examiner changes it.
+SITTING_DEFAULTS = {"duration_minutes": "90", "late_entry_minutes": "15", "grace_seconds": "10"}
+GENERATE_DEFAULTS = {"paper_count": "4", "start_code": "0101", "seed": "1", "draw": "",
+                     "shuffle_questions": "on", "shuffle_options": "on"}
+MAX_SHOWN_PROBLEMS = 30
 
 
 @dataclass
@@ -121,17 +144,33 @@ def _sitting_context(sitting: Sitting) -> dict[str, Any]:
     }
 
 
-@bp.get("/sittings/<int:sitting_id>")
-@auth.examiner_required
-def sitting(sitting_id: int) -> str:
-    sitting = lifecycle.get_sitting(sitting_id)
-    return render_template(
+def _render_sitting(sitting: Sitting, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """The sitting page; `forms` carries a refused set-up form back with its values and errors
+    (`room`, `room_values`, `papers_error`, `generate`, `generate_values`, `problems`)."""
+    papers = db.execute(select(Paper.code, Paper.snapshot).where(Paper.sitting_id == sitting.id)
+                        .order_by(Paper.code)).all()
+    page = render_template(
         "exams/sitting.html",
-        paper_codes=db.scalars(select(Paper.code).where(Paper.sitting_id == sitting.id).order_by(Paper.code)).all(),
+        papers=[{"code": code, "questions": len(snapshot)} for code, snapshot in papers],
         candidate_count=_registrations_per_sitting(sitting.id)[sitting.id],
         monitor_url=optional_url(MONITOR_SITTING, sitting_id=sitting.id),
+        invigilators=db.scalars(select(User).where(User.role == "invigilator", User.active)
+                                .order_by(User.full_name, User.username)).all(),
+        room=forms.get("room", FormResult()),
+        room_values=forms.get("room_values", {}),
+        papers_error=forms.get("papers_error"),
+        generate=forms.get("generate", FormResult()),
+        generate_values=forms.get("generate_values", GENERATE_DEFAULTS),
+        problems=forms.get("problems", []),
         **_sitting_context(sitting),
     )
+    return page, status
+
+
+@bp.get("/sittings/<int:sitting_id>")
+@auth.examiner_required
+def sitting(sitting_id: int) -> tuple[str, int]:
+    return _render_sitting(lifecycle.get_sitting(sitting_id))
 
 
 @bp.get("/sittings/<int:sitting_id>/status")
@@ -158,6 +197,160 @@ def sitting_action(sitting_id: int, action: str) -> Response:
     lifecycle.get_sitting(sitting_id)  # 404 for an unknown sitting
     _run(SITTING_ACTIONS[action], sitting_id, done=f"pages.sitting.done.{action}")
     return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
+
+
+def _timezone() -> str:
+    return str(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+def _add_sitting(exam_id: int, values: dict[str, Any], actor: Actor) -> Sitting:
+    """Create a sitting from a read form and log it (flushes; the caller commits)."""
+    sitting = service.create_sitting(
+        exam_id, values["name"], values["scheduled_start"], values["duration_minutes"] * 60,
+        subject=values["subject"], late_entry_s=values["late_entry_minutes"] * 60,
+        grace_s=values["grace_seconds"], allow_password_login=values["allow_password_login"])
+    append_event(db, "sitting.created", actor, sitting_id=sitting.id,
+                 data={"exam_id": exam_id, "name": sitting.name,
+                       "scheduled_start": sitting.scheduled_start.isoformat()})
+    return sitting
+
+
+def _exam_form_page(exam: Exam | None, errors: dict[str, str]) -> tuple[str, int]:
+    """The new exam (exam None) or new sitting form, filled in again after refused input."""
+    values = request.form if request.method == "POST" else SITTING_DEFAULTS
+    return render_template("exams/exam_form.html", exam=exam, errors=errors, values=values), 422 if errors else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@auth.examiner_required
+def exam_new() -> Any:
+    """A new exam together with its first sitting: both are created, or neither."""
+    exam_form, sitting_form = FormResult(), FormResult()
+    if request.method == "POST":
+        exam_form, sitting_form = read_exam(request.form), read_sitting(request.form, _timezone())
+        if exam_form.ok and sitting_form.ok:
+            actor = auth.current_actor()
+            user = auth.current_user()
+            try:
+                exam = service.create_exam(exam_form.values["code"], exam_form.values["exam_name"],
+                                           organisation_id=user.organisation_id if user else None)
+            except Conflict as exc:
+                db.rollback()
+                exam_form.errors["code"] = exc.message()
+            else:
+                append_event(db, "exam.created", actor, data={"exam_id": exam.id, "code": exam.code})
+                sitting = _add_sitting(exam.id, sitting_form.values, actor)
+                db.commit()
+                flash(translate("pages.setup.exam_created", name=exam.name), "success")
+                return redirect(url_for("exam_pages.sitting", sitting_id=sitting.id))
+    return _exam_form_page(None, {**exam_form.errors, **sitting_form.errors})
+
+
+@bp.route("/<int:exam_id>/sittings/new", methods=["GET", "POST"])
+@auth.examiner_required
+def sitting_new(exam_id: int) -> Any:
+    exam = db.get(Exam, exam_id)
+    if exam is None:
+        raise NotFound("pages.setup.exam_not_found")
+    form = FormResult()
+    if request.method == "POST":
+        form = read_sitting(request.form, _timezone())
+        if form.ok:
+            sitting = _add_sitting(exam.id, form.values, auth.current_actor())
+            db.commit()
+            flash(translate("pages.setup.sitting_created", name=sitting.name), "success")
+            return redirect(url_for("exam_pages.sitting", sitting_id=sitting.id))
+    return _exam_form_page(exam, form.errors)
+
+
+def _setup_sitting(sitting_id: int, refusal: str) -> Sitting | None:
+    """The sitting if it is still being set up (scheduled); otherwise flash `refusal`."""
+    sitting = lifecycle.get_sitting(sitting_id)
+    if sitting.state == "scheduled":
+        return sitting
+    flash(translate(refusal), "error")
+    return None
+
+
+@bp.post("/sittings/<int:sitting_id>/rooms")
+@auth.examiner_required
+def room_add(sitting_id: int) -> Any:
+    sitting = _setup_sitting(sitting_id, "pages.setup.rooms_closed")
+    if sitting is None:
+        return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
+    invigilators = {u.id: u for u in db.scalars(select(User).where(User.role == "invigilator", User.active))}
+    form = read_room(request.form, invigilators, [r.name for r in sitting.rooms])
+    if not form.ok:
+        return _render_sitting(sitting, 422, room=form, room_values=request.form)
+    values = form.values
+    room = service.create_room(sitting.id, values["room_name"], values["seat_list"],
+                               invigilators=[invigilators[i] for i in values["invigilators"]])
+    append_event(db, "room.created", auth.current_actor(), sitting_id=sitting.id, room_id=room.id,
+                 data={"name": room.name, "seats": len(room.seats), "invigilators": values["invigilators"]})
+    db.commit()
+    flash(translate("pages.setup.room_created", name=room.name, n=len(room.seats)), "success")
+    return redirect(url_for("exam_pages.sitting", sitting_id=sitting.id))
+
+
+def _store_papers(sitting: Sitting, generated: list[Any], warnings: list[str] | None = None,
+                  **refused: Any) -> Any:
+    """Load papers into the sitting, or show why not (`refused` names the form to show again)."""
+    try:
+        codes = paper_import.import_papers(sitting.id, generated, auth.current_actor())
+    except ServiceError as exc:
+        db.rollback()
+        return _render_sitting(sitting, exc.status, papers_error=exc.message(), **refused)
+    flash(translate("pages.setup.papers_loaded", n=len(codes), codes=", ".join(codes)), "success")
+    for warning in warnings or []:
+        flash(warning, "warning")
+    return redirect(url_for("exam_pages.sitting", sitting_id=sitting.id))
+
+
+@bp.post("/sittings/<int:sitting_id>/papers")
+@auth.examiner_required
+def papers_upload(sitting_id: int) -> Any:
+    """Papers made by `question-bank papers generate` (papers.json)."""
+    sitting = _setup_sitting(sitting_id, "exams.papers_after_checkin")
+    if sitting is None:
+        return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
+    upload = request.files.get("papers")
+    if upload is None or not upload.filename:
+        return _render_sitting(sitting, 422, papers_error=translate("pages.setup.no_papers_file"))
+    try:
+        generated = paper_import.parse_papers(upload.read(), upload.filename)
+    except ServiceError as exc:
+        return _render_sitting(sitting, 422, papers_error=exc.message())
+    return _store_papers(sitting, generated)
+
+
+@bp.post("/sittings/<int:sitting_id>/papers/generate")
+@auth.examiner_required
+def papers_generate(sitting_id: int) -> Any:
+    """K paper codes drawn from an uploaded question file with a one-section blueprint."""
+    sitting = _setup_sitting(sitting_id, "exams.papers_after_checkin")
+    if sitting is None:
+        return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
+    form = read_generation(request.form)
+    upload = request.files.get("questions")
+    if upload is None or not upload.filename:
+        form.errors["questions"] = translate("pages.setup.no_questions_file")
+        upload = None
+    if upload is None or not form.ok:
+        return _render_sitting(sitting, 422, generate=form, generate_values=request.form)
+    try:
+        bank = read_bytes_any(upload.read(), upload.filename).questions
+        blueprint = PaperBlueprint.from_dict(blueprint_data(form.values, sitting.name))
+        result = generate_papers(blueprint, bank)
+    except ImportFailed as exc:
+        form.errors["questions"] = translate("pages.setup.questions_unreadable", name=upload.filename)
+        problems = [str(e) for e in exc.errors]
+    except BlueprintError as exc:
+        form.errors["draw"] = translate("pages.setup.blueprint_refused")
+        problems = exc.problems
+    else:
+        return _store_papers(sitting, result.papers, result.warnings, generate_values=request.form)
+    return _render_sitting(sitting, 422, generate=form, generate_values=request.form,
+                           problems=problems[:MAX_SHOWN_PROBLEMS])
 
 
 @bp.post("/sittings/<int:sitting_id>/rooms/<int:room_id>/start")

@@ -51,10 +51,23 @@ class Broadcaster:
             self._attempts, self._rooms = defaultdict(set), defaultdict(set)
             return attempts, rooms
 
+    # Quiet rounds after which the loop ends; the next mark() starts it again. Keeps an idle
+    # process (or a finished test's app) from waking up twice a second forever.
+    IDLE_ROUNDS = 20
+
     def _loop(self) -> None:
+        idle = 0
         while True:
             self.socketio.sleep(self.interval)
             attempts, rooms = self._take()
+            if not attempts and not rooms:
+                idle += 1
+                with self._lock:
+                    if idle >= self.IDLE_ROUNDS and not self._attempts and not self._rooms:
+                        self._started = False
+                        return
+                continue
+            idle = 0
             for sitting_id in set(attempts) | set(rooms):
                 try:
                     self.flush(sitting_id, attempts.get(sitting_id, set()), rooms.get(sitting_id, set()))

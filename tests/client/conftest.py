@@ -13,7 +13,7 @@ from tests.support.seed import Seeded, seed_sitting
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server_app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
     from exam_server.app import create_app
-    from exam_server.db import Base, db
+    from tests.support.schema import ensure_schema
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'exam.db'}"
@@ -25,7 +25,7 @@ def server_app(request: pytest.FixtureRequest, tmp_path: Path) -> Flask:
         "SECURITY_LOGIN_RATE_LIMIT": "1000 per minute",
     })
     with app.app_context():
-        Base.metadata.create_all(db.engine(app))
+        ensure_schema(app)
     # PostgreSQL's database lives for the whole session: tests filter by their own sitting.
     return app
 

@@ -17,13 +17,12 @@ from playwright.sync_api import Browser, sync_playwright
 
 from exam_server.app import create_app
 from exam_server.db import db
-from exam_server.migrations import upgrade
+from tests.support.schema import ensure_schema
 from tests.support.server import ServerProcess
 
 SECRET = "pages-test-secret-" + uuid.uuid4().hex
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-_migrated: set[str] = set()
 
 
 def make_app(database_url: str, instance: Path, **overrides: object) -> Flask:
@@ -40,9 +39,7 @@ def make_app(database_url: str, instance: Path, **overrides: object) -> Flask:
     })
     # A misspelt template variable fails the test instead of rendering as an empty string.
     app.jinja_env.undefined = StrictUndefined
-    if database_url not in _migrated:
-        upgrade(app)
-        _migrated.add(database_url)
+    ensure_schema(app)
     return app
 
 

@@ -135,7 +135,32 @@ def test_keyboard_only_sign_in_and_skip_link(context: BrowserContext, demo: tupl
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-ZOOM_PAGES = ("/exams/", "/exams/sittings/{sid}", "/exams/sittings/{sid}/roster", "/exams/sittings/{sid}/scores",
+def test_examiner_creates_an_exam_and_a_room_in_the_browser(
+        context: BrowserContext, demo: tuple[Seeded, dict[str, str]]) -> None:
+    s, staff = demo
+    page = context.new_page()
+    sign_in(page, staff["examiner"])
+    page.get_by_role("link", name="Tạo kỳ thi").click()
+    page.get_by_label("Mã kỳ thi").fill(f"TN-{s.sitting_id}")
+    page.get_by_label("Tên kỳ thi").fill("Thi thử lần 2")
+    page.get_by_label("Tên ca thi").fill("Ca 1 — Hóa học")
+    page.get_by_label("Giờ bắt đầu").fill("28/06/2026 14:00")
+    page.get_by_label("Thời gian làm bài (phút)").fill("50")
+    page.get_by_role("button", name="Tạo kỳ thi và ca thi").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ca 1 — Hóa học")
+    expect(page.locator("dl.facts")).to_contain_text("28/06/2026 14:00")
+    page.get_by_label("Phòng", exact=True).fill("P05")
+    page.get_by_label("Chỗ ngồi / máy thi").fill("M01–M24")
+    page.get_by_label("Giám thị 1").first.check()
+    page.get_by_role("button", name="Thêm phòng").click()
+    expect(page.get_by_role("status").filter(has_text="Đã thêm phòng P05 (24 chỗ ngồi).")).to_be_visible()
+    expect(page.locator("tbody tr").filter(has_text="P05")).to_contain_text("Giám thị 1")
+    # The set-up forms (rooms, papers) fit a narrow window without sideways scrolling.
+    page.set_viewport_size({"width": 640, "height": 400})
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+
+
+ZOOM_PAGES = ("/exams/", "/exams/new", "/exams/sittings/{sid}", "/exams/sittings/{sid}/roster", "/exams/sittings/{sid}/scores",
               "/rooms/", "/rooms/{rid}")
 
 
@@ -162,7 +187,9 @@ def test_pages_at_200_percent_zoom_labelled_and_local_only(
             assert unlabelled == [], f"{url}: controls without a label: {unlabelled}"
             assert page.evaluate("document.documentElement.lang") == "vi"
             assert page.locator("h1").count() == 1, url
-        fonts = page.evaluate("document.fonts.check('16px \"Noto Sans\"', 'Tiếng Việt')")
+        # Wait for the font to load (a busy machine may not have it yet), then check it covers Vietnamese.
+        fonts = page.evaluate("""() => document.fonts.load('16px "Noto Sans"', 'Tiếng Việt')
+            .then(() => document.fonts.check('16px "Noto Sans"', 'Tiếng Việt'))""")
         assert fonts
     finally:
         ctx.close()

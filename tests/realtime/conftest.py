@@ -76,15 +76,16 @@ def seed_sitting(db_url: str, instance: Path, *, duration_s: int = 1800, require
                  seb_config: dict[str, Any] | None = None, grace_s: int = 2, extra_in_p01: int = 0) -> Seeded:
     from exam_server.accounts.service import create_user, issue_login_code
     from exam_server.attempts.control import attempt_for_registration
-    from exam_server.db import Base, db, utcnow
     from exam_server.db import session as dbs
+    from exam_server.db import utcnow
     from exam_server.events.log import SERVER
     from exam_server.exams import lifecycle, service
     from exam_server.exams.papers import add_paper
+    from tests.support.schema import ensure_schema
 
     app = make_app(db_url, instance)
     with app.app_context():
-        Base.metadata.create_all(db.engine(app))
+        ensure_schema(app)
         tag = uuid.uuid4().hex[:6]
         examiner = create_user(f"hd_{tag}", PASSWORD, "examiner")
         inv_a = create_user(f"cbA_{tag}", PASSWORD, "invigilator")

@@ -39,14 +39,14 @@ class World:
 
 def seeded_app(db_url: str, instance: Path, candidates: int, *, start: bool = True) -> tuple[Any, Plan]:
     from exam_server.app import create_app
-    from exam_server.db import Base, db
     from exam_server.events.log import Actor
     from exam_server.exams import lifecycle
+    from tests.support.schema import ensure_schema
 
     app = create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(instance), "REDIS_URL": "",
                       "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": "scale-tests"})
     with app.app_context():
-        Base.metadata.create_all(db.engine(app))
+        ensure_schema(app)
     plan = seed(app, candidates, per_room=3, duration_s=3600)
     if start:
         with app.app_context():

@@ -11,9 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from exam_server.app import create_app
-from exam_server.migrations import upgrade
-
-_migrated: set[str] = set()
+from tests.support.schema import ensure_schema
 
 
 def make_app(database_url: str, instance: Path, **extra: object) -> Flask:
@@ -29,9 +27,7 @@ def make_app(database_url: str, instance: Path, **extra: object) -> Flask:
         "REDIS_PREFIX": "test-" + uuid.uuid4().hex[:8],
         **extra,
     })
-    if app.config["DATABASE_URL"] not in _migrated:
-        upgrade(app)
-        _migrated.add(app.config["DATABASE_URL"])
+    ensure_schema(app)
     return app
 
 

@@ -48,3 +48,23 @@ def test_http_save_checks_seb_and_locks_on_mismatch(app: Flask) -> None:
     assert db.get(Attempt, other_id).locked  # held for an invigilator to release
     stored = db.scalars(select(Response.attempt_id).where(Response.attempt_id.in_([attempt_id, other_id]))).all()
     assert stored == [attempt_id]
+
+
+def test_seb_switched_on_mid_exam_applies_from_the_next_save(app: Flask) -> None:
+    """The save statement itself learns whether SEB is required: nothing cached goes stale."""
+    seeded = seed_sitting(rooms=1, per_room=1, start=True)
+    client = app.test_client()
+    attempt_id, headers = login_candidate(client, seeded.sitting_id, seeded.sbds[0], CANDIDATE_PASSWORD)
+    url = f"/api/v1/attempts/{attempt_id}/responses/1"
+    assert client.put(url, json={"seq": 1, "value": "A"}, headers=headers).status_code == 200
+
+    sitting = db.get(Sitting, seeded.sitting_id)
+    sitting.require_seb, sitting.seb_config = True, {"config_keys": [secrets.token_hex(32)], "browser_exam_keys": []}
+    db.commit()
+    r = client.put(url, json={"seq": 2, "value": "B"}, headers=headers)
+    assert r.status_code == 403 and r.get_json()["error"]["code"].startswith("seb.")
+    # A replay of the stored answer is refused too: the browser check comes before any ack.
+    assert client.put(url, json={"seq": 1, "value": "A"}, headers=headers).status_code == 403
+    db.expire_all()
+    assert db.get(Attempt, attempt_id).locked
+    assert db.scalars(select(Response.seq).where(Response.attempt_id == attempt_id)).all() == [1]

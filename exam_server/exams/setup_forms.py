@@ -1,0 +1,190 @@
+"""Reading the examiner's set-up forms (exam, sitting, room, paper generation) into checked values.
+
+Each reader returns the values it could read and, per field, the translated reason a value was
+refused. A form with any refusal creates nothing: the page shows it again with the errors beside
+their fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from werkzeug.datastructures import MultiDict
+
+from exam_server.i18n import translate
+
+EXAM_CODE = re.compile(r"[0-9A-Za-z_-]{1,50}")
+SEAT = re.compile(r"[0-9A-Za-z_.-]{1,20}")
+# A seat range: the same prefix on both ends, then a number (M01–M30, M01-M30, A1..A9).
+SEAT_RANGE = re.compile(r"([A-Za-z_]*)(\d+)\s*(?:-|–|—|\.\.)\s*\1(\d+)")
+PAPER_CODE = re.compile(r"\d{1,10}")
+MAX_SEATS = 500
+MAX_PAPERS = 99
+
+
+@dataclass
+class FormResult:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Reader:
+    """Reads one field at a time from a submitted form, collecting every error."""
+
+    def __init__(self, form: MultiDict[str, str]) -> None:
+        self.form = form
+        self.result = FormResult()
+
+    def text(self, name: str, max_len: int, required: bool = True) -> str:
+        value = self.form.get(name, "").strip()
+        if required and not value:
+            self.result.errors[name] = translate("pages.form.required")
+        elif len(value) > max_len:
+            self.result.errors[name] = translate("pages.form.too_long", n=max_len)
+        self.result.values[name] = value
+        return value
+
+    def number(self, name: str, low: int, high: int) -> int | None:
+        raw = self.form.get(name, "").strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            self.result.errors[name] = translate("pages.form.whole_number", low=low, high=high)
+            return None
+        self.result.values[name] = value
+        return value
+
+    def flag(self, name: str) -> bool:
+        value = self.form.get(name) in ("1", "on", "true", "yes")
+        self.result.values[name] = value
+        return value
+
+    def fail(self, field_name: str, key: str, /, **params: Any) -> None:
+        self.result.errors.setdefault(field_name, translate(key, **params))
+
+
+def read_exam(form: MultiDict[str, str]) -> FormResult:
+    r = _Reader(form)
+    code = r.text("code", 50)
+    if code and not EXAM_CODE.fullmatch(code):
+        r.fail("code", "pages.form.bad_exam_code")
+    r.text("exam_name", 300)
+    return r.result
+
+
+def parse_local_datetime(text: str, timezone: str) -> datetime:
+    """'dd/mm/yyyy HH:MM' on the exam's wall clock, as an aware UTC datetime (ValueError if not)."""
+    local = datetime.strptime(text.strip(), "%d/%m/%Y %H:%M")
+    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def read_sitting(form: MultiDict[str, str], timezone: str) -> FormResult:
+    r = _Reader(form)
+    r.text("name", 300)
+    r.text("subject", 100, required=False)
+    starts = r.text("starts_at", 16)
+    if starts and "starts_at" not in r.result.errors:
+        try:
+            r.result.values["scheduled_start"] = parse_local_datetime(starts, timezone)
+        except ValueError:
+            r.fail("starts_at", "pages.form.bad_datetime")
+    r.number("duration_minutes", 1, 600)
+    r.number("late_entry_minutes", 0, 240)
+    r.number("grace_seconds", 0, 600)
+    r.flag("allow_password_login")
+    return r.result
+
+
+def parse_seats(text: str) -> list[str]:
+    """Seat labels from ranges and lists ('M01–M30', 'M01, M02 M05', one per line), in order.
+
+    Raises ValueError naming the first part that is not a seat or a range."""
+    seats: list[str] = []
+    for part in re.split(r"[,;\n]+", text):
+        part = part.strip()
+        if not part:
+            continue
+        found = SEAT_RANGE.fullmatch(part)
+        if found:
+            prefix, first, last = found.groups()
+            if int(last) < int(first) or int(last) - int(first) >= MAX_SEATS:
+                raise ValueError(part)
+            width = len(first)
+            seats.extend(f"{prefix}{n:0{width}d}" for n in range(int(first), int(last) + 1))
+            continue
+        for label in part.split():
+            if not SEAT.fullmatch(label):
+                raise ValueError(label)
+            seats.append(label)
+    return seats
+
+
+def read_room(form: MultiDict[str, str], invigilator_ids: Iterable[int], taken_names: Iterable[str]) -> FormResult:
+    r = _Reader(form)
+    name = r.text("room_name", 100)
+    if name and name.casefold() in {n.casefold() for n in taken_names}:
+        r.fail("room_name", "pages.form.room_name_taken", name=name)
+    seats_text = r.text("seats", 10_000)
+    if seats_text and "seats" not in r.result.errors:
+        try:
+            seats = parse_seats(seats_text)
+        except ValueError as exc:
+            r.fail("seats", "pages.form.bad_seat", part=str(exc)[:40])
+        else:
+            duplicates = sorted({s for s in seats if seats.count(s) > 1})
+            if duplicates:
+                r.fail("seats", "pages.form.duplicate_seats", seats=", ".join(duplicates[:5]))
+            elif len(seats) > MAX_SEATS:
+                r.fail("seats", "pages.form.too_many_seats", n=MAX_SEATS)
+            r.result.values["seat_list"] = seats
+    allowed = set(invigilator_ids)
+    chosen: list[int] = []
+    for raw in form.getlist("invigilators"):
+        if not raw.isdigit() or int(raw) not in allowed:
+            r.fail("invigilators", "pages.form.bad_invigilator")
+            break
+        chosen.append(int(raw))
+    r.result.values["invigilators"] = chosen
+    return r.result
+
+
+def read_generation(form: MultiDict[str, str]) -> FormResult:
+    """The simple blueprint form: K codes from a start code, a seed, one section drawing N."""
+    r = _Reader(form)
+    count = r.number("paper_count", 1, MAX_PAPERS)
+    start = r.text("start_code", 10)
+    if start and not PAPER_CODE.fullmatch(start):
+        r.fail("start_code", "pages.form.bad_start_code")
+    elif start and count and len(str(int(start) + count - 1)) > len(start):
+        r.fail("start_code", "pages.form.start_code_too_short", n=count)
+    r.text("seed", 50, required=False)
+    r.number("draw", 1, 500)
+    r.flag("shuffle_questions")
+    r.flag("shuffle_options")
+    return r.result
+
+
+def blueprint_data(values: dict[str, Any], title: str) -> dict[str, Any]:
+    """The question bank's blueprint (as for `Blueprint.from_dict`) of a read generation form."""
+    return {
+        "title": title,
+        "seed": values["seed"] or "0",
+        "codes": {"count": values["paper_count"], "start": values["start_code"]},
+        "sections": [{
+            "name": "Phần 1",
+            "draw": values["draw"],
+            "shuffle_questions": values["shuffle_questions"],
+            "shuffle_options": values["shuffle_options"],
+        }],
+    }
