@@ -236,10 +236,13 @@ def write_report(results: list[dict[str, object]], args: argparse.Namespace) -> 
         f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}; "
         "the load generator (aiohttp) runs on the same 2 cores as the server.",
         "Server: `exam-server run` = gunicorn, 1 gevent worker. Each HTTP save = session + CSRF check, value",
-        "validation, ONE statement (attempt-open check + upsert) in its own durable transaction, then the JSON ack.",
+        "validation, ONE statement (attempt-open + SEB-not-required check + upsert) in its own durable",
+        "transaction, then the JSON ack. Clients: one keep-alive connection each, a request waits for its ack.",
+        "CPU (server = gunicorn master + worker, client = this process) is counted over the timed window only.",
         "Raw: the same upsert (`INSERT … ON CONFLICT DO UPDATE … WHERE seq < excluded.seq`) in its own",
-        "durable transaction via the driver (sqlite3 WAL+synchronous=FULL / psycopg autocommit); PostgreSQL",
-        "raw is measured with 1 connection and with as many connections as HTTP clients.",
+        "durable transaction via the driver (sqlite3 WAL+synchronous=FULL / psycopg autocommit, checked to run",
+        "with synchronous_commit=on and fsync=on); PostgreSQL raw is measured with 1 connection and with as",
+        "many connections as HTTP clients, right after the HTTP run.",
         "",
         "| backend | HTTP acked saves/s | saves per server CPU-second | server CPU (cores) | client CPU (cores) "
         "| p50 ms | p95 ms | p99 ms | refused/errors | raw 1 conn/s | raw N conn/s | HTTP / raw 1 conn "

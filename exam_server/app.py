@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 
 from exam_server import i18n
+from exam_server.accounts.sessions import CachedSerializerSessionInterface
 from exam_server.config import instance_secret, load_config, resolve_database_url
 from exam_server.db import db
 from exam_server.errors import ServiceError
@@ -27,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("EXAM_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.session_interface = CachedSerializerSessionInterface()
     app.config.update(load_config())
     app.config.update(overrides)
     _finish_config(app, overrides)

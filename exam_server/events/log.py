@@ -40,6 +40,27 @@ def _fields(e: Event) -> dict[str, Any]:
     }
 
 
+def _locked_head(session: Session, chain: int) -> EventHead:
+    """The chain's head row, locked until the caller's transaction ends.
+
+    Starting a room appends an entry per candidate in one transaction: the head is locked
+    and read once per transaction, not once per entry.
+    """
+    session.connection()  # begins the transaction, so it can be told apart from the previous one
+    transaction = session.get_transaction()
+    cached = session.info.get("event_heads")
+    if cached is None or cached[0] is not transaction:
+        cached = session.info["event_heads"] = (transaction, {})
+    heads: dict[int, EventHead] = cached[1]
+    if chain not in heads:
+        insert = dialect_insert(session.get_bind().dialect.name)
+        session.execute(insert(EventHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        heads[chain] = session.execute(
+            select(EventHead).where(EventHead.chain == chain).with_for_update()
+        ).scalar_one()
+    return heads[chain]
+
+
 def append_event(
     session: Session,
     action: str,
@@ -54,11 +75,7 @@ def append_event(
 ) -> Event:
     """Add one entry to the sitting's chain inside the caller's transaction (the caller commits)."""
     chain = sitting_id or 0
-    insert = dialect_insert(session.get_bind().dialect.name)
-    session.execute(insert(EventHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing())
-    head = session.execute(
-        select(EventHead).where(EventHead.chain == chain).with_for_update()
-    ).scalar_one()
+    head = _locked_head(session, chain)
     event = Event(
         chain=chain, seq=head.seq + 1, at=at or utcnow(), action=action, actor=actor.label,
         actor_id=actor.user_id, sitting_id=sitting_id, room_id=room_id, attempt_id=attempt_id,

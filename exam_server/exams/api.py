@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from exam_server.accounts import auth
+from exam_server.accounts.api import json_body
 from exam_server.accounts.service import issue_login_code
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.errors import NotFound, ServiceError
+from exam_server.events.log import append_event
 from exam_server.exams import lifecycle, roster
 from exam_server.exams.models import Registration, Room, Sitting
+from exam_server.i18n import register
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api/v1")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+register({
+    "vi": {
+        "exams.seb_bad_keys": "{field}: mỗi khóa SEB là 64 ký tự hex.",
+        "exams.seb_keys_required": "Bắt buộc SEB thì cần ít nhất một Config Key hoặc Browser Exam Key.",
+    },
+    "en": {
+        "exams.seb_bad_keys": "{field}: each SEB key is 64 hex characters.",
+        "exams.seb_keys_required": "Requiring SEB needs at least one Config Key or Browser Exam Key.",
+    },
+})
 
 
 def _iso(value: Any) -> str | None:
@@ -143,3 +159,29 @@ def scores(sitting_id: int) -> Any:
         "score": a.score if a else None, "max_score": a.max_score if a else None,
         "submitted_at": _iso(a.submitted_at) if a else None, "submitted_by": a.submitted_by if a else "",
     } for reg, a in rows])
+
+
+@bp.put("/sittings/<int:sitting_id>/seb")
+@auth.examiner_required
+def seb_settings(sitting_id: int) -> Any:
+    """Require Safe Exam Browser: {"required": true, "config_keys": [hex], "browser_exam_keys": [hex]}.
+
+    Keys are the raw 64-hex Config Keys / Browser Exam Keys (several: one per SEB build).
+    """
+    data = json_body()
+    sitting = lifecycle.get_sitting(sitting_id)
+    keys: dict[str, list[str]] = {}
+    for field in ("config_keys", "browser_exam_keys"):
+        values = data.get(field, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and HEX64.fullmatch(v.strip().lower())
+                                                   for v in values):
+            raise ServiceError("exams.seb_bad_keys", field=field)
+        keys[field] = [v.strip().lower() for v in values]
+    required = bool(data.get("required", False))
+    if required and not (keys["config_keys"] or keys["browser_exam_keys"]):
+        raise ServiceError("exams.seb_keys_required")
+    sitting.require_seb, sitting.seb_config = required, keys
+    append_event(db, "sitting.seb_settings", auth.current_actor(), sitting_id=sitting_id,
+                 data={"required": required, **{k: len(v) for k, v in keys.items()}})
+    db.commit()
+    return jsonify({"sitting_id": sitting_id, "required": required, **keys})

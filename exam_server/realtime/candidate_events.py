@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,10 +87,28 @@ class CandidateNamespace(Namespace):
     # minutes offline (typing is debounced by the page), too few to hammer the database.
     RATE = 100
 
+    PRESENCE_CHECK_S = 5.0
+
     def __init__(self, namespace: str, realtime: Any) -> None:
         super().__init__(namespace)
         self.rt = realtime
         self.conns: dict[str, Connection] = {}
+        self.worker = uuid.uuid4().hex
+        self.watching = False
+
+    def _watch_presence(self) -> None:
+        """Put this worker's connections back into a presence store that lost them (a Redis
+        restart), so dashboards stop showing connected candidates as offline."""
+        while True:
+            self.rt.socketio.sleep(self.PRESENCE_CHECK_S)
+            try:
+                if not self.rt.presence.forgotten(self.worker):
+                    continue
+                for sid, conn in list(self.conns.items()):
+                    self.rt.presence.connected(conn.sitting_id, conn.attempt_id, sid)
+                    self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
+            except Exception as exc:  # Redis still away: try again next round
+                log.warning("presence check failed: %s", exc)
 
     # -- connection ---------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
@@ -123,6 +142,9 @@ class CandidateNamespace(Namespace):
         if room_id is not None:
             join_room(f"room:{room_id}")  # messages to the whole room
         self.rt.presence.connected(sitting.id, attempt.id, request.sid)
+        if not self.watching:
+            self.watching = True
+            self.rt.socketio.start_background_task(self._watch_presence)
         self.rt.broadcaster.mark(sitting.id, attempt.id)
 
     def on_disconnect(self, reason: Any = None) -> None:

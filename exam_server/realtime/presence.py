@@ -30,6 +30,7 @@ class PresenceStore(Protocol):
     def disconnected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence: ...
     def set_seb(self, sitting_id: int, attempt_id: int, status: str) -> None: ...
     def all(self, sitting_id: int) -> dict[int, Presence]: ...
+    def forgotten(self, worker: str) -> bool: ...
 
 
 class MemoryPresence:
@@ -68,6 +69,9 @@ class MemoryPresence:
     def all(self, sitting_id: int) -> dict[int, Presence]:
         with self._lock:
             return {a: Presence(**p.to_dict()) for a, p in self._data.get(sitting_id, {}).items()}
+
+    def forgotten(self, worker: str) -> bool:
+        return False  # lives and dies with the process that holds the connections
 
 
 class RedisPresence:
@@ -132,6 +136,11 @@ class RedisPresence:
 
     def all(self, sitting_id: int) -> dict[int, Presence]:
         return {int(k): self._load(v) for k, v in self._redis.hgetall(self._hkey(sitting_id)).items()}
+
+    def forgotten(self, worker: str) -> bool:
+        """True when Redis no longer holds this worker's marker: first use, or Redis restarted
+        empty (it keeps nothing on disk), so the worker must register its connections again."""
+        return bool(self._redis.set(f"{self._prefix}:presence-alive:{worker}", "1", nx=True))
 
 
 def make_store(redis_url: str, prefix: str) -> PresenceStore:

@@ -68,3 +68,28 @@ def test_seb_switched_on_mid_exam_applies_from_the_next_save(app: Flask) -> None
     db.expire_all()
     assert db.get(Attempt, attempt_id).locked
     assert db.scalars(select(Response.seq).where(Response.attempt_id == attempt_id)).all() == [1]
+
+
+def test_examiner_sets_seb_keys_validated_and_logged(app: Flask) -> None:
+    from exam_server.accounts.models import User
+    from exam_server.events.models import Event
+    from tests.server.conftest import login_staff
+    from tests.support.seed import STAFF_PASSWORD
+
+    seeded = seed_sitting(rooms=1, per_room=1)
+    client = app.test_client()
+    headers = login_staff(client, db.get(User, seeded.users["examiner"]).username, STAFF_PASSWORD)
+    url = f"/api/v1/sittings/{seeded.sitting_id}/seb"
+    bad = client.put(url, json={"required": True, "config_keys": ["abc"]}, headers=headers)
+    assert bad.status_code == 400 and "config_keys" in bad.get_json()["error"]["message"]
+    assert client.put(url, json={"required": True}, headers=headers).status_code == 400
+    key = secrets.token_hex(32).upper()
+    ok = client.put(url, json={"required": True, "config_keys": [key]}, headers=headers)
+    assert ok.status_code == 200 and ok.get_json()["config_keys"] == [key.lower()]
+    db.expire_all()
+    sitting = db.get(Sitting, seeded.sitting_id)
+    assert sitting.require_seb and sitting.seb_config["config_keys"] == [key.lower()]
+    assert db.scalars(select(Event).where(Event.action == "sitting.seb_settings")).one().data["config_keys"] == 1
+    inv = app.test_client()
+    inv_headers = login_staff(inv, db.get(User, seeded.users["inv1"]).username, STAFF_PASSWORD)
+    assert inv.put(url, json={"required": False}, headers=inv_headers).status_code == 403

@@ -335,7 +335,7 @@ function showReview() {
     li.append(b);
     list.append(li);
   });
-  $("#review-summary").textContent = t("live.review_summary", { n: unanswered });
+  $("#review-summary").textContent = unanswered ? t("live.review_summary", { n: unanswered }) : t("live.review_all_answered");
   $("#exam-main").hidden = true;
   $("#review").hidden = false;
   $("#review-heading").focus();
@@ -344,7 +344,10 @@ function showReview() {
 function submit() {
   const dialog = $("#confirm");
   const pending = journal.pending().length;
-  $("#confirm-text").textContent = pending ? t("live.confirm_pending", { n: pending }) : t("live.confirm_submit");
+  // Name the unanswered questions once more: the last chance before the answers are final.
+  const unanswered = state.paper.filter((question, q) => question.type !== "description" && !isAnswered(question, state.answers[q])).length;
+  const warning = unanswered ? `${t("live.confirm_unanswered", { n: unanswered })} ` : "";
+  $("#confirm-text").textContent = warning + (pending ? t("live.confirm_pending", { n: pending }) : t("live.confirm_submit"));
   dialog.showModal();
 }
 
