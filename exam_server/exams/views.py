@@ -38,6 +38,7 @@ from exam_server.exams.setup_forms import (
 )
 from exam_server.i18n import translate
 from exam_server.page_links import MONITOR_ROOM, MONITOR_SITTING, optional_url
+from exam_server.results.marking import policy_for
 from exam_server.results.scores import round_score
 from question_bank.errors import ImportFailed
 from question_bank.formats import read_bytes_any
@@ -399,15 +400,18 @@ def scores(sitting_id: int) -> str:
     sitting = lifecycle.get_sitting(sitting_id)
     found = db.execute(
         select(Registration.sbd, Registration.full_name, Room.name, Paper.code,
-               Attempt.state, Attempt.score, Attempt.max_score)
+               Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading)
         .outerjoin(Room, Registration.room_id == Room.id)
         .outerjoin(Paper, Registration.paper_id == Paper.id)
         .outerjoin(Attempt, Attempt.registration_id == Registration.id)
         .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
     ).all()
+    step = policy_for(db, sitting_id).rounding_step
     rows = []
-    for sbd, full_name, room_name, paper_code, state, score, max_score in found:
+    for sbd, full_name, room_name, paper_code, state, score, max_score, grading in found:
         graded = score is not None and bool(max_score)
+        # An essay not yet marked makes the score incomplete: say so rather than show it.
+        pending = any(item.get("status") == "manual" for item in grading or [])
         rows.append({
             "candidate_number": sbd,
             "full_name": full_name,
@@ -416,6 +420,7 @@ def scores(sitting_id: int) -> str:
             "state": state or "none",
             "raw": score if graded else None,
             "max_points": max_score if graded else None,
-            "score10": round_score(score, max_score, "0.01") if graded else None,
+            "score10": round_score(score, max_score, step) if graded and not pending else None,
+            "pending_marking": pending,
         })
     return render_template("exams/scores.html", sitting=sitting, exam=sitting.exam, rows=rows)

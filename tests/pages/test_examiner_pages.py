@@ -194,12 +194,13 @@ def test_scores_after_submission(app: Flask, client: FlaskClient, lang: str, exp
     page_login(client, examiner, STAFF_PASSWORD)
     client.set_cookie("lang", lang)
     page = text(client.get(f"/exams/sittings/{s.sitting_id}/scores"))
-    # Question 1 (0.25 of 6 objective points) right: 0.25 raw -> 0.42 on the 10-point scale.
+    # Question 1 (0.25 of 6 objective points) right: 0.25 raw -> 0.4167 on the 10-point scale,
+    # shown rounded to the sitting's step (0.25 by default, as in the exports): 0.50.
     row = re.search(rf"<th scope=\"row\">{s.sbds[0]}</th>(.*?)</tr>", page, re.S)
     assert row, page
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
     assert cells[0] == "Nguyễn Văn 1" and cells[1] == "P01" and cells[2] == "101"
-    assert cells[4] == ("0,42" if lang == "vi" else "0.42")
+    assert cells[4] == ("0,50" if lang == "vi" else "0.50")
     assert re.sub(r"\s+", " ", cells[5]).strip() == expected
     other = re.search(rf"<th scope=\"row\">{s.sbds[1]}</th>(.*?)</tr>", page, re.S)
     assert other and "—" in other.group(1)  # not submitted: no score

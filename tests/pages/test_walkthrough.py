@@ -103,7 +103,7 @@ def test_demo_walkthrough(browser: Browser, live_server: LiveServer, demo: tuple
         scores = examiner.locator("#scores-table")
         first = scores.locator("tbody tr").filter(has_text=s.sbds[0])
         expect(first).to_contain_text("Nguyễn Văn 1")
-        expect(first.locator("td.num").first).to_have_text("0,42")
+        expect(first.locator("td.num").first).to_have_text("0,50")  # 0.25 / 6 × 10, rounded to 0.25
         expect(scores.locator("tbody tr")).to_have_count(6)
     finally:
         for ctx in contexts:
