@@ -14,7 +14,9 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from exam_server.accounts.models import User
+from exam_server.checkin.service import issue_station_token
 from exam_server.db import session as db
+from exam_server.exams.models import Room, Sitting
 from tests.server.conftest import make_app
 from tests.support.seed import CANDIDATE_PASSWORD, seed_sitting
 
@@ -62,8 +64,13 @@ def _login(client, seeded, role: str) -> None:  # type: ignore[no-untyped-def]
 
 def test_every_endpoint_enforces_its_declared_roles(authz_app: Flask) -> None:
     seeded = seed_sitting(start=True)
-    ids = {"sitting_id": seeded.sitting_id, "room_id": seeded.room_ids[0], "registration_id": seeded.registration_ids[0],
-           "attempt_id": seeded.attempt_ids[0], "question_no": 1}
+    # Every id names an object of this sitting (the PostgreSQL database is shared by the whole
+    # session, so "1" could be another test's room, which a room-scoped check rightly refuses).
+    inv1, room = db.get(User, seeded.users["inv1"]), db.get(Room, seeded.room_ids[0])
+    _, station = issue_station_token(inv1, room, "authz")
+    ids = {"sitting_id": seeded.sitting_id, "room_id": room.id, "registration_id": seeded.registration_ids[0],
+           "attempt_id": seeded.attempt_ids[0], "question_no": 1, "station_id": station.id,
+           "exam_id": db.get(Sitting, seeded.sitting_id).exam_id}
     client = authz_app.test_client()
     undeclared, wrong = [], []
     checked = 0
