@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import Flask
@@ -93,3 +94,17 @@ def test_examiner_sets_seb_keys_validated_and_logged(app: Flask) -> None:
     inv = app.test_client()
     inv_headers = login_staff(inv, db.get(User, seeded.users["inv1"]).username, STAFF_PASSWORD)
     assert inv.put(url, json={"required": False}, headers=inv_headers).status_code == 403
+
+
+def test_oversized_upload_is_refused_before_it_is_read(app: Flask) -> None:
+    from exam_server.accounts.models import User
+    from tests.server.conftest import login_staff
+    from tests.support.seed import STAFF_PASSWORD
+
+    seeded = seed_sitting(rooms=1, per_room=1, open_checkin=False)
+    client = app.test_client()
+    headers = login_staff(client, db.get(User, seeded.users["examiner"]).username, STAFF_PASSWORD)
+    big = b"SBD,Ho va ten\n" + b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    r = client.post(f"/api/v1/sittings/{seeded.sitting_id}/roster", headers=headers,
+                    data={"file": (io.BytesIO(big), "roster.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 413
