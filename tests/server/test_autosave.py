@@ -92,7 +92,7 @@ def test_refusals_are_explained_and_logged(app: Flask) -> None:
         save_answer(aid, 1, 5, "C")
     assert err.value.code == "attempts.refused_submitted"
     assert save_answer(aid, 1, 2, "A").status == "duplicate"  # a retry of an acked save still gets its ack
-    refused = db.query(Event).filter(Event.attempt_id == aid, Event.action == "save.refused").all()
+    refused = db.query(Event).filter(Event.attempt_id == aid, Event.action == "save.refused").order_by(Event.seq).all()
     assert [e.reason for e in refused] == ["attempts.refused_not_started", "attempts.refused_locked",
                                           "attempts.refused_paused", "attempts.refused_submitted"]
     assert db.get(Attempt, aid).score == 0.25  # question 1 "A" is correct

@@ -90,7 +90,9 @@ def test_examiner_sets_seb_keys_validated_and_logged(app: Flask) -> None:
     db.expire_all()
     sitting = db.get(Sitting, seeded.sitting_id)
     assert sitting.require_seb and sitting.seb_config["config_keys"] == [key.lower()]
-    assert db.scalars(select(Event).where(Event.action == "sitting.seb_settings")).one().data["config_keys"] == 1
+    logged = db.scalars(select(Event).where(Event.action == "sitting.seb_settings",
+                                            Event.sitting_id == seeded.sitting_id)).one()
+    assert logged.data["config_keys"] == 1
     inv = app.test_client()
     inv_headers = login_staff(inv, db.get(User, seeded.users["inv1"]).username, STAFF_PASSWORD)
     assert inv.put(url, json={"required": False}, headers=inv_headers).status_code == 403
