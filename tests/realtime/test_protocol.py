@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import requests
 import socketio
 
 from tests.realtime.conftest import (
@@ -226,17 +228,24 @@ def test_authorization(world: tuple[ServerProcess, Seeded, Seeded]) -> None:
         exam.close()
 
 
-def test_monitor_actions_reach_candidate_and_dashboard(world: tuple[ServerProcess, Seeded, Seeded]) -> None:
-    server, seeded, _ = world
-    start_room(server, seeded, "P01")
-    staff = login_staff(server.url, staff_named(seeded, "invigilator_a"))
-    target = seeded.candidates["010003"]
+
+def candidate_and_dashboard(server: ServerProcess, staff: requests.Session, target: dict[str, Any]) -> tuple[Recorder, Recorder]:
+    """`target` logged in with a fresh code from `staff` and connected to /exam, and `staff`'s dashboard."""
     code = staff.post(f"{server.url}/api/v1/registrations/{target['registration']}/login-code", json={},
                       timeout=10).json()["code"]
     cand = Recorder(login_candidate(server.url, code))
     cand.connect(server.url, EXAM, {"attempt": target["attempt"]})
     dash = Recorder(staff)
     dash.connect(server.url, MONITOR)
+    return cand, dash
+
+
+def test_monitor_actions_reach_candidate_and_dashboard(world: tuple[ServerProcess, Seeded, Seeded]) -> None:
+    server, seeded, _ = world
+    start_room(server, seeded, "P01")
+    staff = login_staff(server.url, staff_named(seeded, "invigilator_a"))
+    target = seeded.candidates["010003"]
+    cand, dash = candidate_and_dashboard(server, staff, target)
     attempt = target["attempt"]
     try:
         snap = dash.call("watch", {"room": seeded.rooms["P01"]}, MONITOR)
@@ -292,12 +301,7 @@ def test_dashboard_updates_are_coalesced(world: tuple[ServerProcess, Seeded, See
     start_room(server, seeded, "P01")
     staff = login_staff(server.url, staff_named(seeded, "invigilator_a"))
     target = seeded.candidates["010001"]
-    code = staff.post(f"{server.url}/api/v1/registrations/{target['registration']}/login-code", json={},
-                      timeout=10).json()["code"]
-    cand = Recorder(login_candidate(server.url, code))
-    cand.connect(server.url, EXAM, {"attempt": target["attempt"]})
-    dash = Recorder(staff)
-    dash.connect(server.url, MONITOR)
+    cand, dash = candidate_and_dashboard(server, staff, target)
     try:
         dash.call("watch", {"room": seeded.rooms["P01"]}, MONITOR)
         dash.received.clear()
