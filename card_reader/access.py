@@ -25,6 +25,11 @@ def select_application(channel: CardChannel) -> None:
     channel.expect_ok(Command(0x00, 0xA4, 0x04, 0x0C, EMRTD_AID), "SELECT eMRTD application")
 
 
+def select_master_file(channel: CardChannel) -> None:
+    """SELECT MF (00 A4 00 0C 02 3F00); CCCD chips answer 6D00 (StatusWordError for the caller)."""
+    channel.expect_ok(Command(0x00, 0xA4, 0x00, 0x0C, b"\x3f\x00"), "SELECT MF")
+
+
 def run_bac(channel: CardChannel, key: AccessKey) -> None:
     """GET CHALLENGE + EXTERNAL AUTHENTICATE; opens a 3DES SM session on `channel`."""
     channel.sm = None

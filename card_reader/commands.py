@@ -24,7 +24,10 @@ from card_reader.trust import load_trust_store
 @click.option("--qr-image", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A photo or scan of the card front; its QR code is decoded.")
 @click.option("--trust", "trust_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="CSCA certificate file, folder of them, master list or CRL (repeatable).")
+              help="Extra CSCA certificate file, folder of them, master list or CRL (repeatable); "
+                   "Vietnam's built-in CSCA is always trusted.")
+@click.option("--ml-root", "ml_roots", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Master-list signer root to check --trust master lists against (e.g. DE_ROOT_CA_CSCA07.cer).")
 @click.option("--expected-id", help="The 12-digit ID the check-in expects (cross-checked).")
 @click.option("--photo-out", type=click.Path(dir_okay=False, path_type=Path), help="Write the DG2 photo here.")
 @click.option("--no-photo", is_flag=True, help="Do not read DG2.")
@@ -35,7 +38,8 @@ from card_reader.trust import load_trust_store
               help="Seconds to wait for a card removed mid-read to come back.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def read_card_command(reader_name: str | None, mrz: str | None, can: str | None, qr_text: str | None,
-                      qr_image: Path | None, trust_paths: tuple[Path, ...], expected_id: str | None,
+                      qr_image: Path | None, trust_paths: tuple[Path, ...], ml_roots: tuple[Path, ...],
+                      expected_id: str | None,
                       photo_out: Path | None, no_photo: bool, include_sensitive: bool, short_only: bool,
                       reinsert_timeout: float, lang: str) -> None:
     """Read a CCCD chip and print what was read and verified (JSON)."""
@@ -46,7 +50,7 @@ def read_card_command(reader_name: str | None, mrz: str | None, can: str | None,
         options = ReadOptions(
             read_photo=not no_photo or photo_out is not None,
             expected_id=expected_id,
-            trust=load_trust_store(list(trust_paths)) if trust_paths else None,
+            trust=load_trust_store(list(trust_paths), ml_roots, builtin=True),
             extended=False if short_only else None,
             reinsert_timeout=reinsert_timeout,
         )
@@ -57,5 +61,6 @@ def read_card_command(reader_name: str | None, mrz: str | None, can: str | None,
         sys.exit(2)
     if photo_out is not None and report.photo is not None:
         photo_out.write_bytes(report.photo.image)
-    click.echo(json.dumps(report.to_dict(include_sensitive=include_sensitive), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(report.to_dict(include_sensitive=include_sensitive, lang=lang), ensure_ascii=False,
+                          indent=2))
     sys.exit(0 if report.verified else 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from card_reader.errors import KeyInputError
 from card_reader.mrz import parse_access_key
-from card_reader.qr import can_from_id, parse_qr
+from card_reader.qr import can_from_id, read_qr
 from card_reader.reader import Credentials
 
 
@@ -18,12 +18,11 @@ def credentials_from(mrz: str | None = None, qr_text: str | None = None, can: st
     if mrz:
         keys.append(parse_access_key(mrz))
     if qr_text:
-        qr = parse_qr(qr_text)
+        # The 2021 front QR gives the CAN and the BAC keys; any other layout (the 2024 card's back
+        # QR) still gives the 12-digit ID, hence the CAN for PACE.
+        qr = read_qr(qr_text)
         keys.extend(qr.access_keys())
         derived_can = qr.can
-        if not keys:
-            raise KeyInputError("the card holder is past the last renewal age: the MRZ expiry cannot be "
-                                "derived from the QR; use the CAN or the MRZ")
     if can is not None and not re.fullmatch(r"\d{6}", can.strip()):
         if re.fullmatch(r"\d{12}", can.strip()):
             can = can_from_id(can.strip())

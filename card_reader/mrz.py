@@ -104,14 +104,35 @@ def _doc_number(number: str, digit: str, optional: str, problems: list[str] | No
     return number.rstrip("<"), optional
 
 
+_ONE_LINE = {90: 30, 72: 36, 88: 44}  # TD1, TD2, TD3 as MRZ scanners send them: one line
+
+
+def _mrz_lines(text: str) -> list[str]:
+    """The MRZ's lines from three/two lines, one line of 90/72/88 characters, or either with CR/LF
+    and spaces anywhere (an MRZ never holds a space: fillers are '<')."""
+    flat = re.sub(r"\s", "", text).upper()
+    lines = [re.sub(r"\s", "", line).upper() for line in text.strip().splitlines() if line.strip()]
+    if [len(line) for line in lines] in ([30, 30, 30], [36, 36], [44, 44]):
+        return lines
+    width = _ONE_LINE.get(len(flat))
+    if width:
+        return [flat[i:i + width] for i in range(0, len(flat), width)]
+    return lines
+
+
+def looks_like_mrz(text: str) -> bool:
+    return len(re.sub(r"\s", "", text)) in _ONE_LINE and "<" in text
+
+
 def parse_mrz(text: str, strict: bool = True) -> Mrz:
-    """Parse a scanned or typed MRZ (lines separated by newlines); every check digit is verified.
+    """Parse a scanned or typed MRZ (lines, or one line of 90/72/88 characters, with CR/LF or spaces
+    anywhere); every check digit is verified.
 
     `strict=False` notes wrong check digits in `Mrz.problems` instead of raising (for DG1, which
     the SOD signature protects anyway: an issuer's quirk must not hide the data).
     """
     problems: list[str] | None = None if strict else []
-    lines = [re.sub(r"\s", "", line).upper() for line in text.strip().splitlines() if line.strip()]
+    lines = _mrz_lines(text)
     lengths = [len(line) for line in lines]
     if lengths == [30, 30, 30]:
         l1, l2, l3 = lines
@@ -144,7 +165,7 @@ def parse_mrz(text: str, strict: bool = True) -> Mrz:
 
 def parse_access_key(text: str) -> AccessKey:
     """A full MRZ, or `DOCNUMBER,YYMMDD(birth),YYMMDD(expiry)` typed by the operator."""
-    if "\n" in text.strip():
+    if "\n" in text.strip() or "\r" in text.strip() or looks_like_mrz(text):
         return parse_mrz(text).access_key()
     parts = [p for p in re.split(r"[,;/\s]+", text.strip().upper()) if p]
     if len(parts) != 3:

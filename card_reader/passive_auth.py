@@ -1,42 +1,55 @@
 """Passive authentication (Doc 9303 Part 11 §5.1): data group hashes, the SOD signature, the chain.
 
-Each step records its own check in the report, so a station can tell "tampered data group" from
-"untrusted signer" from "no trust store configured".
+Each step records its own check in the report with a message code and parameters (which
+certificate, which curve or algorithm, which check), so a station can tell "tampered data group"
+from "untrusted signer" from "no trust store configured", in Vietnamese or English.
+
+Certificates are the tolerant `card_reader.certs.Cert` (explicit EC parameters, non-positive
+serials, NULL signature parameters). The chain: document signer → a CSCA of the trust store; a
+link certificate (CSCA rollover: the new key certified by the old one) is accepted as an anchor
+when it is in the store (every entry of a signed master list, or a file the operator chose, is an
+anchor by that choice, as in JMRTD), and CRLs issued under either key of the CSCA apply.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
+from typing import Any
 
-from asn1crypto import cms
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
+from card_reader.certs import Cert, CertProblem, load_certificate
 from card_reader.files.sod import LDS_SECURITY_OBJECT, Sod
 from card_reader.report import CardReport, Status
+from card_reader.signed_data import verify_signed_data
 from card_reader.trust import TrustStore
 
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-           "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASH_NAMES = {"sha1", "sha224", "sha256", "sha384", "sha512"}
 
 
 class PassiveAuthFailure(Exception):
-    pass
+    """A failed step: `code` and `params` name it (catalogue `card_reader.messages`)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(CertProblem(code, **params).text("en"))
+
+
+def _failure(problem: CertProblem, code: str, **params: Any) -> PassiveAuthFailure:
+    return PassiveAuthFailure(code, **params, problem=problem.text("en"), problem_code=problem.code)
 
 
 def _hash_name(name: str) -> str:
     name = name.replace("-", "").lower()
-    if name not in _HASHES:
-        raise PassiveAuthFailure(f"unsupported hash algorithm {name}")
+    if name not in _HASH_NAMES:
+        raise PassiveAuthFailure("pa.hash_unsupported", algorithm=name)
     return name
 
 
 def check_hashes(sod: Sod, groups: dict[int, bytes]) -> list[str]:
-    """Problems with the data group hashes (empty when every group read matches the SOD)."""
+    """Data groups whose hash is wrong or missing (empty when every group read matches the SOD)."""
     name = _hash_name(sod.hash_algorithm)
     problems = []
     for number, content in sorted(groups.items()):
@@ -48,110 +61,81 @@ def check_hashes(sod: Sod, groups: dict[int, bytes]) -> list[str]:
     return problems
 
 
-def _verify_signature(key: object, signature: bytes, data: bytes, hash_name: str, algorithm: str,
-                      params: object) -> None:
-    chosen = _HASHES[hash_name]()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        key.verify(signature, data, ec.ECDSA(chosen))
-    elif isinstance(key, rsa.RSAPublicKey):
-        if algorithm == "rsassa_pss":
-            salt = params["salt_length"].native if params else chosen.digest_size  # type: ignore[index]
-            key.verify(signature, data, padding.PSS(padding.MGF1(chosen), salt), chosen)
-        else:
-            key.verify(signature, data, padding.PKCS1v15(), chosen)
-    else:
-        raise PassiveAuthFailure(f"unsupported signer key {type(key).__name__}")
+def signer_certificate(sod: Sod) -> Cert:
+    """The document signer certificate the SOD carries (parsed tolerantly)."""
+    if not sod.certificates:
+        raise PassiveAuthFailure("pa.no_signer_certificate")
+    try:
+        return load_certificate(sod.certificates[0].dump(), "EF.SOD")
+    except CertProblem as problem:
+        raise _failure(problem, "pa.ds_unusable") from None
 
 
-def _signer_certificate(sod: Sod, signer: cms.SignerInfo) -> x509.Certificate:
-    sid = signer["sid"]
-    for cert in sod.certificates:
-        if sid.name == "issuer_and_serial_number":
-            ias = sid.chosen
-            if cert.issuer == ias["issuer"] and cert.serial_number == ias["serial_number"].native:
-                return x509.load_der_x509_certificate(cert.dump())
-        elif cert.key_identifier == sid.chosen.native:
-            return x509.load_der_x509_certificate(cert.dump())
-    raise PassiveAuthFailure("EF.SOD holds no document signer certificate matching its SignerInfo")
-
-
-def verify_signature(sod: Sod) -> x509.Certificate:
+def verify_signature(sod: Sod) -> Cert:
     """Verify the CMS signature; returns the document signer certificate."""
-    signers = sod.signed_data["signer_infos"]
-    if len(signers) != 1:
-        raise PassiveAuthFailure(f"EF.SOD has {len(signers)} signers, expected 1")
-    signer = signers[0]
-    certificate = _signer_certificate(sod, signer)
-    digest_name = _hash_name(signer["digest_algorithm"]["algorithm"].native)
-    attrs = signer["signed_attrs"]
-    if not attrs.native:
-        raise PassiveAuthFailure("EF.SOD SignerInfo has no signed attributes")
-    by_type = {a["type"].native: a["values"] for a in attrs}
-    content_type = by_type.get("content_type")
-    if content_type is None or content_type[0].dotted != LDS_SECURITY_OBJECT:
-        raise PassiveAuthFailure("signed content-type attribute is not LDSSecurityObject")
-    digest = by_type.get("message_digest")
-    if digest is None or not hmac.compare_digest(bytes(digest[0].native),
-                                                 hashlib.new(digest_name, sod.raw_content).digest()):
-        raise PassiveAuthFailure("message-digest attribute does not match the LDSSecurityObject")
-    algorithm = signer["signature_algorithm"]
     try:
-        _verify_signature(certificate.public_key(), bytes(signer["signature"].native), b"\x31" + attrs.dump()[1:],
-                          digest_name, algorithm.signature_algo, algorithm["parameters"])
-    except InvalidSignature:
-        raise PassiveAuthFailure("the SOD signature does not verify with the document signer key") from None
-    except (UnsupportedAlgorithm, ValueError) as exc:
-        raise PassiveAuthFailure(f"cannot verify the SOD signature: {exc}") from None
-    return certificate
+        result = verify_signed_data(sod.signed_data, LDS_SECURITY_OBJECT, sod.raw_content)
+    except CertProblem as problem:
+        ds = None
+        with contextlib.suppress(PassiveAuthFailure):
+            ds = signer_certificate(sod)
+        raise _failure(problem, "pa.sod_signature_failed", signer=ds.subject_text if ds else "-",
+                       key=ds.key_info.description if ds else "-") from None
+    return result.signer
 
 
-def _valid_now(cert: x509.Certificate, now: dt.datetime) -> bool:
-    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
+def verify_chain(ds: Cert, store: TrustStore, now: dt.datetime | None = None) -> Cert:
+    """The CSCA in `store` that issued `ds` (signature, validity and CRLs checked); PassiveAuthFailure otherwise."""
+    if not isinstance(ds, Cert):  # a `cryptography` certificate from older callers
+        from cryptography.hazmat.primitives.serialization import Encoding
 
-
-def _key_identifier(cert: x509.Certificate, authority: bool) -> bytes | None:
-    try:
-        if authority:
-            return cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
-        return cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
-    except x509.ExtensionNotFound:
-        return None
-
-
-def verify_chain(ds: x509.Certificate, store: TrustStore, now: dt.datetime | None = None) -> x509.Certificate:
-    """The CSCA in `store` that issued `ds` (signature checked, CRLs applied); PassiveAuthFailure otherwise."""
+        ds = load_certificate(ds.public_bytes(Encoding.DER), "given")  # type: ignore[attr-defined]
     now = now or dt.datetime.now(dt.UTC)
-    aki = _key_identifier(ds, authority=True)
-    candidates = [c for c in store.certificates if c.subject == ds.issuer
-                  and (aki is None or _key_identifier(c, authority=False) in (None, aki))]
+    candidates = store.candidates(ds.issuer, ds.aki)
     if not candidates:
-        raise PassiveAuthFailure(f"no CSCA in the trust store for issuer {ds.issuer.rfc4514_string()}")
-    errors = []
+        raise PassiveAuthFailure("pa.no_csca", issuer=ds.issuer_text,
+                                 aki=ds.aki.hex().upper() if ds.aki else "-")
+    failure: PassiveAuthFailure | None = None
     for csca in candidates:
         try:
-            ds.verify_directly_issued_by(csca)
-        except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            errors.append(f"signature by {csca.subject.rfc4514_string()} does not verify ({exc or 'bad'})")
+            ds.verify_issued_by(csca)
+        except CertProblem as problem:
+            failure = failure or _failure(problem, "pa.ds_signature_failed", ds=ds.subject_text,
+                                          csca=csca.subject_text, key=csca.key_info.description,
+                                          algorithm=ds.signature_algorithm())
             continue
-        if not _valid_now(csca, now):
-            errors.append("the CSCA certificate is outside its validity period")
+        if not csca.valid_at(now):
+            failure = PassiveAuthFailure("pa.csca_expired", csca=csca.subject_text,
+                                         not_after=csca.not_after.strftime("%d/%m/%Y"))
             continue
-        if not _valid_now(ds, now):
-            errors.append("the document signer certificate is outside its validity period")
+        if not ds.valid_at(now):
+            failure = PassiveAuthFailure("pa.ds_expired", ds=ds.subject_text,
+                                         not_before=ds.not_before.strftime("%d/%m/%Y"),
+                                         not_after=ds.not_after.strftime("%d/%m/%Y"))
             continue
         _check_crls(ds, csca, store)
         return csca
-    raise PassiveAuthFailure("; ".join(errors))
+    assert failure is not None
+    raise failure
 
 
-def _check_crls(ds: x509.Certificate, csca: x509.Certificate, store: TrustStore) -> None:
+def _check_crls(ds: Cert, csca: Cert, store: TrustStore) -> None:
+    keys = [csca, *store.same_subject(csca)]  # a CRL may be signed with the CSCA's newer or older key
     for crl in store.crls:
         if crl.issuer != csca.subject:
             continue
-        if not crl.is_signature_valid(csca.public_key()):  # type: ignore[arg-type]
-            raise PassiveAuthFailure("a CRL for this CSCA has an invalid signature")
-        if crl.get_revoked_certificate_by_serial_number(ds.serial_number) is not None:
-            raise PassiveAuthFailure("the document signer certificate is revoked (CRL)")
+        for key in keys:
+            try:
+                crl.verify_issued_by(key)
+                break
+            except CertProblem:
+                continue
+        else:
+            raise PassiveAuthFailure("pa.crl_invalid", issuer=crl.issuer_text, source=crl.source or "-")
+        revoked = crl.revoked(ds.serial)
+        if revoked is not None:
+            raise PassiveAuthFailure("pa.ds_revoked", ds=ds.subject_text, serial=ds.serial,
+                                     date=revoked.strftime("%d/%m/%Y"), source=crl.source or "-")
 
 
 def passive_authentication(report: CardReport, sod: Sod | None, groups: dict[int, bytes],
@@ -159,34 +143,44 @@ def passive_authentication(report: CardReport, sod: Sod | None, groups: dict[int
     """Record the checks `data_group_hashes`, `sod_signature`, `csca_chain`, `passive_authentication`."""
     if sod is None:
         for name in ("data_group_hashes", "sod_signature", "csca_chain", "passive_authentication"):
-            report.add(name, Status.NOT_RUN, "EF.SOD was not read")
+            report.add(name, Status.NOT_RUN, code="pa.no_sod")
         return
     try:
         problems = check_hashes(sod, groups)
+        if problems:
+            differ = ", ".join(p.split()[0] for p in problems if "differs" in p) or "-"
+            unlisted = ", ".join(p.split()[0] for p in problems if "not listed" in p) or "-"
+            report.add("data_group_hashes", Status.FAILED, "; ".join(problems), code="pa.hashes_failed",
+                       differ=differ, unlisted=unlisted)
+        else:
+            report.add("data_group_hashes", Status.PASSED, code="pa.hashes_ok",
+                       groups=", ".join(f"DG{n}" for n in sorted(groups)))
     except PassiveAuthFailure as exc:
-        problems = [str(exc)]
-    report.add("data_group_hashes", Status.FAILED if problems else Status.PASSED,
-               "; ".join(problems) or f"{', '.join(f'DG{n}' for n in sorted(groups))} match EF.SOD")
+        report.add("data_group_hashes", Status.FAILED, code=exc.code, **exc.params)
+    ds: Cert | None = None
     try:
         ds = verify_signature(sod)
-        report.add("sod_signature", Status.PASSED, f"signed by {ds.subject.rfc4514_string()}")
+        report.add("sod_signature", Status.PASSED, code="pa.sod_signature_ok", signer=ds.subject_text,
+                   key=ds.key_info.description, aki=ds.aki.hex().upper() if ds.aki else "-")
     except PassiveAuthFailure as exc:
-        report.add("sod_signature", Status.FAILED, str(exc))
-        ds = None
+        report.add("sod_signature", Status.FAILED, code=exc.code, **exc.params)
     if ds is None:
-        report.add("csca_chain", Status.NOT_RUN, "the SOD signature did not verify")
+        report.add("csca_chain", Status.NOT_RUN, code="pa.chain_not_run_signature")
     elif store is None or not store.certificates:
-        report.add("csca_chain", Status.NOT_RUN, "no trust store (CSCA certificates) configured")
+        report.add("csca_chain", Status.NOT_RUN, code="pa.no_trust_store")
     else:
         try:
             csca = verify_chain(ds, store)
-            report.add("csca_chain", Status.PASSED, f"chains to {csca.subject.rfc4514_string()}")
+            report.add("csca_chain", Status.PASSED, code="pa.chain_ok", csca=csca.subject_text,
+                       key=csca.key_info.description, algorithm=ds.signature_algorithm(),
+                       source=csca.source or "-")
         except PassiveAuthFailure as exc:
-            report.add("csca_chain", Status.FAILED, str(exc))
+            report.add("csca_chain", Status.FAILED, code=exc.code, **exc.params)
     parts = [report.check(n) for n in ("data_group_hashes", "sod_signature", "csca_chain")]
     if any(p and p.status == Status.FAILED for p in parts):
-        report.add("passive_authentication", Status.FAILED, "see the failed checks above")
+        failed = ", ".join(p.name for p in parts if p and p.status == Status.FAILED)
+        report.add("passive_authentication", Status.FAILED, code="pa.failed", checks=failed)
     elif all(p and p.status == Status.PASSED for p in parts):
-        report.add("passive_authentication", Status.PASSED, "data is as signed by a trusted CSCA")
+        report.add("passive_authentication", Status.PASSED, code="pa.ok")
     else:
-        report.add("passive_authentication", Status.NOT_RUN, "the chain to a CSCA could not be checked")
+        report.add("passive_authentication", Status.NOT_RUN, code="pa.not_run")

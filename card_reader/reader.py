@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from card_reader import files as lds
-from card_reader.access import run_bac, run_pace, select_application, supported_pace
+from card_reader.access import run_bac, run_pace, select_application, select_master_file, supported_pace
 from card_reader.active_auth import run_active_auth
 from card_reader.channel import CardChannel
 from card_reader.chip_auth import choose as choose_chip_auth
@@ -149,6 +149,15 @@ class _Session:
             except CardDataError as exc:
                 self.report.add("card_access", Status.FAILED, exc.detail)
 
+    def _select_master_file(self) -> None:
+        """EF.CardAccess lives in the MF; CCCD answers SELECT MF with 6D00: note it and go on."""
+        try:
+            select_master_file(self.channel)
+        except StatusWordError as exc:
+            self.report.quirks.append(f"SELECT MF answered {exc.sw:04X} (skipped)")
+        except TransmitError:
+            self._reconnect()
+
     def _remember_extended(self) -> None:
         EXTENDED_SUPPORT[self.transport.name] = self.sizer.extended
         self.extended_known = True
@@ -168,6 +177,7 @@ class _Session:
         for progress in self.progress.values():
             progress.selected = False
         if not self.card_access_read:
+            self._select_master_file()
             self._read_card_access()
         pace = [p for p in (self.card_access.pace if self.card_access else []) if supported_pace(p)]
         if pace and self.method != "BAC":
@@ -304,7 +314,9 @@ class _Session:
                 except (AuthenticationFailedError, StatusWordError) as exc:
                     self.chip_auth_state = "failed"
                     self.report.add("chip_authentication", Status.FAILED, exc.detail)
-        wanted = [lds.DG1] + ([lds.DG2] if self.options.read_photo else []) + [lds.DG13]
+        # DG3 (EAC: CCCD answers 6982) and DG11 (CCCD answers 6A82) only when EF.COM lists them;
+        # either answer is recorded in files_absent, never an error.
+        wanted = [lds.DG1] + ([lds.DG2] if self.options.read_photo else []) + [lds.DG3, lds.DG11, lds.DG13]
         if self.options.active_auth:
             wanted.append(lds.DG15)
         for file in wanted:

@@ -28,12 +28,30 @@ class Status(StrEnum):
 
 @dataclass
 class Check:
+    """One check's outcome. `code` + `params` name the reason (catalogue `card_reader.messages`);
+    `reason` is its English text, for logs and older callers."""
+
     name: str
     status: Status
     reason: str = ""
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": str(self.status), "reason": self.reason}
+    def text(self, lang: str | None = None) -> str:
+        if not self.code:
+            return self.reason
+        from card_reader import messages  # noqa: F401  (registers the catalogue)
+        from exam_server.i18n import translate
+
+        return translate(self.code, lang).format(**self.params)  # params may be named "key"
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = {"name": self.name, "status": str(self.status), "reason": self.reason}
+        if self.code:
+            result.update(code=self.code, params=dict(self.params))
+            if lang:
+                result["text"] = self.text(lang)
+        return result
 
 
 @dataclass
@@ -43,6 +61,7 @@ class CardReport:
     secure_messaging: str = ""  # "3DES", "AES-128", …
     files_read: list[str] = field(default_factory=list)
     files_absent: list[str] = field(default_factory=list)
+    quirks: list[str] = field(default_factory=list)  # card answers tolerated (e.g. SELECT MF → 6D00)
     mrz: Mrz | None = None
     dg13: Dg13 | None = None
     photo: FaceImage | None = None
@@ -52,9 +71,13 @@ class CardReport:
     duration_ms: float = 0.0
     raw_files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
-    def add(self, name: str, status: Status, reason: str = "") -> None:
+    def add(self, name: str, status: Status, reason: str = "", code: str = "", **params: Any) -> None:
+        """Record a check; with `code`, the reason is that message (English kept in `reason`)."""
         self.checks = [c for c in self.checks if c.name != name]
-        self.checks.append(Check(name, status, reason))
+        check = Check(name, status, reason, code, params)
+        if code and not reason:
+            check.reason = check.text("en")
+        self.checks.append(check)
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -75,16 +98,18 @@ class CardReport:
             return self.dg13.get("id_number")
         return self.mrz.full_id_number if self.mrz else None
 
-    def to_dict(self, include_sensitive: bool = False, include_photo: bool = False) -> dict[str, Any]:
+    def to_dict(self, include_sensitive: bool = False, include_photo: bool = False,
+                lang: str | None = None) -> dict[str, Any]:
         result: dict[str, Any] = {
             "reader": self.reader,
             "access_control": self.access_control,
             "secure_messaging": self.secure_messaging,
             "files_read": list(self.files_read),
             "files_absent": list(self.files_absent),
+            "quirks": list(self.quirks),
             "id_number": self.id_number,
             "verified": self.verified,
-            "checks": [c.to_dict() for c in self.checks],
+            "checks": [c.to_dict(lang) for c in self.checks],
             "apdu_count": self.apdu_count,
             "sessions": self.sessions,
             "duration_ms": round(self.duration_ms, 1),

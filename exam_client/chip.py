@@ -92,14 +92,17 @@ class CardReaderChip:
             raise  # the station's problem, not the candidate's: nothing to record
         except CardError as exc:
             return unreadable(exc.text(self.lang), expected_id)
-        return result_from_report(report)
+        return result_from_report(report, self.lang)
 
 
-def result_from_report(report: CardReport) -> ChipResult:
-    failures = [f"{c.name}: {c.reason}" for c in report.checks if c.status == Status.FAILED]
-    if not report.passed("passive_authentication") and not any(f.startswith("passive_authentication") for f in failures):
+def result_from_report(report: CardReport, lang: str = "vi") -> ChipResult:
+    """The station's verdict; each failure says which check failed and why, in `lang`
+    (e.g. which certificate, curve or algorithm), from card_reader's codes and parameters."""
+    failed = [c for c in report.checks if c.status == Status.FAILED]
+    failures = [f"{c.name}: {c.text(lang)}" for c in failed]
+    if not report.passed("passive_authentication") and not any(c.name == "passive_authentication" for c in failed):
         check = report.check("passive_authentication")
-        failures.append(f"passive_authentication: {check.reason if check else 'not run'}")
+        failures.append(f"passive_authentication: {check.text(lang) if check else 'not run'}")
     photo = None
     jpeg_bytes = None
     if report.photo is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import socket
@@ -15,8 +16,7 @@ import click
 import exam_client.messages  # noqa: F401  (registers the catalogue)
 from card_reader.commands import read_card_command
 from card_reader.errors import CardError
-from card_reader.trust import TrustStore, load_trust_store
-from card_reader.virtual.commands import virtual_card
+from card_reader.trust import TrustStore
 from exam_client.camera import CameraError, open_camera
 from exam_client.checkin import CheckinRunner
 from exam_client.chip import CardAbsentError, CardKeys, CardReaderChip
@@ -26,6 +26,9 @@ from exam_client.outbox import Outbox, ServerRejected, ServerUnreachable
 from exam_client.qr import decode_qr
 from exam_client.roster import Roster
 from exam_client.server_api import ServerClient
+from exam_client.trust_store import show as show_trust
+from exam_client.trust_store import station_trust
+from exam_client.trust_store import update as update_trust
 from exam_server.i18n import translate
 
 PASSWORD_ENV = "EXAM_CLIENT_PASSWORD"  # noqa: S105  (the variable's name, not a password)
@@ -40,8 +43,9 @@ def default_data_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "exam-client"
 
 
-def _trust(paths: tuple[Path, ...]) -> TrustStore | None:
-    return load_trust_store(list(paths)) if paths else None
+def _trust(paths: tuple[Path, ...], data_dir: Path | None) -> TrustStore:
+    """Vietnam's built-in CSCA, the list `trust update` installed, and each --trust path."""
+    return station_trust(data_dir or default_data_dir(), paths)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -49,18 +53,34 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-@click.group()
+class _StationGroup(click.Group):
+    """Loads the virtual card (a Linux test tool: pcscd + vpcd) only when its own command runs, so
+    the station, `checkin` and `read-card` start on the invigilators' Windows PCs."""
+
+    LAZY = {"virtual-card": ("card_reader.virtual.commands", "virtual_card")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY:
+            module, attribute = self.LAZY[cmd_name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_StationGroup)
 def main() -> None:
     """Trạm điểm danh phòng thi / exam room check-in station."""
 
 
 main.add_command(read_card_command)
-main.add_command(virtual_card)
 
 server_option = click.option("--server", "server_url", required=True, help="The exam server, e.g. https://thi.example.vn")
 room_option = click.option("--room", required=True, help="The exam room: its number, or its name if unique.")
 trust_option = click.option("--trust", "trust_paths", multiple=True, type=click.Path(exists=True, path_type=Path),
-                            help="CSCA certificate file, folder or master list (repeatable).")
+                            help="Extra CSCA certificate file, folder, master list or CRL (repeatable); Vietnam's CSCA "
+                                 "and the list installed by `trust update` are always trusted.")
 data_option = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                            help="Where the offline queue lives (default: the user's application data).")
 
@@ -86,9 +106,10 @@ def station(server_url: str, room: str, reader: str | None, camera_index: int, i
 
     try:
         camera = open_camera(camera_index, image)
-        trust = _trust(trust_paths)
+        trust = _trust(trust_paths, data_dir)
     except (CameraError, CardError) as exc:
         _fail(str(exc))
+    _say_trust(trust)
     name = station_name or socket.gethostname()
     config = StationConfig(server_url=server_url, room=room, reader=reader, station_name=name,
                            data_dir=(data_dir or default_data_dir()) / _safe(room))
@@ -106,6 +127,18 @@ def station(server_url: str, room: str, reader: str | None, camera_index: int, i
     finally:
         server.server_close()
         st.stop()
+
+
+def _say_trust(store: TrustStore, lang: str = "vi") -> None:
+    """One line on what the station trusts, then each skipped entry and each TEST-ONLY anchor, by name."""
+    summary = store.summary(lang)
+    click.echo(translate("client.trust.summary", lang, certificates=summary["certificates"],
+                         lists=len(summary["master_lists"]), skipped=len(summary["skipped"])), err=True)
+    for skipped in summary["skipped"]:
+        click.echo(translate("client.trust.skipped", lang, subject=skipped["subject"], source=skipped["source"],
+                             reason=skipped["reason"]), err=True)
+    for subject in summary["test_only"]:
+        click.echo(translate("client.trust.test_only", lang, subject=subject), err=True)
 
 
 def _safe(room: str) -> str:
@@ -139,7 +172,7 @@ def checkin(server_url: str, room: str, reader: str | None, camera_index: int | 
     try:
         keys = _headless_keys(qr_image, can, mrz, expected_id)
         camera = open_camera(camera_index, image)
-        trust = _trust(trust_paths)
+        trust = _trust(trust_paths, data_dir)
     except (CameraError, CardError, ValueError) as exc:
         _fail(str(exc))
     client = ServerClient(server_url, token)
@@ -175,6 +208,40 @@ def checkin(server_url: str, room: str, reader: str | None, camera_index: int | 
     sys.exit(0 if status == "accepted" else 3 if status == "queued" else 1)
 
 
+@main.group()
+def trust() -> None:
+    """Kho chứng thư CSCA của trạm / the station's CSCA trust store."""
+
+
+@trust.command("show")
+@trust_option
+@data_option
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def trust_show(trust_paths: tuple[Path, ...], data_dir: Path | None, lang: str) -> None:
+    """Print what the station trusts: anchors, master lists (signer, signing time), skipped entries."""
+    try:
+        summary = show_trust(data_dir or default_data_dir(), trust_paths, lang)
+    except CardError as exc:
+        _fail(exc.text(lang))
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@trust.command("update")
+@click.argument("master_list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--root", "root_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The master-list signer's root (e.g. DE_ROOT_CA_CSCA07.cer); remembered for later updates.")
+@click.option("--force", is_flag=True, help="Install even if the list is older than the installed one.")
+@data_option
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def trust_update(master_list: Path, root_path: Path | None, force: bool, data_dir: Path | None, lang: str) -> None:
+    """Refresh the station's anchors from a newer ICAO master list (signature verified; difference shown)."""
+    try:
+        result = update_trust(data_dir or default_data_dir(), master_list, root_path, force)
+    except CardError as exc:
+        _fail(exc.text(lang))
+    click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
+
+
 def _headless_keys(qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None) -> CardKeys:
     if mrz:
         return CardKeys(mrz=mrz, expected_id=expected_id, source="mrz")
@@ -185,9 +252,9 @@ def _headless_keys(qr_image: Path | None, can: str | None, mrz: str | None, expe
         text = decode_qr(image) if image is not None else None
         if not text:
             raise ValueError(f"{qr_image}: no readable QR code")
-        from card_reader.qr import parse_qr
+        from card_reader.qr import read_qr
 
-        return CardKeys(qr_text=text, expected_id=expected_id or parse_qr(text).id_number, source="qr")
+        return CardKeys(qr_text=text, expected_id=expected_id or read_qr(text).id_number, source="qr")
     if can:
         return CardKeys(can=can, expected_id=expected_id or (can if len(can) == 12 else None), source="can")
     if expected_id:

@@ -48,6 +48,9 @@ MESSAGES = {
         "client.check.passed": "Đạt",
         "client.check.failed": "Không đạt",
         "client.check.not_run": "Không kiểm tra",
+        "client.trust.summary": "Kho tin cậy: {certificates} chứng thư CSCA, {lists} danh sách CSCA, {skipped} mục bị bỏ qua",
+        "client.trust.skipped": "Bỏ qua {subject} ({source}): {reason}",
+        "client.trust.test_only": "CẢNH BÁO: đang tin cậy CSCA THỬ NGHIỆM {subject} — không dùng cho kỳ thi thật",
     },
     "en": {
         "client.title": "Exam room check-in station",
@@ -92,6 +95,9 @@ MESSAGES = {
         "client.check.passed": "Passed",
         "client.check.failed": "Failed",
         "client.check.not_run": "Not checked",
+        "client.trust.summary": "Trust store: {certificates} CSCA certificates, {lists} master lists, {skipped} entries skipped",
+        "client.trust.skipped": "Skipped {subject} ({source}): {reason}",
+        "client.trust.test_only": "WARNING: trusting the TEST CSCA {subject} — not for real exams",
     },
 }
 

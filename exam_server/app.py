@@ -12,28 +12,38 @@ from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 
-from exam_server import i18n
-from exam_server.accounts.sessions import CachedSerializerSessionInterface
-from exam_server.config import instance_secret, load_config, resolve_database_url
+from exam_server import caching, i18n, security_headers
+from exam_server.accounts import revocation
+from exam_server.accounts.sessions import ServerSideSessionInterface
+from exam_server.config import (
+    check_secret_key,
+    instance_secret,
+    is_embedded,
+    load_config,
+    resolve_database_url,
+)
 from exam_server.db import db
 from exam_server.errors import ServiceError
 from exam_server.extensions import init_extensions
 
 # Domain packages; each may have `api.py` and `views.py` exposing `bp` (a Blueprint), and
 # `messages.py` registering its catalogue.
-DOMAINS = ("accounts", "exams", "attempts", "events", "checkin", "monitor", "results")
+DOMAINS = ("accounts", "exams", "attempts", "events", "checkin", "monitor", "results", "bank")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     overrides = dict(overrides or {})
     instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("EXAM_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    app.session_interface = CachedSerializerSessionInterface()
+    app.session_interface = ServerSideSessionInterface()
     app.config.update(load_config())
     app.config.update(overrides)
     _finish_config(app, overrides)
 
     db.init_app(app)
+    caching.install(app)  # bounded per-process caches (attempt owners, papers)
+    revocation.install(app)  # first before_request: a revoked login is answered before CSRF
+    security_headers.install(app)
     init_extensions(app)
     _domain_modules("messages")  # importing a catalogue registers it
     for module in _domain_modules("api") + _domain_modules("views"):
@@ -47,11 +57,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from exam_server import realtime
 
     realtime.init_app(app)
+    revocation.start_listener(app)
     return app
 
 
 def _finish_config(app: Flask, overrides: dict[str, Any]) -> None:
     cfg = app.config
+    check_secret_key(cfg, embedded=is_embedded(cfg))
     cfg["DATABASE_URL"] = resolve_database_url(cfg["DATABASE_URL"], app.instance_path)
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = instance_secret(app.instance_path)
@@ -119,6 +131,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(exc: Any) -> Any:
+        if getattr(exc, "response", None) is not None:  # a limit with its own answer (HTTP saves)
+            return exc.response
         return _error_page(429, "accounts.rate_limited", i18n.translate("accounts.rate_limited"))
 
     @app.errorhandler(404)

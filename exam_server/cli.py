@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from exam_server.app import create_app
+from exam_server.attempts.commands import COMMANDS as ATTEMPT_COMMANDS
 from exam_server.exams.commands import import_papers
 from exam_server.results.commands import COMMANDS as RESULT_COMMANDS
 
@@ -53,13 +54,17 @@ def create_user_cmd(username: str, role: str, full_name: str, password: str) -> 
 @main.command()
 @click.option("--host", default=None, help="address the links should use")
 @click.option("--port", default=None, type=int)
-def demo(host: str | None, port: int | None) -> None:
+@click.option("--force", is_flag=True, help="seed even a database that holds other data (test machines only)")
+def demo(host: str | None, port: int | None, force: bool) -> None:
     """Seed the demo exam (idempotent) and print the URLs and logins."""
-    from exam_server.demo import seed_demo
+    from exam_server.demo import DemoRefused, seed_demo
 
     app = create_app()
     with app.app_context():
-        info = seed_demo(Path(app.instance_path))
+        try:
+            info = seed_demo(Path(app.instance_path), force=force)
+        except DemoRefused as exc:
+            raise click.ClickException(exc.message()) from exc
     base = f"http://{host or app.config['HOST']}:{port or app.config['PORT']}"
     click.echo(info.describe(base))
 
@@ -70,9 +75,13 @@ def demo(host: str | None, port: int | None) -> None:
 @click.option("--workers", default=None, type=int, help="worker processes (more than one needs REDIS_URL)")
 def run(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve: gunicorn with gevent workers on Linux, Socket.IO's own server elsewhere."""
-    from exam_server.config import load_config
+    from exam_server.config import ConfigError, check_secret_key, is_embedded, load_config
 
     config = load_config()  # the workers build the app; the launcher only needs the address
+    try:  # say it here, once and clearly, rather than in every worker's boot failure
+        check_secret_key(config, embedded=is_embedded(config))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     host = host or config["HOST"]
     port = port or int(config["PORT"])
     workers = workers or int(config.get("WORKERS", 1))
@@ -123,5 +132,5 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-for _command in (import_papers, *RESULT_COMMANDS):
+for _command in (import_papers, *RESULT_COMMANDS, *ATTEMPT_COMMANDS):
     main.add_command(_command)

@@ -58,6 +58,61 @@ def load_config(environ: dict[str, str] | None = None) -> dict[str, Any]:
     return config
 
 
+MIN_SECRET_BYTES = 32
+# Keys that appear in examples, tutorials and our own files: anyone could sign cookies with them.
+KNOWN_PLACEHOLDERS = frozenset({
+    "change-me-to-64-random-hex-characters",  # config/production/env.example
+    "change-me", "changeme", "change_me", "changeit", "secret", "secret-key", "secret_key", "secretkey",
+    "your-secret-key", "your_secret_key", "mysecretkey", "supersecret", "super-secret-key", "password",
+    "dev", "development", "default", "test", "testing", "example", "xxx", "12345678", "0" * 64,
+})
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "replace_me", "replaceme",
+                     "placeholder", "your-secret", "your_secret", "insert-", "put-your")
+
+
+class ConfigError(RuntimeError):
+    """A setting the server refuses to start with; the message names the setting."""
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` cannot sign sessions, or None."""
+    text = key.strip()
+    lowered = text.lower()
+    if lowered in KNOWN_PLACEHOLDERS or any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "SECRET_KEY is a known placeholder (for example the one in config/production/env.example)"
+    if len(text.encode()) < MIN_SECRET_BYTES:
+        return f"SECRET_KEY is too short ({len(text.encode())} bytes; at least {MIN_SECRET_BYTES} are needed)"
+    if len(set(text)) < 8:
+        return "SECRET_KEY repeats a few characters; it must be random"
+    return None
+
+
+def check_secret_key(config: dict[str, Any], embedded: bool) -> None:
+    """Refuse a missing, short or placeholder SECRET_KEY outside the embedded demo.
+
+    The embedded demo (SQLite in the instance folder) generates its own random key when none
+    is given; testing apps may use short keys. A placeholder is refused everywhere: cookies
+    signed with a published key can be forged by anyone.
+    """
+    key = str(config.get("SECRET_KEY") or "")
+    hint = ('generate one with: python3 -c "import secrets; print(secrets.token_hex(32))" and put it into '
+            "/etc/exam-platform/env (SECRET_KEY=...)")
+    if not key:
+        if embedded:
+            return
+        raise ConfigError(f"SECRET_KEY is not set; the server does not start without it outside the demo ({hint})")
+    problem = secret_key_problem(key)
+    if problem is None or (config.get("TESTING") and "placeholder" not in problem):
+        return
+    raise ConfigError(f"{problem}; the server does not start with it ({hint})")
+
+
+def is_embedded(config: dict[str, Any]) -> bool:
+    """The demo/small-room default: SQLite, no production config file."""
+    return bool(config.get("TESTING")) or (
+        str(config.get("DATABASE_URL", "")).startswith("sqlite") and not os.environ.get("EXAM_CONFIG"))
+
+
 def instance_secret(instance_path: str) -> str:
     """The session-signing key: generated once into the instance folder, never committed."""
     path = Path(instance_path) / "secret_key"

@@ -12,11 +12,13 @@ cooperatively instead of blocking the event loop inside SQLite's busy wait.
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -75,8 +77,31 @@ def _sqlite_pragmas(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file (and its WAL/SHM companions) readable by the server's user only.
+
+    They hold candidates' answers and personal data; SQLite would create them with the umask
+    (usually 0644). SQLite gives -wal and -shm the main file's mode, so creating that file 0600
+    first is enough; files an older version left readable are narrowed too.
+    """
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not ours to change: leave it (and say so)
+            logging.getLogger(__name__).warning("cannot make %s private (mode 0600)", name)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(
             url, pool_size=1, max_overflow=0, pool_timeout=60,
             connect_args={"check_same_thread": False}, **kwargs,

@@ -1,7 +1,8 @@
 """The demo exam: one sitting, two rooms, 30 candidates, a small bank in Vietnamese formats.
 
 Idempotent: run it again and it finds the demo and prints the same logins. The passwords are
-the demo's own (printed, not secret); never use them for a real exam.
+the demo's own (printed, not secret); never use them for a real exam: the demo refuses a
+database that holds anything else unless forced.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from exam_server.accounts.models import User
 from exam_server.accounts.service import create_user
 from exam_server.db import session as db
 from exam_server.db import utcnow
+from exam_server.errors import ServiceError
 from exam_server.events.log import Actor
 from exam_server.exams import lifecycle, service
 from exam_server.exams.models import Exam, Registration, Sitting
@@ -36,6 +38,11 @@ CANDIDATE_PASSWORD = "demo-thisinh-123"  # noqa: S105 (the demo's printed passwo
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
 MIDDLE = ("Văn", "Thị", "Minh", "Ngọc", "Đức", "Thu", "Gia", "Quang")
 GIVEN = ("An", "Bình", "Chi", "Dũng", "Hà", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương", "Quân", "Trang", "Tuấn", "Vy")
+
+
+class DemoRefused(ServiceError):
+    def __init__(self, what: str) -> None:
+        super().__init__("accounts.demo_database_not_empty", status=409, what=what)
 
 
 @dataclass
@@ -85,8 +92,33 @@ def _paper_variant(questions: list[Question], rng: random.Random) -> list[Questi
     return choice + rest
 
 
-def seed_demo(card_folder: Path | None = None) -> DemoInfo:
-    """Seed (or find) the demo; with `card_folder`, also write the first candidate's card identity."""
+def foreign_data() -> str | None:
+    """What in the database is not the demo's (None when it is empty or holds only the demo).
+
+    The demo adds accounts whose passwords are printed on screen and in the README: on a real
+    exam's database that is a way in for anyone, so `exam-server demo` refuses unless forced.
+    """
+    demo_users = {name for name, *_ in STAFF}
+    users = [u for u in db.scalars(select(User.username)) if u not in demo_users]
+    exams = [code for code in db.scalars(select(Exam.code)) if code != DEMO_EXAM_CODE]
+    found = []
+    if users:
+        found.append(f"{len(users)} user(s): {', '.join(sorted(users)[:3])}")
+    if exams:
+        found.append(f"{len(exams)} exam(s): {', '.join(sorted(exams)[:3])}")
+    return "; ".join(found) or None
+
+
+def seed_demo(card_folder: Path | None = None, force: bool = False) -> DemoInfo:
+    """Seed (or find) the demo; with `card_folder`, also write the first candidate's card identity.
+
+    Refuses (`DemoRefused`) a database holding anything but the demo unless `force`.
+    """
+    if not force:
+        what = foreign_data()
+        if what is not None:
+            db.rollback()
+            raise DemoRefused(what)
     info = _seed_demo()
     if card_folder is not None:
         first = db.scalar(select(Registration).where(Registration.sitting_id == info.sitting_id)

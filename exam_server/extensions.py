@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
@@ -14,7 +17,64 @@ socketio = SocketIO()
 
 
 def login_rate_limit() -> str:
+    """Per client address, every login attempt. 200 a minute by default: a room of 40 behind one
+    school NAT address logs in within a minute even with a retry each (10 a minute locked it out)."""
     return current_app.config["SECURITY_LOGIN_RATE_LIMIT"]
+
+
+def login_account_rate_limit() -> str:
+    """Per account, failed attempts only (10 a minute by default): guessing one account's password
+    from many addresses is slowed, and a candidate who logs in again after a move is never blocked."""
+    return str(current_app.config.get("SECURITY_LOGIN_ACCOUNT_RATE_LIMIT") or "10 per minute")
+
+
+def login_account_key() -> str:
+    """The account a login names: staff username, one-time code, or sitting + SBD (JSON or form)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = request.form
+    if data.get("code"):
+        account = "code:" + str(data.get("code")).strip().upper()
+    elif data.get("sbd"):
+        account = f"sbd:{str(data.get('sitting_id', '')).strip()}:{str(data.get('sbd')).strip().upper()}"
+    else:
+        account = "user:" + str(data.get("username", "")).strip().lower()
+    return "login-account:" + account[:120]
+
+
+def login_failed(response: Response) -> bool:
+    """Only refused logins count against an account."""
+    return response.status_code >= 400
+
+
+def limit_login_per_account() -> Callable[[Any], Any]:
+    """The decorator every login endpoint carries beside the per-address limit."""
+    return limiter.limit(login_account_rate_limit, key_func=login_account_key, deduct_when=login_failed)
+
+
+def save_rate_limit() -> str:
+    """HTTP saves per attempt (the socket has its own per-connection limit): a journal replay after
+    minutes offline fits, a script hammering the database does not."""
+    return str(current_app.config.get("SECURITY_SAVE_RATE_LIMIT") or "20 per second; 600 per minute")
+
+
+def save_rate_key() -> str:
+    return f"save-attempt:{(request.view_args or {}).get('attempt_id', '')}"
+
+
+def save_rate_breached(limit: Any) -> Response:
+    """A refused save in the save contract's shape: retryable, the page keeps it in its journal."""
+    from exam_server.i18n import translate
+
+    body = {"ok": False, "code": "attempts.save_rate_limited", "retry": True,
+            "message": translate("attempts.save_rate_limited")}
+    response = jsonify({**body, "error": {"code": body["code"], "message": body["message"]}})
+    response.status_code = 429
+    return response
+
+
+def limit_saves_per_attempt() -> Callable[[Any], Any]:
+    return limiter.limit(save_rate_limit, key_func=save_rate_key, on_breach=save_rate_breached)
 
 
 def init_extensions(app: Flask) -> None:
@@ -32,4 +92,7 @@ def init_extensions(app: Flask) -> None:
         # None = same origin only; an empty list would switch engine.io's Origin check off.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
         manage_session=False,
+        # One connection's events in arrival order (a save before a submit is handled first);
+        # connections still run side by side.
+        async_handlers=False,
     )

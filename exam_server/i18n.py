@@ -46,11 +46,30 @@ def current_language() -> str:
     return DEFAULT_LANGUAGE
 
 
+# Parameters that name a state or an action are shown by their label, never raw ("ở trạng thái
+# started"): `<domain>.state.<value>` (e.g. `attempts.state.submitted`), else `exams.state.<value>`.
+LABELLED_PARAMS = ("state", "action")
+
+
+def _lookup(lang: str, key: str) -> str | None:
+    return _CATALOGS.get(lang, {}).get(key) or _CATALOGS[DEFAULT_LANGUAGE].get(key)
+
+
+def _labelled(key: str, lang: str, params: dict[str, Any]) -> dict[str, Any]:
+    domain = key.split(".", 1)[0]
+    out = dict(params)
+    for name in LABELLED_PARAMS:
+        value = params.get(name)
+        if isinstance(value, str):
+            out[name] = _lookup(lang, f"{domain}.{name}.{value}") or _lookup(lang, f"exams.{name}.{value}") or value
+    return out
+
+
 def translate(key: str, lang: str | None = None, **params: Any) -> str:
     """The text for `key`; falls back to Vietnamese, then to the key itself (visible in tests)."""
     lang = lang or current_language()
-    text = _CATALOGS.get(lang, {}).get(key) or _CATALOGS[DEFAULT_LANGUAGE].get(key) or key
-    return text.format(**params) if params else text
+    text = _lookup(lang, key) or key
+    return text.format(**_labelled(key, lang, params)) if params else text
 
 
 _ = translate

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from question_bank.scoring import score
+from question_bank.model import BLANK_TYPES, Blank, Question
+from question_bank.scoring import blank_scores, score, validate_response
 
 if TYPE_CHECKING:
     from question_bank.papers import Paper
@@ -420,8 +421,14 @@ class Attempt:
     graded: dict[int, float] = field(default_factory=dict)  # item number -> points given by hand
 
 
-def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt]) -> ResponseTable:
+def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_blank: bool = False) -> ResponseTable:
     """The matrices for `analyse` from paper snapshots and the candidates' responses.
+
+    per_blank: a cloze / gapselect / ddwtos question becomes one item per blank
+    ("<uid>#<blank id>"), worth its share of the question's points (weight / Σ weights for
+    a cloze, an equal share for gaps) and scored by `blank_scores` (negative credit counts
+    as 0), so the test total is unchanged and each blank gets its facility, discrimination
+    and answer distribution (choices by their text; typed answers as typed, trimmed).
 
     Items are the bank questions (by uid) in the order of the first paper, so every paper
     code is pooled; options are labelled by their bank id, which shuffling keeps. Points are
@@ -436,16 +443,28 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt]) -> Respo
     uids = [i.question.uid for i in first.items if i.question.type != "description"]
     if len(set(uids)) != len(uids) or not all(uids):
         raise ValueError(f"đề {first.code}: câu hỏi thiếu uid hoặc bị lặp (questions need distinct uids)")
-    column = {uid: j for j, uid in enumerate(uids)}
     for paper in papers[1:]:
         if sorted(i.question.uid for i in paper.items if i.question.type != "description") != sorted(uids):
             raise ValueError(f"đề {paper.code} không cùng bộ câu hỏi với đề {first.code} (papers hold different questions)")
-    k = len(uids)
     questions = {i.question.uid: i.question for i in first.items}
-    keys = [
-        ",".join(sorted(o.id for o in questions[u].options if o.correct)) if questions[u].type in CHOICE_TYPES else ""
-        for u in uids
-    ]
+    split = [u for u in uids if per_blank and questions[u].type in BLANK_TYPES]
+    item_ids = [c for u in uids for c in ([f"{u}#{b.id}" for b in questions[u].blanks] if u in split else [u])]
+    column = {c: j for j, c in enumerate(item_ids)}
+    k = len(item_ids)
+    keys: list[str | list[str]] = []
+    option_labels: list[list[str]] = []
+    max_points_list: list[float] = []
+    for u in uids:
+        q = questions[u]
+        if u in split:
+            for b in q.blanks:
+                keys.append(_blank_key(q, b))
+                option_labels.append(_blank_labels(q, b))
+                max_points_list.append(_blank_share(q, b))
+            continue
+        keys.append(",".join(sorted(o.id for o in q.options if o.correct)) if q.type in CHOICE_TYPES else "")
+        option_labels.append([])
+        max_points_list.append(q.points)
     rows: list[np.ndarray] = []
     chosen: list[list[str | None]] = []
     candidates: list[str] = []
@@ -459,8 +478,11 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt]) -> Respo
             q = item.question
             if q.type == "description":
                 continue
-            j = column[q.uid]
             response = attempt.responses.get(item.number)
+            if q.uid in split:
+                _blank_row(q, response, row, labels, column, f"{attempt.candidate}, câu {item.number}")
+                continue
+            j = column[q.uid]
             if q.type == "essay":
                 if item.number in attempt.graded:
                     row[j] = attempt.graded[item.number]
@@ -478,10 +500,61 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt]) -> Respo
         candidates.append(attempt.candidate)
     if not rows:
         raise ValueError("chưa có bài làm nào (no attempts)")
-    max_points = np.array([questions[u].points for u in uids], dtype=float)
+    max_points = np.array(max_points_list, dtype=float)
     return ResponseTable(
-        candidates, uids, np.vstack(rows), max_points, np.array(chosen, dtype=object), keys
+        candidates, item_ids, np.vstack(rows), max_points, np.array(chosen, dtype=object), keys,  # type: ignore[arg-type]
+        option_labels if split else None,
     )
+
+
+# -- per blank (cloze, gapselect, ddwtos) ------------------------------------------------------
+def _blank_share(q: Question, blank: Blank) -> float:
+    if q.type == "cloze":
+        weights = sum(b.weight for b in q.blanks)
+        return q.points * blank.weight / weights if weights else 0.0
+    return q.points / len(q.blanks) if q.blanks else 0.0
+
+
+def _blank_key(q: Question, blank: Blank) -> list[str]:
+    if blank.kind == "gap":
+        return [c.text for c in q.choices if c.id == blank.key]
+    if blank.kind == "multiresponse":
+        return [" + ".join(sorted(a.text for a in blank.answers if a.fraction > 0))]
+    return [a.text for a in blank.answers if a.fraction >= 1 - 1e-9]
+
+
+def _blank_labels(q: Question, blank: Blank) -> list[str]:
+    if blank.kind == "gap":
+        return [c.text for c in q.choices if c.group == blank.group]
+    return [a.text for a in blank.answers] if blank.kind == "multichoice" else []
+
+
+def _blank_label(q: Question, blank: Blank, part: Any) -> str:
+    if blank.kind == "gap":
+        return next((c.text for c in q.choices if c.id == part), str(part))
+    texts = {a.id: a.text for a in blank.answers}
+    if blank.kind == "multichoice":
+        return texts.get(part, str(part))
+    if blank.kind == "multiresponse":
+        return " + ".join(sorted(texts.get(x, str(x)) for x in part))
+    return " ".join(str(part).split())[:60]
+
+
+def _blank_row(q: Question, response: Any, row: np.ndarray, labels: list[str | None], column: dict[str, int], who: str) -> None:
+    """Fill one candidate's cells for the blanks of `q` (omitted blanks stay NaN)."""
+    if response is not None:
+        reason = validate_response(q, response)
+        if reason:
+            raise ValueError(f"thí sinh {who}: {reason}")
+    given = response if isinstance(response, dict) else {}
+    earned = blank_scores(q, given)
+    for b in q.blanks:
+        part = given.get(b.id)
+        if part is None or (isinstance(part, str | list) and not part) or (isinstance(part, str) and not part.strip()):
+            continue
+        j = column[f"{q.uid}#{b.id}"]
+        row[j] = _blank_share(q, b) * max(earned[b.id], 0.0)
+        labels[j] = _blank_label(q, b, part)
 
 
 

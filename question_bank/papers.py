@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from question_bank.model import QUESTION_TYPES, Question
+from question_bank.model import BLANK_TYPES, QUESTION_TYPES, Blank, Question
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CODE = re.compile(r"[0-9A-Za-z_-]{1,64}")  # codes name files and URLs: nothing else may hide in them
@@ -258,6 +258,8 @@ def _arrangement(q: Question) -> tuple:
         tuple(o.id for o in q.options),
         tuple(s.id for s in q.statements),
         tuple(p.id for p in q.pairs),
+        tuple(tuple(a.id for a in b.answers) for b in q.blanks),
+        tuple(c.id for c in q.choices),
     )
 
 
@@ -279,7 +281,18 @@ def answer_key(q: Question) -> str:
         return " → ".join(o.text for o in q.options)
     if q.type == "essay":
         return "(chấm tay)"
+    if q.type in BLANK_TYPES:
+        return "; ".join(f"({b.id}) {_blank_key(q, b)}" for b in q.blanks)
     return ""
+
+
+def _blank_key(q: Question, blank: Blank) -> str:
+    if blank.kind == "gap":
+        return next((c.text for c in q.choices if c.id == blank.key), "?")
+    if blank.kind == "multiresponse":
+        return " + ".join(a.text for a in blank.answers if a.fraction > 0) or "?"
+    best = max((a.fraction for a in blank.answers), default=0)
+    return " | ".join(a.text for a in blank.answers if a.fraction == best and best > 0) or "?"
 
 
 def _shuffle_locked(items: list, rng: random.Random, locked: list[bool]) -> list:
@@ -300,6 +313,16 @@ def _paper_question(q: Question, section: Section, rng: random.Random) -> Questi
         rng.shuffle(pairs)
     if section.shuffle_statements and q.type == "tf_cluster":
         rng.shuffle(statements)
+    # Blank types: a blank's choices / the gap choices are shuffled where the question says
+    # so (Moodle's MCS, MRS … and "shuffle"), and only in a section that shuffles options.
+    blanks = [replace(b, answers=[replace(a) for a in b.answers]) for b in q.blanks]
+    choices = [replace(c) for c in q.choices]
+    if section.shuffle_options:
+        for blank in blanks:
+            if blank.shuffle:
+                rng.shuffle(blank.answers)
+        if q.type in ("gapselect", "ddwtos") and q.shuffle_choices:
+            rng.shuffle(choices)
     if q.type == "ordering":
         # The option order is the key, so the ids must not tell it ("o1", "o2" …): opaque ids,
         # which the candidate page sorts by to show the items in an order that says nothing.
@@ -315,6 +338,8 @@ def _paper_question(q: Question, section: Section, rng: random.Random) -> Questi
         options=options,
         statements=statements,
         pairs=pairs,
+        blanks=blanks,
+        choices=choices,
         scoring=scoring,
         points=q.points if section.points is None else section.points,
         tags=list(q.tags),
@@ -333,6 +358,11 @@ def _arrangements(section: Section, drawn: list[Question], pool_size: int, same_
             count *= math.factorial(len(q.pairs))
         if section.shuffle_statements and q.type == "tf_cluster":
             count *= math.factorial(len(q.statements))
+        if section.shuffle_options:
+            for blank in q.blanks:
+                count *= math.factorial(len(blank.answers)) if blank.shuffle else 1
+            if q.type in ("gapselect", "ddwtos") and q.shuffle_choices:
+                count *= math.factorial(len(q.choices))
     return count
 
 

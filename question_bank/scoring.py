@@ -29,7 +29,17 @@ Rules per type (response shapes are documented in `question_bank.model`):
 - short_answer4: up to four characters (digits, "-", decimal comma) compared exactly after
   trimming; a decimal point is read as the official decimal comma, so "1.5" == "1,5" but
   "1,50" != "1,5".
+- cloze (Moodle's multianswer): each blank gets a fraction as Moodle grades its
+  sub-question — multichoice: the chosen choice's fraction (may be negative);
+  multiresponse: sum of the chosen choices' fractions, clamped to [0, 1]; shortanswer: the
+  best matching answer (`*` is Moodle's wildcard, `\\*` a literal star; case-insensitive
+  unless `case_sensitive`); numerical: as numeric, `*` any number. The question is worth
+  points × Σ weight·fraction / Σ weight, clamped to [0, 1] as Moodle does.
+- gapselect / ddwtos: gaps filled with their right choice / gaps (Moodle's
+  get_num_parts_right); no negative marking.
 - description: nothing to answer, worth nothing.
+
+`blank_scores(question, response)` gives the per-blank fractions (for item analysis).
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from question_bank.model import TF_CLUSTER_TABLE, Question, nfc
+from question_bank.model import BLANK_TYPES, CHOICE_KINDS, TF_CLUSTER_TABLE, Blank, Question, nfc
 
 Status = Literal["correct", "partial", "incorrect", "unanswered", "manual"]
 
@@ -218,6 +228,69 @@ def _short_answer4(q: Question, response: Any) -> Score:
     return _from_fraction(q, max(fractions, default=0.0))
 
 
+def _wildcard(pattern: str, text: str, case_sensitive: bool) -> bool:
+    """Moodle's compare_string_with_wildcard: `*` matches anything, `\\*` is a star."""
+    pieces = re.split(r"(?<!\\)\*+", normalise_space(pattern))
+    regex = ".*".join(re.escape(piece.replace("\\*", "*")) for piece in pieces)
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.fullmatch(regex, text, flags | re.DOTALL) is not None
+
+
+def _number_of(response: Any) -> float | None:
+    if isinstance(response, int | float) and not isinstance(response, bool):
+        return float(response)
+    return parse_number(str(response))
+
+
+def blank_fraction(blank: Blank, response: Any) -> float:
+    """The credit (−1..1) one cloze blank earns for its part of the response (None: blank)."""
+    if _is_blank(response):
+        return 0.0
+    if blank.kind == "multichoice":
+        return next((a.fraction for a in blank.answers if a.id == response), 0.0)
+    if blank.kind == "multiresponse":
+        chosen = set(response)
+        return min(max(sum(a.fraction for a in blank.answers if a.id in chosen), 0.0), 1.0)
+    if blank.kind == "shortanswer":
+        text = normalise_space(str(response))
+        return max((a.fraction for a in blank.answers if _wildcard(a.text, text, blank.case_sensitive)), default=0.0)
+    if blank.kind == "numerical":
+        value = _number_of(response)
+        if value is None:
+            return 0.0
+        credits = []
+        for a in blank.answers:
+            expected = None if a.text.strip() == "*" else parse_number(a.text)
+            if a.text.strip() == "*" or (
+                expected is not None and abs(value - expected) <= a.tolerance + 1e-9 * max(1.0, abs(expected))
+            ):
+                credits.append(a.fraction)
+        return max(credits, default=0.0)
+    if blank.kind == "gap":
+        return 1.0 if response == blank.key else 0.0
+    return 0.0
+
+
+def blank_scores(question: Question, response: Any) -> dict[str, float]:
+    """Blank id -> fraction earned (cloze, gapselect, ddwtos); empty for other types."""
+    if question.type not in BLANK_TYPES:
+        return {}
+    given = response if isinstance(response, dict) else {}
+    return {b.id: blank_fraction(b, given.get(b.id)) for b in question.blanks}
+
+
+def _cloze(q: Question, response: Any) -> Score:
+    weights = sum(b.weight for b in q.blanks)
+    earned = blank_scores(q, response)
+    total = sum(b.weight * earned[b.id] for b in q.blanks)
+    return _from_fraction(q, total / weights if weights else 0.0)
+
+
+def _gaps(q: Question, response: Any) -> Score:
+    earned = blank_scores(q, response)
+    return _from_fraction(q, sum(earned.values()) / len(q.blanks) if q.blanks else 0.0)
+
+
 _SCORERS: dict[str, Callable[[Question, Any], Score]] = {
     "single_choice": _single_choice,
     "multiple_response": _multiple_response,
@@ -228,6 +301,9 @@ _SCORERS: dict[str, Callable[[Question, Any], Score]] = {
     "ordering": _ordering,
     "tf_cluster": _tf_cluster,
     "short_answer4": _short_answer4,
+    "cloze": _cloze,
+    "gapselect": _gaps,
+    "ddwtos": _gaps,
 }
 
 
@@ -311,6 +387,8 @@ def validate_response(question: Question, response: Any) -> str | None:
         if not all(isinstance(v, bool) for v in response.values()):
             return "mỗi ý phải được đánh giá true (Đúng) hoặc false (Sai)"
         return None
+    if t in BLANK_TYPES:
+        return _blanks_reason(question, response)
     if t == "short_answer4":
         if not isinstance(response, str):
             return "câu trả lời ngắn phải là văn bản"
@@ -322,3 +400,42 @@ def validate_response(question: Question, response: Any) -> str | None:
             return f"ký tự không được phép: {' '.join(bad)} (chỉ chữ số, dấu trừ, dấu phẩy)"
         return None
     return f"loại câu hỏi không xác định {t!r}"
+
+
+def _blanks_reason(question: Question, response: Any) -> str | None:
+    """Shape of a blank type's response: {blank id: part}; an absent or null part is unanswered."""
+    if not isinstance(response, dict):
+        return "câu điền khuyết cần một bảng số ô trống -> câu trả lời"
+    blanks = {b.id: b for b in question.blanks}
+    unknown = [k for k in response if k not in blanks]
+    if unknown:
+        return f"ô trống không có trong câu hỏi: {', '.join(str(k) for k in unknown[:5])}"
+    used: dict[str, str] = {}
+    infinite = {c.id for c in question.choices if c.infinite}
+    for blank_id, part in response.items():
+        if part is None:
+            continue
+        blank = blanks[blank_id]
+        if blank.kind in CHOICE_KINDS:
+            ids = {a.id for a in blank.answers}
+            if blank.kind == "multichoice":
+                if not isinstance(part, str) or (part and part not in ids):
+                    return f"ô trống {blank_id}: lựa chọn không có trong câu hỏi"
+            elif not isinstance(part, list) or (reason := _ids_reason(part, ids, "lựa chọn")):
+                return f"ô trống {blank_id}: " + (reason if isinstance(part, list) else "cần danh sách lựa chọn")
+        elif blank.kind == "gap":
+            offered = {c.id for c in question.choices if c.group == blank.group}
+            if not isinstance(part, str) or (part and part not in offered):
+                return f"ô trống {blank_id}: lựa chọn không thuộc nhóm của ô"
+            if part and question.type == "ddwtos" and part not in infinite:
+                if part in used:
+                    return f"lựa chọn {part!r} chỉ được kéo vào một ô (đã dùng ở ô {used[part]})"
+                used[part] = blank_id
+        else:
+            if isinstance(part, bool) or not isinstance(part, str | int | float):
+                return f"ô trống {blank_id}: câu trả lời phải là văn bản"
+            if isinstance(part, str) and len(part) > MAX_TEXT["short_text"]:
+                return f"ô trống {blank_id}: câu trả lời dài quá {MAX_TEXT['short_text']} ký tự"
+            if isinstance(part, float) and not math.isfinite(part):
+                return f"ô trống {blank_id}: số không hợp lệ"
+    return None

@@ -18,6 +18,8 @@ FILES = {
     "katex/dist/katex.min.js": "katex/katex.min.js",
     "katex/dist/katex.min.css": "katex/katex.min.css",
     "katex/dist/contrib/auto-render.min.js": "katex/auto-render.min.js",
+    # An ES module (imported by the candidate renderer): stem/option HTML is sanitised before use.
+    "dompurify/dist/purify.es.mjs": "dompurify/purify.es.js",
 }
 DIRS = {"katex/dist/fonts": "katex/fonts"}
 FONT_FACES = [("vietnamese", 400), ("vietnamese", 700), ("latin", 400), ("latin", 700), ("latin-ext", 400), ("latin-ext", 700)]

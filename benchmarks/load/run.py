@@ -81,7 +81,7 @@ def prepare(opts: Options, pg: PrivatePostgres) -> tuple[str, Plan]:
 
     db_url = pg.create_database()
     app = create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(opts.workdir / "instance"), "REDIS_URL": "",
-                      "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": "load-seed"})
+                      "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": "load-seed-secret-2f6b9d3a7e1c5f8a4b0d"})
     upgrade(app)
     plan = seed(app, opts.candidates, per_room=opts.per_room, duration_s=opts.duration)
     return db_url, plan

@@ -169,7 +169,7 @@ class Cluster:
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
             "EXAM_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:8]}",
-            "SECRET_KEY": "load-harness-secret",
+            "SECRET_KEY": "load-harness-secret-7a3c9e1f5b2d8e4a6c0f",
             "EXAM_SECURITY_LOGIN_RATE_LIMIT": "1000000 per minute",
             "EXAM_BIND": f"127.0.0.1:{self.port}",
             "EXAM_WORKERS": str(workers),

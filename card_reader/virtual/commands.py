@@ -75,10 +75,13 @@ def load_identity(identity_file: Path | None, overrides: dict[str, Any]) -> Iden
 @click.option("--pki-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder keeping the TEST CSCA and document signer (created if missing); the CSCA "
                    "certificate is written there for read-card --trust.")
+@click.option("--pki", "pki_shape", type=click.Choice(list(testpki.SHAPES)), default="standard", show_default=True,
+              help="Shape of a NEW test PKI: 'vietnam' = brainpoolP512r1 with explicit parameters, ECDSA-SHA512, "
+                   "non-positive CSCA serial, as Vietnam's CSCA is written (an existing --pki-dir keeps its own).")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool, aa: str, port: int,
                  no_pace: bool, short_only: bool, max_read: int | None, faults: tuple[str, ...], pki_dir: Path | None,
-                 lang: str, **fields: Any) -> None:
+                 pki_shape: str, lang: str, **fields: Any) -> None:
     """Run a TEST-ONLY virtual CCCD chip in pcscd's vsmartcard-vpcd reader until Ctrl+C."""
     try:
         identity = load_identity(identity_file, fields)
@@ -86,7 +89,7 @@ def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool,
     except (IdentityError, FaultError) as exc:
         raise click.UsageError(str(exc)) from None
     pki_dir = pki_dir or Path(tempfile.mkdtemp(prefix="exam-test-pki-"))
-    pki = testpki.load_or_generate(pki_dir)
+    pki = testpki.load_or_generate(pki_dir, pki_shape)
     try:
         contents = build(identity, pki, photo, lds.JPEG2000 if jpeg2000 else lds.JPEG, aa, fault_set, pace=not no_pace)
     except ValueError as exc:

@@ -17,6 +17,9 @@ from card_reader.virtual.identity import Identity
 
 CA_KEY_ID = 1
 DATA_GROUPS = (1, 2, 13, 14, 15)
+# What EF.COM lists on a CCCD as reported: also DG3 (fingerprints, EAC-protected: 6982) and DG11,
+# which the chip does not have (6A82). The reader must take both in its stride.
+COM_GROUPS = (1, 2, 3, 11, 13, 14, 15)
 
 
 @dataclass
@@ -83,14 +86,14 @@ def build(
         14: lds.dg14(ca_key.public_key(), aa_is_ecdsa=aa == "ecdsa", key_id=CA_KEY_ID),
         15: lds.dg15(aa_key.public_key()),
     }
-    signer = testpki.generate(label=" (rogue)") if faults.wrong_csca else pki
+    signer = testpki.generate(label=" (rogue)", shape=pki.shape) if faults.wrong_csca else pki
     sod = lds.ef_sod(groups, signer)
     for number in faults.tamper:
         groups[number] = _tampered(number, groups[number], identity, (image, photo_format, width, height))
     files = {lds.DG_FILES[n][0]: content for n, content in groups.items()}
-    files[lds.EF_COM[0]] = lds.ef_com(list(DATA_GROUPS))
+    files[lds.EF_COM[0]] = lds.ef_com(list(COM_GROUPS))
     files[lds.EF_SOD[0]] = sod
-    sfi = {lds.DG_FILES[n][1]: lds.DG_FILES[n][0] for n in DATA_GROUPS}
+    sfi = {lds.DG_FILES[n][1]: lds.DG_FILES[n][0] for n in (*DATA_GROUPS, 3)}
     sfi.update({lds.EF_COM[1]: lds.EF_COM[0], lds.EF_SOD[1]: lds.EF_SOD[0]})
     if pace:
         files[lds.EF_CARD_ACCESS[0]] = lds.card_access()

@@ -28,7 +28,8 @@ LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
 PACE_PARAM_BRAINPOOL_P256R1 = 13
 
 # Elementary files: data group number -> (file id, short file identifier, LDS tag).
-DG_FILES = {1: (0x0101, 0x01, 0x61), 2: (0x0102, 0x02, 0x75), 13: (0x010D, 0x0D, 0x6D),
+DG_FILES = {1: (0x0101, 0x01, 0x61), 2: (0x0102, 0x02, 0x75), 3: (0x0103, 0x03, 0x63), 11: (0x010B, 0x0B, 0x6B),
+            13: (0x010D, 0x0D, 0x6D),
             14: (0x010E, 0x0E, 0x6E), 15: (0x010F, 0x0F, 0x6F)}
 EF_COM = (0x011E, 0x1E)
 EF_SOD = (0x011D, 0x1D)
@@ -183,8 +184,10 @@ def lds_security_object(dg_contents: dict[int, bytes], hash_name: str = "sha256"
     return _seq(_int(0), algorithm, _seq(*hashes_seq))
 
 
-def ef_sod(dg_contents: dict[int, bytes], pki: TestPKI, hash_name: str = "sha256") -> bytes:
-    """Tag 77 wrapping a CMS SignedData over the LDSSecurityObject, signed by the document signer."""
+def ef_sod(dg_contents: dict[int, bytes], pki: TestPKI, hash_name: str | None = None) -> bytes:
+    """Tag 77 wrapping a CMS SignedData over the LDSSecurityObject, signed by the document signer
+    (with the PKI's hash unless `hash_name` is given: SHA-512 for the Vietnam-shaped PKI)."""
+    hash_name = hash_name or pki.hash_name
     content = lds_security_object(dg_contents, hash_name)
     signed_attrs = cms.CMSAttributes(
         [
@@ -194,7 +197,7 @@ def ef_sod(dg_contents: dict[int, bytes], pki: TestPKI, hash_name: str = "sha256
     )
     hash_algorithm = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[hash_name]
     signature = pki.ds_key.sign(signed_attrs.dump(), ec.ECDSA(hash_algorithm))
-    ds_cert = cms.Certificate.load(pki.ds_cert.public_bytes(serialization.Encoding.DER))
+    ds_cert = cms.Certificate.load(pki.ds_der)
     signer = cms.SignerInfo(
         {
             "version": "v1",

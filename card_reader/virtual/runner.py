@@ -1,9 +1,12 @@
-"""Running a virtual chip in a vpcd reader: insert, serve in a thread, remove, re-insert."""
+"""Running a virtual chip in a vpcd reader: insert, serve in a thread, remove, re-insert.
+
+A Linux test tool (pcscd + vsmartcard-vpcd). `fcntl` is imported only where the per-port lock is
+taken, so importing this module (e.g. for `exam-client --help`) works on Windows too.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import tempfile
 import threading
@@ -185,6 +188,8 @@ def wait_reader(reader: str, present: bool, timeout: float = 10.0) -> None:
 
 def lock_port(port: int, timeout: float = 30.0) -> int:
     """Take the exclusive lock on a vpcd port (waiting up to `timeout` s); returns the lock's fd."""
+    import fcntl  # Linux only, like vpcd itself
+
     fd = os.open(LOCK_DIR / f"vpcd-{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
     deadline = time.monotonic() + timeout
     while True:
@@ -199,6 +204,8 @@ def lock_port(port: int, timeout: float = 30.0) -> int:
 
 
 def unlock_port(fd: int) -> None:
+    import fcntl
+
     with contextlib.suppress(OSError):
         fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from card_reader.errors import CardError
-from card_reader.qr import can_from_id, parse_qr
+from card_reader.qr import can_from_id, read_qr
 from exam_client import device_cache
 from exam_client.camera import Camera, CameraError, jpeg
 from exam_client.checkin import CheckinResult, CheckinRunner
@@ -192,7 +192,7 @@ class Station:
         if text is None:
             return CardKeys()
         try:
-            qr = parse_qr(text)
+            qr = read_qr(text)  # the 2021 front QR, or the 2024 card's back QR (gives the ID → CAN)
         except CardError:
             return CardKeys()
         return CardKeys(qr_text=text, expected_id=qr.id_number, source="qr")
@@ -337,10 +337,10 @@ class Station:
         if qr is None or time.monotonic() - qr[0] > QR_FRESH_S:
             return None
         try:
-            data = parse_qr(qr[1])
+            data = read_qr(qr[1])
         except CardError:
             return None
-        return {"id": data.id_number, "name": data.full_name}
+        return {"id": data.id_number, "name": data.found.get("full_name", ""), "layout": data.layout}
 
     def state(self) -> dict[str, Any]:
         last = self.last

@@ -5,7 +5,8 @@ Every view function carries its access rule as `view.access` (a frozenset of rol
 any endpoint without one.
 
 Sessions: staff have `session["user_id"]`; a candidate has `session["registration_id"]` and
-`session["attempt_id"]`. Both carry `session["role"]`.
+`session["attempt_id"]`. Both carry `session["role"]`. The session lives in a server-side login
+record (`sessions`, `session_store`); the cookie only names it, and `revocation` ends it.
 """
 
 from __future__ import annotations
@@ -57,19 +58,31 @@ def current_actor() -> Actor:
     return Actor("anonymous")
 
 
-def login_staff(user: User) -> None:
+def _start_login(**identity: Any) -> None:
+    """A new login record replaces this browser's previous one when the session is saved."""
     session.clear()
     session.permanent = True
-    session.update(user_id=user.id, role=user.role)
+    session.update(identity)
+    session.rotate = True  # type: ignore[attr-defined]
+
+
+def login_staff(user: User) -> None:
+    _start_login(user_id=user.id, role=user.role)
 
 
 def login_candidate(reg: Registration, attempt_id: int) -> None:
-    session.clear()
-    session.permanent = True
-    session.update(registration_id=reg.id, attempt_id=attempt_id, sbd=reg.sbd, role="candidate")
+    """One login per candidate: a login elsewhere (another PC, a copied cookie) ends the others."""
+    from exam_server.accounts.revocation import revoke_sessions
+
+    revoke_sessions("new_login", registration_id=reg.id)
+    _start_login(registration_id=reg.id, attempt_id=attempt_id, sbd=reg.sbd, role="candidate")
 
 
 def logout() -> None:
+    """End the login on the server too: a copy of the cookie stops working at once."""
+    from exam_server.accounts.revocation import revoke_current
+
+    revoke_current("logout")
     session.clear()
 
 

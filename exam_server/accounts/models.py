@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, has_app_context
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -74,3 +74,25 @@ class LoginCode(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Issued by the check-in station for the seat it assigned: the workstation must name that seat.
+    seat_bound: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class LoginSession(Base):
+    """One login: the session cookie carries only the (signed) id whose SHA-256 is `id_hash`.
+
+    Used when no Redis is configured (`session_store.RedisStore` keeps the same fields there).
+    A revoked record stays until it expires, so its cookie is answered "revoked", not "log in".
+    """
+
+    __tablename__ = "login_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registrations.id"), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(String(40), default="")

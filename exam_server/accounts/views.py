@@ -16,8 +16,11 @@ from werkzeug.wrappers import Response
 
 import exam_server.accounts.page_messages  # noqa: F401  (registers the page texts)
 from exam_server import i18n
-from exam_server.accounts import auth, service
-from exam_server.extensions import limiter, login_rate_limit
+from exam_server.accounts import auth, service, staff_admin
+from exam_server.accounts.models import STAFF_ROLES
+from exam_server.db import session as db
+from exam_server.errors import ServiceError
+from exam_server.extensions import limit_login_per_account, limiter, login_rate_limit
 from exam_server.page_links import CANDIDATE_HOME, CANDIDATE_LOGIN, optional_url
 
 bp = Blueprint("account_pages", __name__)
@@ -52,6 +55,7 @@ def home() -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 @auth.public
 @limiter.limit(login_rate_limit, methods=["POST"])
+@limit_login_per_account()
 def login() -> Any:
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET" and auth.current_user() is not None:
@@ -70,9 +74,10 @@ def login() -> Any:
             else:
                 auth.login_staff(user)
                 return redirect(next_url or home_for(user.role))
+    notice = i18n.translate("accounts.session_revoked") if request.args.get("reason") == "session_revoked" else ""
     return render_template(
         "accounts/login.html", error=error, username=username, next_url=next_url,
-        candidate_login_url=optional_url(CANDIDATE_LOGIN),
+        candidate_login_url=optional_url(CANDIDATE_LOGIN), notice=notice,
     )
 
 
@@ -143,3 +148,88 @@ def decimal_vn(value: float | None, places: int = 2) -> str:
         return ""
     text = f"{value:.{places}f}"
     return text.replace(".", ",") if i18n.current_language() == "vi" else text
+
+
+# --- Staff accounts (admins only) ---------------------------------------------------------
+
+admin_required = auth.roles_required("admin")
+
+
+def _staff_rows() -> list[dict[str, Any]]:
+    return [{"user": u, "rooms": staff_admin.rooms_of(u)} for u in staff_admin.list_staff()]
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@admin_required
+def staff_list() -> Any:
+    """Every staff account, and the form for a new one (its password generated, shown once)."""
+    error, values = None, {"username": "", "full_name": "", "role": "invigilator"}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in values}
+        try:
+            user, password = staff_admin.create_staff(values["username"], values["full_name"], values["role"],
+                                                      auth.current_actor())
+        except ServiceError as exc:
+            db.rollback()
+            error = exc.message()
+        else:
+            flash(i18n.translate("pages.staff.created", username=user.username, password=password), "success")
+            return redirect(url_for("account_pages.staff_list"))
+    return render_template("accounts/staff_list.html", rows=_staff_rows(), roles=STAFF_ROLES, error=error,
+                           values=values), 422 if error else 200
+
+
+@bp.route("/staff/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def staff_edit(user_id: int) -> Any:
+    user = staff_admin.get_staff(user_id)
+    error = None
+    if request.method == "POST":
+        try:
+            room_ids = [int(i) for i in request.form.getlist("room_ids")]
+            staff_admin.update_staff(user.id, auth.current_actor(), role=request.form.get("role"),
+                                     full_name=request.form.get("full_name"), room_ids=room_ids)
+        except ValueError:
+            error = i18n.translate("accounts.bad_rooms")
+        except ServiceError as exc:
+            db.rollback()
+            error = exc.message()
+        else:
+            flash(i18n.translate("pages.staff.saved", username=user.username), "success")
+            return redirect(url_for("account_pages.staff_list"))
+    assigned = {r.id for r in staff_admin.rooms_of(user)}
+    return render_template("accounts/staff_edit.html", user=user, roles=STAFF_ROLES, rooms=staff_admin.open_rooms(),
+                           assigned=assigned, error=error), 422 if error else 200
+
+
+def _staff_action(user_id: int, action: str) -> Response:
+    try:
+        if action == "reset":
+            user = staff_admin.get_staff(user_id)
+            password = staff_admin.reset_password(user_id, auth.current_actor())
+            flash(i18n.translate("pages.staff.reset_done", username=user.username, password=password), "success")
+        else:
+            user = staff_admin.set_active(user_id, action == "activate", auth.current_actor())
+            flash(i18n.translate(f"pages.staff.{action}d", username=user.username), "success")
+    except ServiceError as exc:
+        db.rollback()
+        flash(exc.message(), "error")
+    return redirect(url_for("account_pages.staff_list"))
+
+
+@bp.post("/staff/<int:user_id>/reset-password")
+@admin_required
+def staff_reset(user_id: int) -> Response:
+    return _staff_action(user_id, "reset")
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@admin_required
+def staff_deactivate(user_id: int) -> Response:
+    return _staff_action(user_id, "deactivate")
+
+
+@bp.post("/staff/<int:user_id>/activate")
+@admin_required
+def staff_activate(user_id: int) -> Response:
+    return _staff_action(user_id, "activate")

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, session
+from flask import Blueprint, jsonify, request, session
 from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
-from exam_server.attempts import candidate, control
-from exam_server.attempts.autosave import save_answer
+from exam_server.attempts import candidate, control, receipt
+from exam_server.attempts.autosave import SaveConflict, save_answer
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Forbidden, ServiceError
-from exam_server.extensions import limiter
+from exam_server.extensions import limit_saves_per_attempt
+from exam_server.i18n import translate
 
 bp = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
 
@@ -27,6 +28,7 @@ bp = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
 @bp.get("/attempt")
 @auth.candidate_required
 def my_attempt() -> Any:
+    _enforce_seb(session["attempt_id"])  # the paper only with SEB proof, by the sitting's current policy
     view = candidate.attempt_view(session["attempt_id"], session["registration_id"])
     return jsonify({**view, "csrf_token": generate_csrf()})
 
@@ -34,7 +36,16 @@ def my_attempt() -> Any:
 @bp.get("/attempts/<int:attempt_id>")
 @auth.candidate_required
 def attempt(attempt_id: int) -> Any:
+    _enforce_seb(attempt_id)
     return jsonify(candidate.attempt_view(attempt_id, session["registration_id"]))
+
+
+def _enforce_seb(attempt_id: int, js_keys: Any = None) -> None:
+    """Safe Exam Browser on a candidate's GET or submit: the request's SEB headers, or the
+    JavaScript-API keys (body `seb` or the `X-SEB-Keys` header), against the current policy."""
+    from exam_server.realtime import seb_guard
+
+    seb_guard.enforce_http(candidate.owned_attempt(attempt_id, session["registration_id"]), js_keys)
 
 
 def _check_seb(attempt_id: int, js_keys: Any) -> None:
@@ -47,7 +58,7 @@ def _check_seb(attempt_id: int, js_keys: Any) -> None:
     attempt = db.get(Attempt, attempt_id)
     if attempt is None:
         return
-    result = seb_guard.check_current_request(attempt.registration.sitting, js_keys)
+    result = seb_guard.check_http(attempt, js_keys)
     if not result.ok:
         seb_guard.lock_for_mismatch(attempt, result)
         raise Forbidden(result.reason)
@@ -55,24 +66,52 @@ def _check_seb(attempt_id: int, js_keys: Any) -> None:
 
 
 @bp.put("/attempts/<int:attempt_id>/responses/<int:question_no>")
-@limiter.exempt  # authenticated and cheap; a rate limit here would only drop answers
+@limit_saves_per_attempt()  # per attempt; a 429 is retryable, the page keeps the change in its journal
 @auth.candidate_required
 def save(attempt_id: int, question_no: int) -> Any:
-    """Body {"seq": 17, "value": <answer>}; 200 with the ack only after the commit."""
+    """Body {"seq": 17, "value": <answer>}; 200 with the ack only after the commit.
+
+    The same answer contract as the socket's `save`: `ok`, `status`, `stored_seq` (and
+    `stored_value` when superseded); a (question, seq) stored with another value is 409
+    `{"ok": false, "code": "attempts.conflict", "stored_seq", "stored_value"}`."""
     data = json_body()
     if "seq" not in data or "value" not in data:
         raise ServiceError("attempts.bad_save_body")
-    ack = save_answer(attempt_id, question_no, data["seq"], data["value"],
-                      registration_id=session["registration_id"], actor=auth.current_actor(),
-                      check_seb=lambda: _check_seb(attempt_id, data.get("seb")))
-    return jsonify({**ack.to_dict(), **candidate.server_time()})
+    try:
+        ack = save_answer(attempt_id, question_no, data["seq"], data["value"],
+                          registration_id=session["registration_id"], actor=auth.current_actor(),
+                          check_seb=lambda: _check_seb(attempt_id, data.get("seb")))
+    except SaveConflict as exc:
+        body = {"ok": False, "code": exc.code, "message": exc.message(), "question": question_no,
+                "seq": data["seq"], "stored_seq": exc.stored_seq, "stored_value": exc.stored_value}
+        return jsonify({**body, "error": exc.to_dict()}), exc.status
+    return jsonify({"ok": True, **ack.to_dict(), **candidate.server_time()})
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @auth.candidate_required
 def submit(attempt_id: int) -> Any:
+    body = request.get_json(silent=True)
+    _enforce_seb(attempt_id, body.get("seb") if isinstance(body, dict) else None)
     done = candidate.submit(attempt_id, session["registration_id"], auth.current_actor())
     return jsonify(candidate.attempt_status(done, done.submitted_at or utcnow()))
+
+
+@bp.get("/receipts/<string:code>")
+@auth.examiner_required
+def verify_receipt(code: str) -> Any:
+    """The exam board checks a candidate's submission receipt: whether the code matches the
+    attempt's finish time and answers as stored now, and whose attempt it is."""
+    valid, attempt, found = receipt.verify(db, code)
+    body: dict[str, Any] = {"code": code, "valid": valid}
+    if valid and attempt is not None and found is not None:
+        reg = attempt.registration
+        body.update(found.to_dict(), sbd=reg.sbd, full_name=reg.full_name, sitting_id=reg.sitting_id,
+                    message=translate("attempts.receipt_valid"))
+    else:
+        body["message"] = translate("attempts.receipt_invalid")
+    db.rollback()
+    return jsonify(body)
 
 
 def _control_target(attempt_id: int) -> Any:

@@ -3,9 +3,13 @@
 One statement in its own durable transaction checks the attempt is open (share-locking its
 row on PostgreSQL, so a concurrent submission waits for this save and grades it) and upserts
 the answer only over a lower sequence number. The acknowledgement is built after COMMIT returns.
-Per (attempt, question) the highest client sequence wins; a replay of the stored sequence is
-acknowledged again, identically, without a write; an older sequence is acknowledged as
-superseded. Refusals raise `SaveRefused` and are appended to the event log.
+Per (attempt, question) the highest client sequence wins; a replay of the stored sequence with
+the stored value is acknowledged again, identically, without a write; the stored sequence with
+ANOTHER value is refused as `attempts.conflict` (two writers numbered two changes alike: the
+page must learn what the server holds, never be told its own value was saved); an older
+sequence is acknowledged as superseded. Conflicts and superseded acks carry the stored
+sequence and value, so the page can show what the server holds. Refusals raise `SaveRefused`
+(`SaveConflict` for a conflict) and are appended to the event log.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from flask import current_app
 from sqlalchemy import Connection, Engine, select
 
 from exam_server.attempts.models import Attempt
+from exam_server.attempts.refusal_log import record_refusal
 from exam_server.attempts.submission import close_attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound, ServiceError
-from exam_server.events.log import SERVER, Actor, append_event
+from exam_server.events.log import SERVER, Actor
 from exam_server.exams.papers import paper_questions
 from question_bank.scoring import validate_response
 
@@ -35,6 +40,16 @@ class SaveRefused(Conflict):
     """A save the server will not store; `code` says why (attempts.refused_*)."""
 
 
+class SaveConflict(SaveRefused):
+    """The (question, seq) is stored with another value: `stored_seq`/`stored_value` say what."""
+
+    def __init__(self, *, question: int, seq: int, stored_seq: int, stored_value: Any) -> None:
+        super().__init__("attempts.conflict", question=question, seq=seq, stored_seq=stored_seq,
+                         stored_value=stored_value)
+        self.stored_seq = stored_seq
+        self.stored_value = stored_value
+
+
 @dataclass(frozen=True)
 class SaveAck:
     attempt_id: int
@@ -43,10 +58,14 @@ class SaveAck:
     stored_seq: int  # the sequence now stored: == seq when saved/replayed, > seq when superseded
     saved_at: str  # ISO time the stored value was committed
     status: str  # "saved" | "duplicate" | "superseded"
+    stored_value: Any = None  # what the server holds, when superseded (otherwise the value sent)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"attempt_id": self.attempt_id, "question": self.question, "seq": self.seq,
-                "stored_seq": self.stored_seq, "saved_at": self.saved_at, "status": self.status}
+        out = {"attempt_id": self.attempt_id, "question": self.question, "seq": self.seq,
+               "stored_seq": self.stored_seq, "saved_at": self.saved_at, "status": self.status}
+        if self.status == "superseded":
+            out["stored_value"] = self.stored_value
+        return out
 
 
 # The hot path is ONE statement in its own durable (autocommit) transaction: it checks the
@@ -85,12 +104,12 @@ _FAST = {dialect: sql.format(seb="") for dialect, sql in _FAST.items()}
 _SLOW = {
     "sqlite": {
         "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = ?",
-        "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = ? AND question_no = ?",
+        "stored": "SELECT seq, saved_at, value FROM responses WHERE attempt_id = ? AND question_no = ?",
         "seb": "SELECT s.require_seb FROM registrations r JOIN sittings s ON s.id = r.sitting_id WHERE r.id = ?",
     },
     "postgresql": {
         "attempt": "SELECT state, locked, closes_at FROM attempts WHERE id = %s",
-        "stored": "SELECT seq, saved_at FROM responses WHERE attempt_id = %s AND question_no = %s",
+        "stored": "SELECT seq, saved_at, value FROM responses WHERE attempt_id = %s AND question_no = %s",
         "seb": "SELECT s.require_seb FROM registrations r JOIN sittings s ON s.id = r.sitting_id WHERE r.id = %s",
     },
 }
@@ -109,6 +128,16 @@ def _as_utc(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _stored_value(dialect: str, raw: Any) -> Any:
+    """The stored JSON value: SQLite hands back its text, psycopg the parsed value."""
+    return json.loads(raw) if dialect == "sqlite" and isinstance(raw, str | bytes) else raw
+
+
+def _canonical(value: Any) -> str:
+    """One text per JSON value (key order ignored; true and 1 kept apart) to compare answers."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _bind_time(dialect: str, value: datetime) -> datetime | str:
@@ -186,10 +215,18 @@ def save_answer(
         check_seb()  # raises when the browser fails the sitting's SEB rule
         return save_answer(attempt_id, question_no, seq, value, registration_id=registration_id, actor=actor)
     refusal = _refusal(_Row(found[0], bool(found[1]), _as_utc(found[2])), now)
-    if stored is not None and (refusal is None or stored[0] == seq):
-        # Not written: a replay of the stored seq (acknowledged again, even after closing) or an older one.
-        status = "duplicate" if stored[0] == seq else "superseded"
-        return SaveAck(attempt_id, question_no, seq, stored[0], _as_utc(stored[1]).isoformat(), status)
+    if stored is not None and stored[0] == seq:
+        stored_seq, saved_at, stored_value = stored
+        if _canonical(stored_value) != _canonical(value):
+            # Two changes numbered alike (two writers): never acknowledge a value not held.
+            _refuse(attempt_id, "attempts.conflict", question_no, seq, actor, now,
+                    SaveConflict(question=question_no, seq=seq, stored_seq=stored_seq, stored_value=stored_value))
+        # A replay of the stored change: acknowledged again, identically, even after closing.
+        return SaveAck(attempt_id, question_no, seq, stored_seq, _as_utc(saved_at).isoformat(), "duplicate")
+    if stored is not None and stored[0] > seq and refusal is None:
+        stored_seq, saved_at, stored_value = stored
+        return SaveAck(attempt_id, question_no, seq, stored_seq, _as_utc(saved_at).isoformat(), "superseded",
+                       stored_value)
     if refusal is None:  # the attempt closed between the two statements
         refusal = "attempts.refused_submitted"
     _refuse(attempt_id, refusal, question_no, seq, actor, now)
@@ -223,7 +260,8 @@ def _why_not(conn: Connection, attempt_id: int, owner: int, question_no: int,
     sql = _SLOW[conn.dialect.name]
     seb_required = check_seb is not None and bool(conn.exec_driver_sql(sql["seb"], (owner,)).scalar())
     found = conn.exec_driver_sql(sql["attempt"], (attempt_id,)).one()
-    stored = conn.exec_driver_sql(sql["stored"], (attempt_id, question_no)).first()
+    row = conn.exec_driver_sql(sql["stored"], (attempt_id, question_no)).first()
+    stored = None if row is None else (row[0], row[1], _stored_value(conn.dialect.name, row[2]))
     return found, stored, seb_required
 
 
@@ -241,7 +279,8 @@ def _refusal(row: _Row, now: datetime) -> str | None:
     return None
 
 
-def _refuse(attempt_id: int, code: str, question_no: int, seq: int, actor: Actor | None, now: datetime) -> NoReturn:
+def _refuse(attempt_id: int, code: str, question_no: int, seq: int, actor: Actor | None, now: datetime,
+            exc: SaveRefused | None = None) -> NoReturn:
     """Log the refusal (closing an attempt found past its deadline on the way), then raise."""
     db.rollback()
     attempt = db.get(Attempt, attempt_id)
@@ -250,7 +289,8 @@ def _refuse(attempt_id: int, code: str, question_no: int, seq: int, actor: Actor
         close_attempt(db, attempt, at=attempt.deadline_at or now, by="server", actor=SERVER,
                       reason="deadline", closes_before=now)
     reg = attempt.registration
-    append_event(db, "save.refused", actor or SERVER, sitting_id=reg.sitting_id, room_id=reg.room_id,
-                 attempt_id=attempt_id, reason=code, data={"question": question_no, "seq": seq})
+    # one audit entry per burst of refusals, with a count (see refusal_log)
+    record_refusal(db, attempt_id=attempt_id, sitting_id=reg.sitting_id, room_id=reg.room_id, code=code,
+                   question=question_no, seq=seq, actor=actor, now=now)
     db.commit()
-    raise SaveRefused(code, question=question_no, seq=seq)
+    raise exc or SaveRefused(code, question=question_no, seq=seq)

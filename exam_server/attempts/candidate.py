@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from exam_server.attempts.models import Attempt, Response
+from exam_server.attempts.receipt import receipt_for
 from exam_server.attempts.submission import close_attempt
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.db import session as db
@@ -82,10 +83,20 @@ def attempt_view(attempt_id: int, registration_id: int) -> dict[str, Any]:
                     "grace_s": attempt.grace_s},
         "questions": [{"no": no, **q.public_dict()} for no, q in enumerate(questions, start=1)],
         "responses": {str(no): r for no, r in responses.items()},
+        **_screen_details(attempt),
         **server_time(now),
     }
     db.rollback()
     return view
+
+
+def _screen_details(attempt: Attempt) -> dict[str, Any]:
+    """The pause reason and the receipt, as the socket's state gives them."""
+    from exam_server.realtime.attempt_state import pause_reason
+
+    receipt = receipt_for(db, attempt)
+    return {"pause_reason": pause_reason(attempt, db) if attempt.state == "paused" else "",
+            "receipt": receipt.to_dict() if receipt else None}
 
 
 def submit(attempt_id: int, registration_id: int, actor: Actor) -> Attempt:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from exam_server.attempts import timing
 from exam_server.attempts.models import Attempt
+from exam_server.attempts.time_bounds import check_extra_time
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound
@@ -69,6 +70,7 @@ def add_extra_time(attempt_id: int, seconds: int, actor: Actor, reason: str) -> 
         raise _illegal(attempt, "extra_time")
     if not reason.strip():
         raise Conflict("exams.reason_required")
+    seconds = check_extra_time(seconds, attempt.extra_s)  # 1 s–8 h per action, 8 h in total
     if attempt.extra_s + seconds < 0:
         raise Conflict("attempts.extra_time_negative")
     attempt.extra_s += seconds

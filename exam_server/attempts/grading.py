@@ -54,7 +54,7 @@ def grade_attempt(
 ) -> None:
     """Score every question of the paper; essays wait for manual marking (status "manual")."""
     if questions is None:
-        questions = paper_questions(session, attempt.paper_id)
+        questions = paper_questions(session, attempt.paper_id, fresh=True)  # the current key, whoever changed it
     attempt.grading, attempt.score, attempt.max_score = grade(
         questions, response_values(session, attempt.id), manual
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from exam_server.attempts.grading import grade_attempt
 from exam_server.attempts.models import Attempt
+from exam_server.attempts.refusal_log import flush_attempt
 from exam_server.events.log import Actor, append_event
 
 
@@ -50,4 +51,5 @@ def close_attempt(
         attempt_id=attempt.id, reason=reason,
         data={"by": by, "submitted_at": at.isoformat(), "score": attempt.score, "max_score": attempt.max_score},
     )
+    flush_attempt(session, attempt.id)  # refused-save counts still open reach the log
     return True

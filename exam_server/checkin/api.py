@@ -21,7 +21,7 @@ from exam_server.checkin import service
 from exam_server.checkin.models import Station
 from exam_server.errors import Forbidden
 from exam_server.exams.lifecycle import get_room
-from exam_server.extensions import csrf, limiter, login_rate_limit
+from exam_server.extensions import csrf, limit_login_per_account, limiter, login_rate_limit
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1/checkin")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +52,7 @@ def current_station() -> Station:
 @auth.public
 @csrf.exempt
 @limiter.limit(login_rate_limit)
+@limit_login_per_account()
 def register_device() -> Any:
     """{"username", "password", "room": id or name, "station": name} -> a device token."""
     data = json_body()

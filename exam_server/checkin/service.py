@@ -21,9 +21,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from card_reader.files.dg13 import SENSITIVE as DG13_SENSITIVE
 from exam_server.accounts.models import User
 from exam_server.accounts.service import can_manage_room, issue_login_code
+from exam_server.checkin import personal_data
 from exam_server.checkin.models import LIVENESS_CHALLENGES, CheckIn, CheckinPolicy, Station
 from exam_server.db import session as db
 from exam_server.db import utcnow
@@ -36,10 +36,6 @@ OPEN_SITTING_STATES = ("checkin_open", "started")
 CHECKIN_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 CITIZEN_ID = re.compile(r"\d{12}")
 MAX_THUMBNAIL_BYTES = 32 * 1024
-# DG13 fields that never leave the station unless configured; dropped again here in case a
-# misconfigured station sent them (the card reader's own list, plus the names parents/spouse
-# split into).
-SENSITIVE_KEYS = DG13_SENSITIVE | {"father_name", "mother_name", "spouse_name"}
 
 
 def _token_hash(token: str) -> str:
@@ -254,26 +250,13 @@ def parse_checkin(data: dict[str, Any]) -> CheckinInput:
         override_reason=override["reason"].strip() if override else None,
         override_by=str(override.get("by", "")) if override else None,
         chip_passed=chip.get("passed") is True,
-        verification={
-            "passed": chip.get("passed") is True,
-            "error": chip.get("error"),
-            "failures": [str(f) for f in chip.get("failures") or []],
-            "report": strip_sensitive(report),
-        },
-        face={k: face[k] for k in ("distance", "threshold", "matched", "score", "problem") if k in face}
-        if face else None,
+        # an allow-list: the card's ID number, name, date of birth and the checks' outcomes
+        verification=personal_data.verification({**chip, "report": report}),
+        face=personal_data.face(face, keep_scores=True),  # scores dropped below unless the exam keeps them
         captured_at=captured_at,
         thumbnail=thumbnail,
         station_name=str(data.get("station") or "")[:100],
     )
-
-
-def strip_sensitive(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: strip_sensitive(v) for k, v in value.items() if k not in SENSITIVE_KEYS}
-    if isinstance(value, list):
-        return [strip_sensitive(v) for v in value]
-    return value
 
 
 def _server_verdict(station: Station, reg: Registration | None) -> list[dict[str, Any]]:
@@ -317,13 +300,16 @@ def record_checkin(station: Station, data: CheckinInput) -> dict[str, Any]:
     reasons = server_reasons + ([] if status == "accepted" and not data.override_reason else data.reasons)
     user = station.issued_by
     actor = actor_for(user)
+    keep = bool(exam_policy(room.sitting.exam_id)["keep_face_thumbnails"])
+    # scores (face and reason parameters) only where the exam keeps thumbnails
+    reasons = personal_data.reasons(reasons, keep_scores=keep)
     checkin = CheckIn(
         client_id=data.checkin_id, sitting_id=room.sitting_id, room_id=room.id, station_id=station.id,
         invigilator_id=user.id, registration_id=reg.id if reg is not None else None, citizen_id=data.citizen_id,
         status=status, reasons=reasons,
         override_reason=data.override_reason if status == "accepted" else None,
-        verification=data.verification, face=data.face,
-        thumbnail=data.thumbnail if exam_policy(room.sitting.exam_id)["keep_face_thumbnails"] else None,
+        verification=data.verification, face=personal_data.face(data.face, keep_scores=keep),
+        thumbnail=data.thumbnail if keep else None,
         station_name=data.station_name or station.name, captured_at=data.captured_at,
     )
     db.add(checkin)
@@ -338,7 +324,7 @@ def record_checkin(station: Station, data: CheckinInput) -> dict[str, Any]:
         return _answer_resend(existing, station)
     event_data = {"checkin_id": data.checkin_id, "registration_id": checkin.registration_id,
                   "sbd": reg.sbd if reg else None, "station": checkin.station_name,
-                  "reasons": [r["code"] for r in reasons], "face": data.face}
+                  "reasons": [r["code"] for r in reasons], "face": personal_data.event_face(data.face)}
     append_event(db, f"checkin.{status}", actor, sitting_id=room.sitting_id, room_id=room.id, data=event_data)
     if checkin.override_reason:
         append_event(db, "checkin.override", actor, sitting_id=room.sitting_id, room_id=room.id,
@@ -347,7 +333,7 @@ def record_checkin(station: Station, data: CheckinInput) -> dict[str, Any]:
                            "overridden": [r["code"] for r in data.reasons], "by": data.override_by})
     code = None
     if status == "accepted" and reg is not None:
-        code, _ = issue_login_code(reg.id, actor)  # commits the check-in with the code
+        code, _ = issue_login_code(reg.id, actor, bind_seat=True)  # commits the check-in with the code
     else:
         db.commit()
     _notify(checkin)
@@ -362,7 +348,7 @@ def _answer_resend(existing: CheckIn, station: Station) -> dict[str, Any]:
     if existing.status == "accepted" and reg is not None:
         # The station never saw the first answer (else it would not resend), so neither did the
         # candidate: a fresh code replaces the unseen one.
-        code, _ = issue_login_code(reg.id, actor_for(station.issued_by))
+        code, _ = issue_login_code(reg.id, actor_for(station.issued_by), bind_seat=True)
     return answer(existing, reg, code, duplicate=True)
 
 

@@ -81,10 +81,22 @@ def open_checkin(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
     return sitting
 
 
+def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> None:
+    """The candidate's extra time as registered at the moment the room starts (the roster may
+    have been edited after check-in opened), logged when there is any."""
+    extra = attempt.registration.extra_time_s
+    if extra and attempt.extra_s != extra:
+        attempt.extra_s = extra
+    if extra:
+        append_event(db, "attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     attempt_id=attempt.id, data={"extra_s": extra})
+
+
 def _start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
     room.state, room.started_at = "started", now
     append_event(db, "room.started", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
     for attempt in room_attempts(room, ("pending",)):
+        _apply_accommodation(attempt, actor, room)
         timing.start_clock(attempt, now)
         append_event(db, "attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
                      attempt_id=attempt.id, reason=reason,
@@ -202,10 +214,57 @@ def _end_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
         close_attempt(db, attempt, at=finish, by="staff", actor=actor, reason=reason)
 
 
-def end_room(room_id: int, actor: Actor, reason: str = "") -> Room:
+def writing_candidates(rooms: Iterable[Room]) -> list[dict[str, object]]:
+    """Candidates still writing (logged in, attempt open) in these rooms, in room and SBD order."""
+    room_ids = [r.id for r in rooms]
+    if not room_ids:
+        return []
+    found = db.execute(
+        select(Registration, Attempt.state, Room.name)
+        .join(Attempt, Attempt.registration_id == Registration.id)
+        .join(Room, Room.id == Registration.room_id)
+        .where(Registration.room_id.in_(room_ids), Attempt.state.in_(("active", "paused")),
+               Attempt.entered_at.is_not(None))
+        .order_by(Room.name, Registration.sbd)
+    )
+    return [{"registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name, "room": room_name,
+             "seat": reg.seat, "state": state} for reg, state, room_name in found]
+
+
+def end_blockers(sitting: Sitting, rooms: Iterable[Room]) -> dict[str, list[dict[str, object]]]:
+    """Why ending now needs a confirmation: who is still writing, which rooms never started."""
+    rooms = list(rooms)
+    open_rooms = [r for r in rooms if r.state in ("started", "paused")]
+    not_started = [{"id": r.id, "name": r.name, "state": r.state}
+                   for r in rooms if r.state in ("scheduled", "checkin_open")]
+    return {"writing": writing_candidates(open_rooms), "rooms_not_started": not_started}
+
+
+def _require_confirmation(sitting: Sitting, rooms: Iterable[Room], what: str) -> None:
+    blockers = end_blockers(sitting, rooms)
+    if blockers["writing"] or blockers["rooms_not_started"]:
+        raise Conflict("exams.end_needs_confirm", what=what, writing_count=len(blockers["writing"]),
+                       rooms_count=len(blockers["rooms_not_started"]), **blockers)
+
+
+def end_room_check(room: Room) -> None:
+    """Raise the 409 of an unconfirmed end of `room` if anyone is still writing."""
+    _require_confirmation(room.sitting, [room], room.name)
+
+
+def end_sitting_check(sitting: Sitting) -> None:
+    """Raise the 409 of an unconfirmed end of `sitting` if anyone is writing or a room waits."""
+    _require_confirmation(sitting, sitting.rooms, sitting.name)
+
+
+def end_room(room_id: int, actor: Actor, reason: str = "", *, confirm: bool = True) -> Room:
+    """End the room. With `confirm=False` a room with candidates still writing is refused (409
+    naming them), so one unconfirmed click cannot close the attempts of a whole room."""
     room = get_room(room_id)
     if room.state not in ("started", "paused"):
         raise _illegal(room.name, "end", room.state)
+    if not confirm:
+        _require_confirmation(room.sitting, [room], room.name)
     _end_room(room, actor, reason, utcnow())
     sitting = room.sitting
     if all(r.state == "ended" for r in sitting.rooms):
@@ -215,10 +274,15 @@ def end_room(room_id: int, actor: Actor, reason: str = "") -> Room:
     return room
 
 
-def end_sitting(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
+def end_sitting(sitting_id: int, actor: Actor, reason: str = "", *, confirm: bool = True) -> Sitting:
+    """End every room. With `confirm=False` the sitting is refused (409) while candidates are
+    still writing or rooms have not started, naming them."""
     sitting = get_sitting(sitting_id)
-    if sitting.state != "started":
+    # Check-in open but nobody started: ending (confirmed) closes the sitting, everyone absent.
+    if sitting.state not in ("checkin_open", "started"):
         raise _illegal(sitting.name, "end", sitting.state)
+    if not confirm:
+        _require_confirmation(sitting, sitting.rooms, sitting.name)
     now = utcnow()
     for room in sitting.rooms:
         if room.state in ("started", "paused"):

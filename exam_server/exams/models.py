@@ -87,6 +87,7 @@ class Paper(Base):
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     snapshot: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(default=1)  # bumped by a key correction (caches check it)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sitting: Mapped[Sitting] = relationship(back_populates="papers")

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from exam_server.accounts.models import hash_password
+from exam_server.dates import BadDate, parse_day
 from exam_server.db import session as db
 from exam_server.errors import Conflict, ServiceError
 from exam_server.events.log import Actor, append_event
@@ -32,10 +34,20 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "class_name": ("lop", "class"),
     "room": ("phong", "phong thi", "room"),
     "seat": ("so may/ghe", "so may", "ghe", "so ghe", "may", "seat"),
+    "extra_time": ("thoi gian cong them", "thoi gian them", "cong them", "extra time"),
+    "password": ("mat khau", "password"),
 }
 LABELS = {"sbd": "SBD", "full_name": "Họ và tên", "dob": "Ngày sinh", "citizen_id": "Số CCCD",
-          "school": "Trường", "class_name": "Lớp", "room": "Phòng", "seat": "Số máy/Ghế"}
+          "school": "Trường", "class_name": "Lớp", "room": "Phòng", "seat": "Số máy/Ghế",
+          "extra_time": "Thời gian cộng thêm", "password": "Mật khẩu"}
 REQUIRED = ("sbd", "full_name", "dob", "citizen_id", "room")
+# Columns of the downloadable template, in order (optional ones last).
+TEMPLATE_COLUMNS = ("sbd", "full_name", "dob", "citizen_id", "school", "class_name", "room", "seat",
+                    "extra_time", "password")
+_EXTRA = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(%|phut|p|min|minutes|phút)?$", re.IGNORECASE)
+MAX_EXTRA_MINUTES = 300
+MAX_EXTRA_PERCENT = 100
+MIN_PASSWORD = 6
 _SBD = re.compile(r"^[0-9A-Za-z]{1,20}$")
 _CCCD = re.compile(r"^\d{12}$")
 
@@ -75,14 +87,10 @@ def read_rows(filename: str, data: bytes) -> list[list[Any]]:
     """The file's rows (header first) as cells; CSV in UTF-8 with or without BOM, or XLSX."""
     lower = filename.lower()
     if lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from exam_server.exams.roster_xlsx import read_xlsx_rows
 
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise ServiceError("exams.roster_unreadable", reason=str(exc)) from exc
-        ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        # zip guards, declared dimension ignored, only the roster's columns read
+        return read_xlsx_rows(data, filename, lambda cell: _key(_text(cell)) in _HEADER_INDEX)
     if lower.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
@@ -102,21 +110,38 @@ def _text(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value)).strip()
 
 
-def _date(value: Any) -> date | None:
+def _date(value: Any) -> date:
+    """A cell's date (Excel date cells as they are); BadDate says whether the text is not a
+    date at all or a date that cannot exist (31/02/2008)."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    return parse_day(_text(value))
 
 
-def parse_roster(rows: list[list[Any]], rooms: dict[str, Room]) -> tuple[list[dict[str, Any]], list[RowError]]:
+def parse_extra_time(text: str, duration_s: int) -> int:
+    """Seconds of extra time from "15", "15 phút" (minutes) or "25%" (of the sitting's duration).
+
+    Raises ValueError with the Vietnamese reason."""
+    text = text.strip()
+    if not text:
+        return 0
+    found = _EXTRA.match(text)
+    if not found:
+        raise ValueError(f"thời gian cộng thêm phải là số phút (15) hoặc phần trăm (25%): {text!r}")
+    amount = float(found.group(1).replace(",", "."))
+    if found.group(2) == "%":
+        if amount > MAX_EXTRA_PERCENT:
+            raise ValueError(f"thời gian cộng thêm tối đa {MAX_EXTRA_PERCENT}%: {text!r}")
+        return round(duration_s * amount / 100)
+    if amount > MAX_EXTRA_MINUTES:
+        raise ValueError(f"thời gian cộng thêm tối đa {MAX_EXTRA_MINUTES} phút: {text!r}")
+    return round(amount * 60)
+
+
+def parse_roster(rows: list[list[Any]], rooms: dict[str, Room],
+                 duration_s: int = 0) -> tuple[list[dict[str, Any]], list[RowError]]:
     errors: list[RowError] = []
     while rows and not any(_text(c) for c in rows[0]):
         rows = rows[1:]
@@ -141,9 +166,11 @@ def parse_roster(rows: list[list[Any]], rooms: dict[str, Room]) -> tuple[list[di
             row_errors.append(RowError(rowno, "SBD", f"số báo danh không hợp lệ: {rec['sbd']!r}"))
         if not rec["full_name"]:
             row_errors.append(RowError(rowno, "Họ và tên", "thiếu họ và tên"))
-        dob = _date(cells.get("dob"))
-        if dob is None:
-            row_errors.append(RowError(rowno, "Ngày sinh", f"ngày sinh không đúng dạng dd/mm/yyyy: {_text(cells.get('dob'))!r}"))
+        try:
+            dob: date | None = _date(cells.get("dob"))
+        except BadDate as bad:
+            dob = None
+            row_errors.append(RowError(rowno, "Ngày sinh", f"ngày sinh: {bad.message('vi')}"))
         rec["dob"] = dob
         if not _CCCD.match(rec["citizen_id"]):
             row_errors.append(RowError(rowno, "Số CCCD", f"số CCCD phải có đúng 12 chữ số: {rec['citizen_id']!r}"))
@@ -152,6 +179,13 @@ def parse_roster(rows: list[list[Any]], rooms: dict[str, Room]) -> tuple[list[di
             row_errors.append(RowError(rowno, "Phòng", f"không có phòng {rec['room']!r} trong ca thi"))
         elif rec["seat"] and room.seats and rec["seat"] not in room.seats:
             row_errors.append(RowError(rowno, "Số máy/Ghế", f"phòng {room.name} không có máy/ghế {rec['seat']!r}"))
+        try:
+            rec["extra_time_s"] = parse_extra_time(rec["extra_time"], duration_s)
+        except ValueError as bad:
+            rec["extra_time_s"] = 0
+            row_errors.append(RowError(rowno, LABELS["extra_time"], str(bad)))
+        if rec["password"] and len(rec["password"]) < MIN_PASSWORD:
+            row_errors.append(RowError(rowno, LABELS["password"], f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự"))
         rec["row"] = rowno
         errors.extend(row_errors)
         records.append(rec)
@@ -178,12 +212,14 @@ def _duplicates(records: list[dict[str, Any]], key: str, column: str, label: str
     return errors
 
 
-def import_roster(sitting_id: int, filename: str, data: bytes, actor: Actor) -> ImportResult:
+def check_roster(sitting_id: int, filename: str, data: bytes) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """The file's records and every error (against the file and the sitting), storing nothing:
+    the preview shows exactly what an import would store or refuse."""
     sitting = get_sitting(sitting_id)
     if sitting.state not in ("scheduled", "checkin_open"):
         raise Conflict("exams.roster_closed", state=sitting.state)
     rooms = {r.name: r for r in sitting.rooms}
-    records, errors = parse_roster(read_rows(filename, data), rooms)
+    records, errors = parse_roster(read_rows(filename, data), rooms, sitting.duration_s)
     existing = db.execute(
         select(Registration.sbd, Registration.citizen_id).where(Registration.sitting_id == sitting_id)
     ).all()
@@ -194,17 +230,45 @@ def import_roster(sitting_id: int, filename: str, data: bytes, actor: Actor) -> 
             errors.append(RowError(r["row"], "SBD", f"số báo danh {r['sbd']} đã có trong ca thi"))
         if r["citizen_id"] in known_cccd:
             errors.append(RowError(r["row"], "Số CCCD", f"số CCCD {r['citizen_id']} đã có trong ca thi"))
+    return records, sorted(errors, key=lambda e: (e.row, e.column))
+
+
+def minutes_text(seconds: int) -> str:
+    """Extra time as minutes with a decimal comma ("22,5"); "" for none."""
+    if not seconds:
+        return ""
+    return f"{seconds / 60:.1f}".removesuffix(".0").replace(".", ",")
+
+
+def preview_row(record: dict[str, Any]) -> dict[str, Any]:
+    """What the preview shows of a record (the password only as present or not)."""
+    dob = record.get("dob")
+    return {"row": record["row"], "sbd": record["sbd"], "full_name": record["full_name"],
+            "dob": dob.strftime("%d/%m/%Y") if dob else "", "citizen_id": record["citizen_id"],
+            "school": record["school"], "class_name": record["class_name"], "room": record["room"],
+            "seat": record["seat"], "extra_time_s": record["extra_time_s"],
+            "extra_minutes": minutes_text(record["extra_time_s"]),
+            "has_password": bool(record["password"])}
+
+
+def import_roster(sitting_id: int, filename: str, data: bytes, actor: Actor) -> ImportResult:
+    sitting = get_sitting(sitting_id)
+    records, errors = check_roster(sitting_id, filename, data)
+    rooms = {r.name: r for r in sitting.rooms}
     if errors:
         db.rollback()
-        raise RosterError(sorted(errors, key=lambda e: (e.row, e.column)))
+        raise RosterError(errors)
     for r in records:
         db.add(Registration(sitting_id=sitting_id, sbd=r["sbd"], full_name=r["full_name"], dob=r["dob"],
                             citizen_id=r["citizen_id"], school=r["school"], class_name=r["class_name"],
-                            room_id=rooms[r["room"]].id, seat=r["seat"]))
+                            room_id=rooms[r["room"]].id, seat=r["seat"], extra_time_s=r["extra_time_s"],
+                            password_hash=hash_password(r["password"]) if r["password"] else None))
     db.flush()
     if sitting.state == "checkin_open":
         prepare_attempts(sitting)
     append_event(db, "roster.imported", actor, sitting_id=sitting_id,
-                 data={"file": filename, "rows": len(records)})
+                 data={"file": filename, "rows": len(records),
+                       "accommodations": sum(1 for r in records if r["extra_time_s"]),
+                       "passwords": sum(1 for r in records if r["password"])})
     db.commit()
     return ImportResult(imported=len(records))

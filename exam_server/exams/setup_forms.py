@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from exam_server.dates import BadDate, parse_day_time
 from exam_server.i18n import translate
 
 EXAM_CODE = re.compile(r"[0-9A-Za-z_-]{1,50}")
@@ -85,7 +86,7 @@ def read_exam(form: MultiDict[str, str]) -> FormResult:
 
 def parse_local_datetime(text: str, timezone: str) -> datetime:
     """'dd/mm/yyyy HH:MM' on the exam's wall clock, as an aware UTC datetime (ValueError if not)."""
-    local = datetime.strptime(text.strip(), "%d/%m/%Y %H:%M")
+    local = parse_day_time(text)  # BadDate (a ValueError) names a wrong form or an impossible date
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
 
 
@@ -97,8 +98,11 @@ def read_sitting(form: MultiDict[str, str], timezone: str) -> FormResult:
     if starts and "starts_at" not in r.result.errors:
         try:
             r.result.values["scheduled_start"] = parse_local_datetime(starts, timezone)
-        except ValueError:
-            r.fail("starts_at", "pages.form.bad_datetime")
+        except BadDate as bad:
+            if bad.impossible:
+                r.result.errors.setdefault("starts_at", bad.message())
+            else:
+                r.fail("starts_at", "pages.form.bad_datetime")
     r.number("duration_minutes", 1, 600)
     r.number("late_entry_minutes", 0, 240)
     r.number("grace_seconds", 0, 600)

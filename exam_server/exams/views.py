@@ -26,7 +26,15 @@ from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
-from exam_server.exams import lifecycle, paper_import, roster, service
+from exam_server.exams import (
+    candidates,
+    lifecycle,
+    paper_import,
+    roster,
+    roster_preview,
+    service,
+    setup_changes,
+)
 from exam_server.exams.models import Exam, Paper, Registration, Room, Sitting
 from exam_server.exams.setup_forms import (
     FormResult,
@@ -38,8 +46,9 @@ from exam_server.exams.setup_forms import (
 )
 from exam_server.i18n import translate
 from exam_server.page_links import MONITOR_ROOM, MONITOR_SITTING, optional_url
+from exam_server.results.absence import answered_attempts
 from exam_server.results.marking import policy_for
-from exam_server.results.scores import round_score
+from exam_server.results.scores import is_absent, round_score
 from question_bank.errors import ImportFailed
 from question_bank.formats import read_bytes_any
 from question_bank.papers import Blueprint as PaperBlueprint
@@ -162,6 +171,7 @@ def _render_sitting(sitting: Sitting, status: int = 200, **forms: Any) -> tuple[
         papers_error=forms.get("papers_error"),
         generate=forms.get("generate", FormResult()),
         generate_values=forms.get("generate_values", GENERATE_DEFAULTS),
+        bank_facets=_bank_facets(),
         problems=forms.get("problems", []),
         **_sitting_context(sitting),
     )
@@ -324,26 +334,54 @@ def papers_upload(sitting_id: int) -> Any:
     return _store_papers(sitting, generated)
 
 
+BANK_FILTERS = ("topic", "type", "difficulty", "tag")
+
+
+def _bank_questions(form: FormResult) -> list[Any] | None:
+    """The bank questions the form's filters (bank_topic, bank_type, …) pick, or None with the
+    reason set on the form: the bank is an alternative to uploading a question file."""
+    from exam_server.bank import service as bank_service
+
+    filters = bank_service.Filters(**{name: (request.form.get(f"bank_{name}") or "").strip()[:300]
+                                      for name in BANK_FILTERS})
+    try:
+        return bank_service.selected_questions(db, None, filters)
+    except ServiceError as exc:
+        no_match = exc.code == "bank.export_empty"
+        form.errors["bank"] = translate("pages.setup.bank_no_match") if no_match else exc.message()
+        return None
+
+
+def _bank_facets() -> dict[str, list[dict[str, Any]]]:
+    from exam_server.bank import service as bank_service
+
+    return bank_service.facets(db)
+
+
 @bp.post("/sittings/<int:sitting_id>/papers/generate")
 @auth.examiner_required
 def papers_generate(sitting_id: int) -> Any:
-    """K paper codes drawn from an uploaded question file with a one-section blueprint."""
+    """K paper codes drawn with a one-section blueprint from an uploaded question file, or
+    from the bank's questions matching the form's filters (`source=bank`)."""
     sitting = _setup_sitting(sitting_id, "exams.papers_after_checkin")
     if sitting is None:
         return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
     form = read_generation(request.form)
-    upload = request.files.get("questions")
-    if upload is None or not upload.filename:
+    from_bank = request.form.get("source") == "bank"
+    upload = None if from_bank else request.files.get("questions")
+    if not from_bank and (upload is None or not upload.filename):
         form.errors["questions"] = translate("pages.setup.no_questions_file")
         upload = None
-    if upload is None or not form.ok:
+    bank = _bank_questions(form) if from_bank and form.ok else None
+    if (upload is None and bank is None) or not form.ok:
         return _render_sitting(sitting, 422, generate=form, generate_values=request.form)
     try:
-        bank = read_bytes_any(upload.read(), upload.filename).questions
+        if upload is not None:
+            bank = read_bytes_any(upload.read(), upload.filename).questions
         blueprint = PaperBlueprint.from_dict(blueprint_data(form.values, sitting.name))
         result = generate_papers(blueprint, bank)
     except ImportFailed as exc:
-        form.errors["questions"] = translate("pages.setup.questions_unreadable", name=upload.filename)
+        form.errors["questions"] = translate("pages.setup.questions_unreadable", name=upload.filename if upload else "")
         problems = [str(e) for e in exc.errors]
     except BlueprintError as exc:
         form.errors["draw"] = translate("pages.setup.blueprint_refused")
@@ -364,22 +402,49 @@ def room_start(sitting_id: int, room_id: int) -> Response:
     return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
 
 
+def _import_kept(sitting_id: int, token: str) -> tuple[str, bytes] | None:
+    user = auth.current_user()
+    return roster_preview.take(token, user.id if user else 0, sitting_id)
+
+
 @bp.route("/sittings/<int:sitting_id>/roster", methods=["GET", "POST"])
 @auth.examiner_required
 def roster_import(sitting_id: int) -> Any:
+    """Upload → preview (every row and every error by row/column) → import of exactly the
+    previewed bytes. A POST without `step=preview` imports at once (all or nothing)."""
     sitting = lifecycle.get_sitting(sitting_id)
     errors: list[Any] = []
     file_error = None
+    preview: list[dict[str, Any]] | None = None
+    token = ""
     status = 200
     if request.method == "POST":
+        step = request.form.get("step", "")
         upload = request.files.get("roster")
-        if upload is None or not upload.filename:
+        kept: tuple[str, bytes] | None = None
+        if step == "import" and request.form.get("token"):
+            kept = _import_kept(sitting_id, request.form["token"])
+            if kept is None:
+                file_error = translate("exams.roster_preview_expired")
+        elif upload is None or not upload.filename:
             file_error = translate("pages.roster.no_file")
         elif not upload.filename.lower().endswith(ROSTER_TYPES):
             file_error = translate("pages.roster.bad_type", name=upload.filename)
         else:
+            kept = (upload.filename, upload.read())
+        if kept is not None and step == "preview":
             try:
-                result = roster.import_roster(sitting_id, upload.filename, upload.read(), auth.current_actor())
+                records, errors = roster.check_roster(sitting_id, kept[0], kept[1])
+            except ServiceError as exc:
+                file_error = exc.message()
+            else:
+                preview = [roster.preview_row(r) for r in records]
+                if not errors:
+                    user = auth.current_user()
+                    token = roster_preview.keep(user.id if user else 0, sitting_id, kept[0], kept[1])
+        elif kept is not None:
+            try:
+                result = roster.import_roster(sitting_id, kept[0], kept[1], auth.current_actor())
             except roster.RosterError as exc:
                 db.rollback()
                 errors = exc.errors
@@ -388,10 +453,116 @@ def roster_import(sitting_id: int) -> Any:
                 file_error = exc.message()
             else:
                 flash(translate("pages.roster.imported", n=result.imported), "success")
-                return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
-        status = 422
-    return render_template("exams/roster.html", sitting=sitting, exam=sitting.exam,
-                           errors=errors, file_error=file_error), status
+                return redirect(url_for("exam_pages.candidates", sitting_id=sitting_id))
+        if errors or file_error:
+            status = 422
+    return render_template("exams/roster.html", sitting=sitting, exam=sitting.exam, errors=errors,
+                           file_error=file_error, preview=preview, token=token), status
+
+
+@bp.get("/sittings/<int:sitting_id>/roster/template.xlsx")
+@auth.examiner_required
+def roster_template(sitting_id: int) -> Response:
+    lifecycle.get_sitting(sitting_id)
+    response = Response(candidates.template_xlsx(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Content-Disposition"] = 'attachment; filename="mau-danh-sach-thi-sinh.xlsx"'
+    return response
+
+
+@bp.get("/sittings/<int:sitting_id>/candidates", endpoint="candidates")
+@auth.examiner_required
+def candidates_page(sitting_id: int) -> str:
+    """The roster: search, and per candidate edit / remove while not yet checked in."""
+    sitting = lifecycle.get_sitting(sitting_id)
+    query = request.args.get("q", "").strip()
+    found = candidates.search(sitting_id, query)
+    rows = [{"reg": reg, "locked": candidates.checked_in(reg)} for reg in found]
+    return render_template("exams/candidates.html", sitting=sitting, exam=sitting.exam, rows=rows, query=query,
+                           total=_registrations_per_sitting(sitting_id)[sitting_id],
+                           limit=candidates.MAX_LISTED, minutes_text=roster.minutes_text)
+
+
+def _candidate_of(sitting_id: int, registration_id: int) -> Any:
+    reg = candidates.get_registration(registration_id)
+    if reg.sitting_id != sitting_id:
+        raise NotFound("exams.registration_not_found")
+    return reg
+
+
+@bp.route("/sittings/<int:sitting_id>/candidates/<int:registration_id>/edit", methods=["GET", "POST"])
+@auth.examiner_required
+def candidate_edit(sitting_id: int, registration_id: int) -> Any:
+    reg = _candidate_of(sitting_id, registration_id)
+    error = None
+    values: dict[str, Any] = {
+        "full_name": reg.full_name, "dob": reg.dob.strftime("%d/%m/%Y"), "citizen_id": reg.citizen_id,
+        "school": reg.school, "class_name": reg.class_name, "room_id": reg.room_id, "seat": reg.seat,
+        "extra_time": str(reg.extra_time_s // 60) if reg.extra_time_s else ""}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in values} | {"password": request.form.get("password", "")}
+        try:
+            candidates.update_registration(reg.id, values, auth.current_actor())
+        except ServiceError as exc:
+            db.rollback()
+            error = exc.message()
+        else:
+            flash(translate("pages.candidates.saved", sbd=reg.sbd), "success")
+            return redirect(url_for("exam_pages.candidates", sitting_id=sitting_id))
+    return render_template("exams/candidate_form.html", sitting=reg.sitting, exam=reg.sitting.exam, reg=reg,
+                           values=values, error=error, rooms=reg.sitting.rooms,
+                           locked=candidates.checked_in(reg)), 422 if error else 200
+
+
+@bp.post("/sittings/<int:sitting_id>/candidates/<int:registration_id>/remove")
+@auth.examiner_required
+def candidate_remove(sitting_id: int, registration_id: int) -> Response:
+    reg = _candidate_of(sitting_id, registration_id)
+    sbd = reg.sbd
+    try:
+        candidates.remove_registration(reg.id, auth.current_actor(), request.form.get("reason", ""))
+    except ServiceError as exc:
+        db.rollback()
+        flash(exc.message(), "error")
+    else:
+        flash(translate("pages.candidates.removed", sbd=sbd), "success")
+    return redirect(url_for("exam_pages.candidates", sitting_id=sitting_id))
+
+
+@bp.post("/sittings/<int:sitting_id>/duplicate")
+@auth.examiner_required
+def sitting_duplicate(sitting_id: int) -> Response:
+    copy = setup_changes.duplicate_sitting(sitting_id, auth.current_actor(), translate("exams.copy_suffix"))
+    flash(translate("pages.setup.duplicated", name=copy.name), "success")
+    return redirect(url_for("exam_pages.sitting", sitting_id=copy.id))
+
+
+@bp.post("/sittings/<int:sitting_id>/delete")
+@auth.examiner_required
+def sitting_delete(sitting_id: int) -> Response:
+    try:
+        name = setup_changes.delete_sitting(sitting_id, auth.current_actor())
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.message(), "error")
+        return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
+    flash(translate("pages.setup.sitting_deleted", name=name), "success")
+    return redirect(url_for("exam_pages.exam_list"))
+
+
+@bp.post("/sittings/<int:sitting_id>/rooms/<int:room_id>/delete")
+@auth.examiner_required
+def room_delete(sitting_id: int, room_id: int) -> Response:
+    if lifecycle.get_room(room_id).sitting_id != sitting_id:
+        raise NotFound("exams.room_not_found")
+    try:
+        name = setup_changes.delete_room(room_id, auth.current_actor())
+    except Conflict as exc:
+        db.rollback()
+        flash(exc.message(), "error")
+    else:
+        flash(translate("pages.setup.room_deleted", name=name), "success")
+    return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
 
 
 @bp.get("/sittings/<int:sitting_id>/scores")
@@ -400,7 +571,7 @@ def scores(sitting_id: int) -> str:
     sitting = lifecycle.get_sitting(sitting_id)
     found = db.execute(
         select(Registration.sbd, Registration.full_name, Room.name, Paper.code,
-               Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading)
+               Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading, Attempt.entered_at, Attempt.id)
         .outerjoin(Room, Registration.room_id == Room.id)
         .outerjoin(Paper, Registration.paper_id == Paper.id)
         .outerjoin(Attempt, Attempt.registration_id == Registration.id)
@@ -408,7 +579,10 @@ def scores(sitting_id: int) -> str:
     ).all()
     step = policy_for(db, sitting_id).rounding_step
     rows = []
-    for sbd, full_name, room_name, paper_code, state, score, max_score, grading in found:
+    answered = answered_attempts(db, sitting_id)
+    for sbd, full_name, room_name, paper_code, state, score, max_score, grading, entered_at, attempt_id in found:
+        if is_absent(state, entered_at, sitting.state, attempt_id in answered):
+            state, score = "absent", None  # never sat: "Vắng", never a 0
         graded = score is not None and bool(max_score)
         # An essay not yet marked makes the score incomplete: say so rather than show it.
         pending = any(item.get("status") == "manual" for item in grading or [])

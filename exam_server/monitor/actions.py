@@ -15,6 +15,7 @@ from exam_server.accounts.service import can_manage_room, issue_login_code
 from exam_server.attempts import control
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
+from exam_server.attempts.time_bounds import extra_seconds
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, Forbidden, ServiceError
@@ -97,7 +98,8 @@ def _attempt_action(kind: str, attempt: Attempt, actor: Actor, reason: str, acti
     elif kind == "attempt.resume":
         control.resume_attempt(attempt.id, actor, reason)
     elif kind == "attempt.extra_time":
-        control.add_extra_time(attempt.id, _int(action, "seconds"), actor, reason)
+        # bounds (1 s–8 h per action, 8 h in total) are checked by the service: a 4xx code, never a 500
+        control.add_extra_time(attempt.id, extra_seconds(action.get("seconds")), actor, reason)
     elif kind in ("attempt.lock", "attempt.unlock"):
         control.set_locked(attempt.id, kind == "attempt.lock", actor, reason)
     elif kind == "attempt.move":

@@ -8,11 +8,13 @@ coalesced `rows` messages from the broadcaster.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import request
 from flask_socketio import Namespace, join_room, leave_room
 
+from exam_server.accounts import revocation
 from exam_server.accounts.auth import current_user
 from exam_server.accounts.models import STAFF_ROLES
 from exam_server.accounts.service import can_manage_room
@@ -26,6 +28,7 @@ from exam_server.monitor import rows as row_builder
 from exam_server.realtime.candidate_events import refuse
 
 NAMESPACE = "/monitor"
+log = logging.getLogger(__name__)
 
 
 def _error(code: str, **params: Any) -> dict[str, Any]:
@@ -40,6 +43,9 @@ class MonitorNamespace(Namespace):
         self.watching: dict[str, str] = {}
 
     def on_connect(self, auth: Any = None) -> None:
+        revoked = revocation.admit_socket()  # a revoked login is refused; a valid one tied to its record
+        if revoked is not None:
+            raise refuse(revoked)
         user = current_user()
         if user is None or user.role not in STAFF_ROLES:
             db.rollback()
@@ -52,6 +58,8 @@ class MonitorNamespace(Namespace):
         self.watching.pop(request.sid, None)
 
     def _user(self) -> Any:
+        if revocation.check_socket_event() is not None:  # told and disconnected when revoked
+            return None
         user = current_user()
         if user is None or self.users.get(request.sid) != user.id or user.role not in STAFF_ROLES:
             return None
@@ -93,6 +101,7 @@ class MonitorNamespace(Namespace):
             "sitting": row_builder.sitting_info(db, sitting_id),
             "rooms": row_builder.rooms_of(db, sitting_id),
             "rows": row_builder.candidate_rows(db, sitting_id, presence, room_id=room_id, now=now),
+            "overview": row_builder.room_overview(db, sitting_id, presence) if room_id is None else None,
         }
 
     def on_action(self, data: Any) -> dict[str, Any]:
@@ -104,6 +113,10 @@ class MonitorNamespace(Namespace):
         except ServiceError as exc:
             db.rollback()
             return {"ok": False, "code": exc.code, "message": exc.message()}
+        except Exception:  # the dashboard always gets an answer, never a silent timeout
+            log.exception("monitor action %r failed", data.get("kind"))
+            db.rollback()
+            return _error("monitor.error.failed")
         return {"ok": True, **result}
 
     def _emit_message(self, payload: dict[str, Any], to: str) -> None:

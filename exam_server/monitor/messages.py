@@ -77,6 +77,7 @@ register(
             "monitor.error.forbidden": "Bạn không có quyền theo dõi hoặc thao tác với phòng/ca thi này.",
             "monitor.error.unknown_action": "Thao tác không hợp lệ: {detail}",
             "monitor.error.reason_required": "Cần ghi lý do cho thao tác này.",
+            "monitor.error.failed": "Thao tác không thực hiện được do lỗi máy chủ; không có gì bị thay đổi. Hãy thử lại.",
         },
         "en": {
             "monitor.title": "Live monitoring",
@@ -149,6 +150,7 @@ register(
             "monitor.error.forbidden": "You may not monitor or act on this room or sitting.",
             "monitor.error.unknown_action": "Invalid action: {detail}",
             "monitor.error.reason_required": "This action needs a reason.",
+            "monitor.error.failed": "The action failed on the server; nothing was changed. Please try again.",
         },
     }
 )

@@ -1,4 +1,5 @@
-"""One row per candidate for the dashboards, built in a handful of grouped queries."""
+"""One row per candidate for the dashboards, built in a handful of grouped queries; only the
+rows that changed are read for a push, and the sitting overview is aggregated per room."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def candidate_rows(
     *,
     room_id: int | None = None,
     attempt_ids: Collection[int] | None = None,
+    registration_ids: Collection[int] | None = None,
     now: datetime,
 ) -> list[dict[str, Any]]:
     stmt = (
@@ -65,6 +67,8 @@ def candidate_rows(
         stmt = stmt.where(Registration.room_id == room_id)
     if attempt_ids is not None:
         stmt = stmt.where(Attempt.id.in_(list(attempt_ids)))
+    if registration_ids is not None:
+        stmt = stmt.where(Registration.id.in_(list(registration_ids)))
     found = session.execute(stmt).all()
     ids = [a.id for _r, a, _room in found if a is not None]
     reg_ids = [r.id for r, _a, _room in found]
@@ -127,3 +131,85 @@ def sitting_info(session: Session, sitting_id: int) -> dict[str, Any] | None:
     if sitting is None:
         return None
     return {"id": sitting.id, "name": sitting.name, "state": sitting.state, "require_seb": sitting.require_seb}
+
+
+def changed_rows(
+    session: Session,
+    sitting_id: int,
+    presence: dict[int, Presence],
+    *,
+    attempt_ids: Collection[int],
+    room_ids: Collection[int | None],
+    registration_ids: Collection[int],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The rows a push carries: whole rooms (None: the whole sitting) whose state changed, then
+    only the marked attempts and registrations not already among them."""
+    if None in room_ids:
+        return candidate_rows(session, sitting_id, presence, now=now)
+    found: list[dict[str, Any]] = []
+    for room_id in room_ids:
+        found += candidate_rows(session, sitting_id, presence, room_id=room_id, now=now)
+    seen_attempts = {r["attempt"] for r in found}
+    seen_regs = {r["registration"] for r in found}
+    rest = set(attempt_ids) - seen_attempts
+    if rest:
+        found += candidate_rows(session, sitting_id, presence, attempt_ids=rest, now=now)
+        seen_regs |= {r["registration"] for r in found}
+    regs = set(registration_ids) - seen_regs
+    if regs:
+        found += candidate_rows(session, sitting_id, presence, registration_ids=regs, now=now)
+    return found
+
+
+OVERVIEW_STATES = ("expected", "checked_in", "waiting", "writing", "paused", "submitted", "absent")
+
+
+def room_overview(session: Session, sitting_id: int, presence: dict[int, Presence]) -> list[dict[str, Any]]:
+    """Per room: candidates by state, online, locked — from grouped queries, no row per candidate.
+
+    A pending attempt counts as `waiting` once its candidate has entered; a candidate online but
+    not yet entered counts as `checked_in`/`expected` here (the room view shows them exactly).
+    """
+    checked = (
+        select(CheckIn.registration_id.label("rid")).where(CheckIn.status == "accepted")
+        .union(select(LoginCode.registration_id.label("rid")))
+    ).subquery()
+    grouped = session.execute(
+        select(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
+               checked.c.rid.is_not(None), Attempt.locked, func.count())
+        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .outerjoin(Room, Room.id == Registration.room_id)
+        .outerjoin(checked, checked.c.rid == Registration.id)
+        .where(Registration.sitting_id == sitting_id)
+        .group_by(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
+                  checked.c.rid.is_not(None), Attempt.locked)
+    ).all()
+    rooms: dict[int | None, dict[str, Any]] = {}
+    for room_id, room_state, attempt_state, entered, checked_in, locked, n in grouped:
+        entry = rooms.setdefault(room_id, {"room": room_id, "total": 0, "online": 0, "locked": 0,
+                                           "states": dict.fromkeys(OVERVIEW_STATES, 0)})
+        if attempt_state in ("submitted", "active", "paused"):
+            state = {"submitted": "submitted", "active": "writing", "paused": "paused"}[attempt_state]
+        elif attempt_state is not None and entered:
+            state = "waiting"
+        elif checked_in:
+            state = "checked_in"
+        elif room_state in ("started", "paused", "ended"):
+            state = "absent"
+        else:
+            state = "expected"
+        entry["states"][state] += n
+        entry["total"] += n
+        entry["locked"] += n if locked else 0
+    online = [attempt_id for attempt_id, p in presence.items() if p.online]
+    if online:
+        for room_id, n in session.execute(
+            select(Registration.room_id, func.count())
+            .join(Attempt, Attempt.registration_id == Registration.id)
+            .where(Registration.sitting_id == sitting_id, Attempt.id.in_(online))
+            .group_by(Registration.room_id)
+        ):
+            if room_id in rooms:
+                rooms[room_id]["online"] = n
+    return [rooms[k] for k in sorted(rooms, key=lambda r: (r is None, r or 0))]

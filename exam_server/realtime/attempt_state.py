@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exam_server.attempts.models import Attempt, Response
+from exam_server.attempts.receipt import receipt_for
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.db import session as db
 from exam_server.db import utcnow
+from exam_server.events.models import Event
 from exam_server.exams.papers import paper_questions
 
 
@@ -29,7 +32,8 @@ def phase(attempt: Attempt) -> str:
     return "writing" if attempt.state == "active" else "paused"
 
 
-def state_payload(attempt: Attempt, now: datetime | None = None, **extra: Any) -> dict[str, Any]:
+def state_payload(attempt: Attempt, now: datetime | None = None, session: Session | None = None,
+                  **extra: Any) -> dict[str, Any]:
     now = now or utcnow()
     remaining = remaining_seconds(attempt, now)
     return {
@@ -39,8 +43,27 @@ def state_payload(attempt: Attempt, now: datetime | None = None, **extra: Any) -
         "remaining": None if remaining is None else round(remaining),
         "server_time": epoch_ms(now),
         "forced": attempt.state == "submitted" and attempt.submitted_by != "candidate",
+        **_screen_details(attempt, session if session is not None else db),
         **extra,
     }
+
+
+def pause_reason(attempt: Attempt, session: Session) -> str:
+    """The reason the invigilator gave for the pause now running (shown on the overlay)."""
+    return session.scalar(
+        select(Event.reason).where(Event.attempt_id == attempt.id, Event.action == "attempt.paused")
+        .order_by(Event.seq.desc()).limit(1)
+    ) or ""
+
+
+def _screen_details(attempt: Attempt, session: Session) -> dict[str, Any]:
+    """What the paused screen and the receipt screen show besides the phase."""
+    if attempt.state == "paused" and not attempt.locked:
+        return {"pause_reason": pause_reason(attempt, session)}
+    if attempt.state == "submitted":
+        receipt = receipt_for(session, attempt)
+        return {"receipt": receipt.to_dict()} if receipt else {}
+    return {}
 
 
 def answers(attempt_id: int) -> tuple[dict[int, dict[str, Any]], int]:

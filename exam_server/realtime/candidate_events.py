@@ -3,6 +3,11 @@
 Identity comes from the signed session cookie of the handshake (the candidate's login), never
 from what the client claims: a client naming another attempt is refused. Each connection
 joins the room `attempt:<id>`, where lifecycle pushes arrive (see `pushes`).
+
+One connection's events are handled one after another, in the order they arrived (Socket.IO
+`async_handlers=False`, set in `extensions`): a save sent before a submit is stored (and
+graded) before the submit closes the attempt, as on the HTTP path, where the page submits
+only after its journal drained.
 """
 
 from __future__ import annotations
@@ -15,21 +20,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request, session, url_for
+from flask import current_app, request, url_for
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from sqlalchemy.exc import DBAPIError
 
-from exam_server import seb
+from exam_server.accounts import revocation
 from exam_server.accounts.auth import current_actor, current_registration_id
 from exam_server.attempts import candidate as candidate_service
-from exam_server.attempts.autosave import SaveRefused, save_answer
+from exam_server.attempts.autosave import SaveConflict, SaveRefused, save_answer
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import ServiceError
 from exam_server.events.log import Actor
 from exam_server.i18n import translate
-from exam_server.realtime import attempt_state, seb_guard
+from exam_server.realtime import attempt_state, connection_limit, seb_guard
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/exam"
@@ -50,6 +55,8 @@ class Connection:
     seb_status: str = ""  # last status told to the dashboards
     window_start: float = 0.0
     window_events: int = 0
+    # SEB headers shown at the handshake, re-checked against the sitting's current keys on each event
+    seb_proof: seb_guard.SebProof = seb_guard.SebProof()
 
 
 def error(code: str, **params: Any) -> dict[str, Any]:
@@ -113,6 +120,9 @@ class CandidateNamespace(Namespace):
     # -- connection ---------------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
         auth = auth if isinstance(auth, dict) else {}
+        revoked = revocation.admit_socket()  # a revoked login is refused; a valid one tied to its record
+        if revoked is not None:
+            raise refuse(revoked)
         reg_id = current_registration_id()
         if reg_id is None:
             raise refuse(error("live.error.not_logged_in"))
@@ -122,19 +132,22 @@ class CandidateNamespace(Namespace):
             db.rollback()
             raise refuse(error("live.error.forbidden")) from None
         sitting = attempt.registration.sitting
-        result = seb_guard.check_current_request(sitting, auth.get("seb"))
-        if result.reason == "seb.missing" and session.get("seb_page_ok") == attempt.id:
-            # SEB versions that send headers on page loads but not on the websocket handshake:
-            # the page load of this session passed the header check.
-            result = seb.SebResult(True, via="headers")
+        # the handshake's SEB headers, or (SEB builds that send headers on page loads only) the
+        # proof this session's page load left; JavaScript-API keys come in `auth`
+        proof = seb_guard.handshake_proof(attempt.id)
+        result = seb_guard.check_with_proof(seb_guard.policy_for(sitting), proof, auth.get("seb"),
+                                            f"{request.scheme}://{request.host}", url_for("live.exam_page"))
         if sitting.require_seb:
             self.rt.presence.set_seb(sitting.id, attempt.id, "ok" if result.ok else result.reason)
         if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
             db.rollback()
             raise refuse(error(result.reason))
+        if not connection_limit.for_app(current_app).acquire(attempt.id, request.sid):
+            db.rollback()  # a 4th tab or a script opening sockets: refused with a clear code
+            raise refuse(error("live.error.too_many_connections", limit=connection_limit.for_app(current_app).limit))
         self.conns[request.sid] = Connection(
             attempt.id, reg_id, sitting.id, current_actor(), sitting.require_seb, result.via if result.ok else "",
-            f"{request.scheme}://{request.host}", url_for("live.exam_page"),
+            f"{request.scheme}://{request.host}", url_for("live.exam_page"), seb_proof=proof,
         )
         room_id = attempt.registration.room_id
         db.rollback()
@@ -150,12 +163,19 @@ class CandidateNamespace(Namespace):
     def on_disconnect(self, reason: Any = None) -> None:
         conn = self.conns.pop(request.sid, None)
         if conn is not None:
+            connection_limit.for_app(current_app).release(conn.attempt_id, request.sid)
             self.rt.presence.disconnected(conn.sitting_id, conn.attempt_id, request.sid)
             self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
 
     # -- events -------------------------------------------------------------------------
-    def _begin(self, data: Any) -> Connection | dict[str, Any]:
-        """Common checks of every event: known connection, its own attempt, rate, SEB keys."""
+    def _begin(self, data: Any, seb_in_statement: bool = False) -> Connection | dict[str, Any]:
+        """Common checks of every event: known connection, its own attempt, rate, SEB keys.
+
+        A save checks SEB inside its own statement instead (`seb_in_statement`): the statement
+        reads whether the sitting requires SEB now, and only then are the keys checked."""
+        revoked = revocation.check_socket_event()  # the login record, re-read for every event
+        if revoked is not None:
+            return revoked
         conn = self.conns.get(request.sid)
         if conn is None:
             return error("live.error.not_logged_in")
@@ -167,24 +187,32 @@ class CandidateNamespace(Namespace):
             return {**error("live.error.too_fast"), "retry": True}
         if not isinstance(data, dict) or data.get("attempt") != conn.attempt_id:
             return error("live.error.forbidden")
-        if conn.seb_required and conn.seb_via != "headers":
-            refused = self._check_seb_keys(conn, data.get("seb"))
+        connection_limit.for_app(current_app).touch(conn.attempt_id, request.sid)
+        if not seb_in_statement:
+            refused = self._check_seb_keys(conn, data.get("seb"))  # every event, the sitting's current policy
             if refused:
                 return refused
         return conn
 
+    def _raise_seb_refusal(self, conn: Connection, keys: Any) -> None:
+        """`save_answer`'s SEB hook: called only when the sitting requires SEB at this moment."""
+        refused = self._check_seb_keys(conn, keys)
+        if refused:
+            raise seb_guard.SebRefused(refused)
+
     def _check_seb_keys(self, conn: Connection, keys: Any) -> dict[str, Any] | None:
-        """The page's SEB JavaScript-API keys, sent with every event; a mismatch locks the attempt."""
-        attempt = db.get(Attempt, conn.attempt_id)
-        if attempt is None:
-            return error("live.error.forbidden")
-        result = seb_guard.check_js(attempt.registration.sitting, keys, conn.origin, conn.page_path)
-        status = "ok" if result.ok else result.reason
+        """SEB against the sitting's policy as it is now (not as it was at the handshake): the
+        handshake's header proof or the page's JavaScript-API keys; a mismatch locks the attempt."""
+        result = seb_guard.check_event(conn.sitting_id, conn.seb_proof, keys, conn.origin, conn.page_path)
+        status = ("ok" if result.via else "") if result.ok else result.reason
         if status != conn.seb_status:
             conn.seb_status = status
             self.rt.presence.set_seb(conn.sitting_id, conn.attempt_id, status)
         if result.ok:
             return None
+        attempt = db.get(Attempt, conn.attempt_id)
+        if attempt is None:
+            return error("live.error.forbidden")
         seb_guard.lock_for_mismatch(attempt, result)
         db.rollback()
         return {**error(result.reason), "retry": True}
@@ -211,7 +239,7 @@ class CandidateNamespace(Namespace):
 
     @retry_on_database_outage
     def on_save(self, data: Any) -> dict[str, Any]:
-        begun = self._begin(data)
+        begun = self._begin(data, seb_in_statement=True)
         if isinstance(begun, dict):
             db.rollback()
             return begun
@@ -219,7 +247,14 @@ class CandidateNamespace(Namespace):
         q, seq = data.get("q"), data.get("seq")
         try:
             ack = save_answer(conn.attempt_id, q, seq, data.get("value"),
-                              registration_id=conn.registration_id, actor=conn.actor)
+                              registration_id=conn.registration_id, actor=conn.actor,
+                              check_seb=lambda: self._raise_seb_refusal(conn, data.get("seb")))
+        except seb_guard.SebRefused as refused:
+            return {**refused.reply, "q": q, "seq": seq}
+        except SaveConflict as exc:
+            # the same contract as HTTP: what the server holds, so the page shows it
+            return {"ok": False, "code": exc.code, "message": exc.message(), "retry": False, "q": q, "seq": seq,
+                    "stored_seq": exc.stored_seq, "stored_value": exc.stored_value}
         except SaveRefused as exc:
             self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
             return {"ok": False, "code": exc.code, "message": exc.message(), "retry": exc.code in RETRYABLE,
@@ -228,8 +263,11 @@ class CandidateNamespace(Namespace):
             db.rollback()
             return {"ok": False, "code": exc.code, "message": exc.message(), "retry": False, "q": q, "seq": seq}
         self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
-        return {"ok": True, "q": q, "seq": seq, "status": ack.status, "stored_seq": ack.stored_seq,
-                "saved_at": ack.saved_at}
+        reply = {"ok": True, "q": q, "seq": seq, "status": ack.status, "stored_seq": ack.stored_seq,
+                 "saved_at": ack.saved_at}
+        if ack.status == "superseded":
+            reply["stored_value"] = ack.stored_value
+        return reply
 
     @retry_on_database_outage
     def on_submit(self, data: Any) -> dict[str, Any]:

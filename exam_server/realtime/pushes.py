@@ -76,7 +76,7 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
     for e in events:
         if e.attempt_id is None:
             if e.sitting_id is not None:
-                realtime.broadcaster.mark(e.sitting_id, room_id=e.room_id)
+                realtime.broadcaster.mark_entry(e.sitting_id, e.action, e.room_id, e.data)
             continue
         extra = extras.setdefault(e.attempt_id, {})
         if e.action == "attempt.extra_time":
@@ -89,5 +89,5 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
         return
     attempts = session.scalars(select(Attempt).where(Attempt.id.in_(extras))).all()
     for attempt in attempts:
-        realtime.socketio.emit("state", state_payload(attempt, **extras[attempt.id]),
+        realtime.socketio.emit("state", state_payload(attempt, session=session, **extras[attempt.id]),
                                to=f"attempt:{attempt.id}", namespace="/exam")

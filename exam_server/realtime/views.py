@@ -16,7 +16,7 @@ from exam_server.accounts import auth
 from exam_server.attempts import candidate as candidate_service
 from exam_server.db import session as db
 from exam_server.errors import Forbidden
-from exam_server.i18n import catalog, current_language
+from exam_server.i18n import catalog, current_language, translate
 from exam_server.realtime import seb_guard
 
 bp = Blueprint("live", __name__, url_prefix="/exam")
@@ -37,8 +37,12 @@ def login() -> Any:
         "next": url_for("live.exam_page"),
         "messages": _messages(("live.", "accounts.")),
     }
+    notice = translate("accounts.session_revoked") if request.args.get("reason") == "session_revoked" else ""
+    # The workstation names its seat (a launcher URL /exam/login?seat=M07, remembered by the page):
+    # codes from the check-in station work only at the seat they were issued for.
     return render_template("candidate/login.html", lang=current_language(), page_config=config,
-                           sitting_id=request.args.get("sitting", ""))
+                           sitting_id=request.args.get("sitting", ""), seat=request.args.get("seat", "")[:50],
+                           notice=notice)
 
 
 @bp.get("")
@@ -51,13 +55,15 @@ def exam_page() -> Any:
     sitting = reg.sitting
     # Clients that send SEB headers are checked on the page load itself; SEB's JavaScript
     # API keys arrive with the socket connection.
-    if sitting.require_seb and request.headers.get("X-SafeExamBrowser-ConfigKeyHash") is not None:
+    proof = seb_guard.request_proof()
+    if sitting.require_seb and proof:
         result = seb_guard.check_current_request(sitting, None)
         if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
             db.rollback()
             raise Forbidden(result.reason)
         if result.ok:
-            session["seb_page_ok"] = attempt.id  # vouches for this session's socket handshake
+            # vouches for this session's socket handshake, re-checked against the keys of each event
+            seb_guard.remember_page_proof(attempt.id, proof)
     config = {
         "attempt": attempt.id,
         "lang": current_language(),

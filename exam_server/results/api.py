@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, send_file
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
 from exam_server.db import session as db
 from exam_server.errors import Forbidden, NotFound, ServiceError
+from exam_server.events.log import append_event
 from exam_server.exams.models import Sitting
-from exam_server.results import marking, regrade, service
+from exam_server.results import api_tokens, marking, publishing, regrade, service
 from exam_server.results.exports import row_json
 from exam_server.results.models import MarkingPolicy, Publication
 from question_bank.model import Question
@@ -47,7 +48,11 @@ def marking_queue(sitting_id: int) -> Any:
 def set_policy(sitting_id: int) -> Any:
     _sitting(sitting_id)
     data = json_body()
-    policy = db.get(MarkingPolicy, sitting_id) or MarkingPolicy(sitting_id=sitting_id)
+    existing = db.get(MarkingPolicy, sitting_id)
+    before = None if existing is None else {
+        "anonymous": existing.anonymous, "double_marking": existing.double_marking,
+        "tolerance": existing.tolerance, "rounding_step": existing.rounding_step}
+    policy = existing or MarkingPolicy(sitting_id=sitting_id)
     try:
         policy.anonymous = bool(data.get("anonymous", True))
         policy.double_marking = bool(data.get("double_marking", False))
@@ -58,6 +63,11 @@ def set_policy(sitting_id: int) -> Any:
     except (TypeError, ValueError) as exc:
         raise ServiceError("errors.json_object_expected") from exc
     db.add(policy)
+    # Marking rules decide scores: every change is in the audit log with the values before and after.
+    after = {"anonymous": policy.anonymous, "double_marking": policy.double_marking,
+             "tolerance": policy.tolerance, "rounding_step": policy.rounding_step}
+    append_event(db, "results.marking_policy_changed", auth.current_actor(), sitting_id=sitting_id,
+                 data={"before": before, "after": after})
     db.commit()
     return jsonify({"sitting_id": sitting_id, "anonymous": policy.anonymous, "double_marking": policy.double_marking,
                     "tolerance": policy.tolerance, "rounding_step": policy.rounding_step})
@@ -121,15 +131,73 @@ def publish(sitting_id: int) -> Any:
     return jsonify({"sitting_id": sitting_id, "published_at": publication.published_at.isoformat()})
 
 
+@bp.post("/sittings/<int:sitting_id>/unpublish")
+@auth.examiner_required
+def unpublish(sitting_id: int) -> Any:
+    """Withdraw the publication (schools' feed closes again); logged with its reason."""
+    _sitting(sitting_id)
+    publishing.unpublish(db, sitting_id, str(json_body().get("reason", "")), auth.current_actor())
+    return jsonify({"sitting_id": sitting_id, "published_at": None})
+
+
+@bp.get("/sittings/<int:sitting_id>/attempts/<sbd>/review")
+@auth.examiner_required
+def attempt_review(sitting_id: int, sbd: str) -> Any:
+    """An appeal: the attempt as the candidate saw it, answers, marks and markers, events."""
+    from exam_server.results.review import attempt_review as build
+
+    _sitting(sitting_id)
+    review = asdict(build(db, sitting_id, sbd))
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    return jsonify(plain(review))
+
+
+@bp.get("/sittings/<int:sitting_id>/results/export")
+@auth.examiner_required
+def export_results(sitting_id: int) -> Any:
+    """?format=csv|xlsx|pdf|json&by=room|school|class|sitting: the signed result package as a zip
+    (the exported files, manifest.json and manifest.json.p7s)."""
+    sitting = _sitting(sitting_id)
+    fmt, by = request.args.get("format", "xlsx"), request.args.get("by", "room")
+    from exam_server.i18n import current_language
+    from exam_server.results import bundle
+
+    data = bundle.package_zip(db, sitting.id, fmt, by, auth.current_actor(), lang=current_language())
+    name = f"ket-qua-ca-{sitting.id}-{by}-{fmt}.zip"
+    return send_file(data, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
+
+
 @bp.post("/api-tokens")
 @auth.roles_required("admin")
 def create_token() -> Any:
+    """{"name": "SMAS …", "school": "THPT …"?, "expires_days": 90?}: the token is shown only here."""
     data = json_body()
     name = str(data.get("name", "")).strip()
-    if not name:
-        raise ServiceError("errors.json_object_expected")
-    token = service.create_api_token(db, name, str(data.get("school", "")), _user())
-    return jsonify({"name": name, "token": token}), 201
+    days = data.get("expires_days", api_tokens.DEFAULT_DAYS)
+    token = api_tokens.create_api_token(db, name, str(data.get("school", "")), _user(), days=days,
+                                        actor=auth.current_actor())
+    row = api_tokens.find_token(db, token)
+    return jsonify({"name": name, "token": token, **(api_tokens.token_json(row) if row else {})}), 201
+
+
+@bp.get("/api-tokens")
+@auth.roles_required("admin")
+def list_tokens() -> Any:
+    return jsonify({"tokens": api_tokens.list_api_tokens(db)})
+
+
+@bp.delete("/api-tokens/<int:token_id>")
+@auth.roles_required("admin")
+def revoke_token(token_id: int) -> Any:
+    row = api_tokens.revoke_api_token(db, token_id, _user(), actor=auth.current_actor())
+    return jsonify(api_tokens.token_json(row))
 
 
 @bp.get("/school/sittings/<int:sitting_id>/results")

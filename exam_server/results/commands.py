@@ -11,9 +11,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from exam_server import dates
 from exam_server.db import session as db
-from exam_server.events.log import Actor, verify_chain
-from exam_server.events.models import Event, EventHead
+from exam_server.events.log import Actor
+from exam_server.events.models import Event
 from exam_server.exams.models import Registration
 from exam_server.results import FORMATS, GROUPINGS
 
@@ -60,15 +61,25 @@ def export_results(sitting_id: int, by: str, fmt: str, out: Path, sign: bool, la
 
     app = _app()
     with app.app_context():
+        from exam_server.exams.models import Sitting
+        from exam_server.results.bundle import heading_for
+
         rows = service.result_rows(db, sitting_id)
+        sitting = db.get(Sitting, sitting_id)
+        assert sitting is not None  # result_rows refused an unknown sitting
         with click.progressbar(length=len(rows), label="Xuất kết quả", file=sys.stderr) as bar:
-            files = exports.export(rows, by, fmt, out, lang=lang, title=f"Ca thi {sitting_id}",
-                                   tick=lambda: bar.update(1))
+            files = exports.export(rows, by, fmt, out, lang=lang, title=f"{sitting.exam.name} — {sitting.name}",
+                                   tick=lambda: bar.update(1), heading=heading_for(sitting))
         from exam_server.events.log import append_event
 
         append_event(db, "results.exported", CLI_ACTOR, sitting_id=sitting_id,
                      data={"by": by, "format": fmt, "files": [f.name for f in files], "rows": len(rows)})
         db.commit()
+        from exam_server.events import audit as event_audit
+        from exam_server.events import sequencer
+
+        sequencer.run_once(current_app, db, sitting_id)  # the heads cover everything logged so far
+        package.write_event_heads(out, event_audit.signed_heads(db, sitting_id))
         if sign:
             key, cert = signer_paths(current_app)
             package.sign_package(out, key.read_bytes(), cert.read_bytes(),
@@ -97,15 +108,27 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--sitting", "sitting_id", type=int, help="Only this sitting's chain.")
-def audit_verify(sitting_id: int | None) -> None:
-    """Detect edited, removed or reordered entries; exit 1 and name them if any."""
+@click.option("--sitting", "sitting_id", type=int, help="Only this sitting's log.")
+@click.option("--heads", "heads_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Signed heads kept outside the database (a results package's event-log heads file).")
+def audit_verify(sitting_id: int | None, heads_file: Path | None) -> None:
+    """Detect edited, reordered, recomputed, truncated or deleted entries and forged heads;
+    exit 1 and name them if any."""
+    from exam_server.events import audit as event_audit
+    from exam_server.events.signing import trusted_certificates
+
     app = _app()
     with app.app_context():
-        chains = [sitting_id] if sitting_id is not None else list(db.scalars(select(EventHead.chain)))
-        report = {str(chain): verify_chain(db, chain) for chain in chains}
-    bad = {k: v for k, v in report.items() if v}
-    click.echo(json.dumps({"chains": len(report), "problems": bad}, ensure_ascii=False, indent=2))
+        certs = trusted_certificates(app)
+        chains = [sitting_id] if sitting_id is not None else event_audit.all_logs(db)
+        found = {chain: event_audit.audit_log(db, chain, certs) for chain in chains}
+        if heads_file is not None:
+            exported = json.loads(heads_file.read_text(encoding="utf-8"))
+            chain = int(exported["log"])
+            found[chain] = found.get(chain, []) + event_audit.check_exported_heads(db, exported, certs)
+    bad = {str(k): [p.message for p in v] for k, v in found.items() if v}
+    kinds = {str(k): sorted({p.kind for p in v}) for k, v in found.items() if v}
+    click.echo(json.dumps({"chains": len(found), "problems": bad, "kinds": kinds}, ensure_ascii=False, indent=2))
     sys.exit(1 if bad else 0)
 
 
@@ -123,27 +146,27 @@ def audit_export(sitting_id: int, sbd: str, out: Path) -> None:
         if reg is None:
             raise click.ClickException(f"no candidate {sbd} in sitting {sitting_id}")
         attempt_id = db.scalar(select(Attempt.id).where(Attempt.registration_id == reg.id))
-        events = db.scalars(select(Event).where(Event.chain == sitting_id).order_by(Event.seq))
-        entries = [
-            {"seq": e.seq, "at": e.at.isoformat(), "action": e.action, "actor": e.actor, "reason": e.reason,
-             "data": e.data, "prev_hash": e.prev_hash, "hash": e.hash}
-            for e in events
-            if (attempt_id is not None and e.attempt_id == attempt_id) or e.data.get("registration_id") == reg.id
-        ]
-        problems = verify_chain(db, sitting_id)
+        events = db.scalars(select(Event).where(Event.chain == sitting_id).order_by(Event.seq)).all()
+        mine = [e for e in events
+                if (attempt_id is not None and e.attempt_id == attempt_id) or e.data.get("registration_id") == reg.id]
+        from exam_server.events import audit as event_audit
+        from exam_server.events.signing import trusted_certificates
+
+        problems = [p.message for p in event_audit.audit_log(db, sitting_id, trusted_certificates(app))]
+        entries = event_audit.entries_with_proofs(db, sitting_id, mine)
     out.write_text(json.dumps({"sitting": sitting_id, "sbd": sbd, "chain_intact": not problems,
-                               "problems": problems, "entries": entries}, ensure_ascii=False, indent=2),
+                               "problems": problems, **entries}, ensure_ascii=False, indent=2),
                    encoding="utf-8")
     click.echo(f"{len(entries)} entries -> {out}")
 
 
 def parse_day(text: str) -> datetime:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    raise click.BadParameter(f"{text!r}: expected a date as dd/mm/yyyy")
+    """dd/mm/yyyy (or yyyy-mm-dd) as midnight UTC; an impossible date is named as such."""
+    try:
+        day = dates.parse_day(text, allow_iso=True)
+    except dates.BadDate as bad:
+        raise click.BadParameter(bad.message()) from None
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 @click.command("purge")
@@ -176,10 +199,11 @@ def item_analysis(sitting_id: int, out: Path) -> None:
             report = item_report.sitting_analysis(db, sitting_id)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        labels = item_report.item_labels(db, sitting_id)
     out.mkdir(parents=True, exist_ok=True)
     title = f"Phân tích câu hỏi — ca thi {sitting_id}"
-    item_report.write_html(report, out / "phan-tich-cau-hoi.html", title)
-    item_report.write_pdf(report, out / "phan-tich-cau-hoi.pdf", title)
+    item_report.write_html(report, out / "phan-tich-cau-hoi.html", title, labels=labels)
+    item_report.write_pdf(report, out / "phan-tich-cau-hoi.pdf", title, labels=labels)
     (out / "phan-tich-cau-hoi.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1),
                                                 encoding="utf-8")
     flagged = [n for n, item in enumerate(report.items, start=1) if item.flags]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -64,6 +65,20 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
+# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection):
+# "=HYPERLINK(…)", "+cmd|…", "@SUM(…)", and a tab or carriage return before any of them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: object) -> object:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe (shown as text; OWASP).
+
+    Numbers stay numbers: only strings taken from rosters and names can carry a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return f"'{value}"
+    return value
+
+
 def write_csv(groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: Callable[[], None]) -> list[Path]:
     paths = []
     for label, rows in groups.items():
@@ -72,7 +87,7 @@ def write_csv(groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: Ca
             writer = csv.writer(fh)
             writer.writerow(_headers(lang))
             for row in rows:
-                writer.writerow(_cells(row, lang))
+                writer.writerow([neutralise_formula(c) for c in _cells(row, lang)])
                 tick()
         paths.append(path)
     return paths
@@ -91,9 +106,8 @@ def write_xlsx(groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: C
         ws.freeze_panes = "A2"
         ws.append(_headers(lang))
         for row in rows:
-            cells = _cells(row, lang)
             # A leading "=" would make Excel evaluate a name from a roster as a formula.
-            ws.append([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in cells])
+            ws.append([neutralise_formula(c) for c in _cells(row, lang)])
             tick()
     path = out / "ket-qua.xlsx"
     wb.save(path)
@@ -120,7 +134,7 @@ def write_json(groups: dict[str, list[ResultRow]], out: Path, tick: Callable[[],
 
 def export(
     rows: Sequence[ResultRow], by: str, fmt: str, out: Path, *, lang: str = "vi", title: str = "",
-    tick: Callable[[], None] = lambda: None,
+    tick: Callable[[], None] = lambda: None, heading: Any = None,
 ) -> list[Path]:
     """Write `rows` grouped `by` in format `fmt` into `out`; returns the files written."""
     if fmt not in FORMATS:
@@ -133,6 +147,8 @@ def export(
         return write_xlsx(groups, out, lang, tick)
     if fmt == "json":
         return write_json(groups, out, tick)
-    from exam_server.results.pdf_sheets import write_pdf, write_slips  # reportlab loads only when needed
+    # reportlab loads only when needed. Official documents: score sheets and result slips.
+    from exam_server.results.official import Heading, write_result_slips, write_score_sheets
 
-    return [*write_pdf(groups, out, lang, tick, title), write_slips(rows, out, lang, title)]
+    heading = heading if heading is not None else Heading(exam=title)
+    return [write_score_sheets(groups, out, lang, tick, title, heading), write_result_slips(rows, out, lang, title, heading)]

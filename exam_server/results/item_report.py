@@ -8,6 +8,7 @@ nothing fetched) and the PDF with reportlab's drawing primitives.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +24,15 @@ from sqlalchemy.orm import Session
 from exam_server.attempts.grading import response_values
 from exam_server.attempts.models import Attempt
 from exam_server.exams.models import Paper, Registration
-from exam_server.results.pdf_sheets import pdf_font
+from exam_server.results.absence import sat_condition
+from exam_server.results.pdf_sheets import pdf_font, plain
 from question_bank import analysis, papers
 from question_bank.analysis import FLAG_TEXT, AnalysisReport
-from question_bank.model import Question
+from question_bank.model import BLANK_TYPES, PLACEHOLDER, Question
 
 WIDTH, HEIGHT, PAD = 420.0, 220.0, 30.0
 RED, BLUE, GREY = "#c0392b", "#2c6fbb", "#888888"
+TAG = re.compile(r"<[^>]*>")
 
 
 def sitting_analysis(session: Session, sitting_id: int) -> AnalysisReport:
@@ -42,7 +45,8 @@ def sitting_analysis(session: Session, sitting_id: int) -> AnalysisReport:
     codes = {p.id: p.code for p in stored}
     attempts = session.execute(
         select(Attempt, Registration.sbd).join(Registration, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting_id, Attempt.state == "submitted")
+        # Absentees (closed at the end without ever logging in) take no part in the statistics.
+        .where(Registration.sitting_id == sitting_id, Attempt.state == "submitted", sat_condition())
     ).all()
     rows = [
         analysis.Attempt(
@@ -53,7 +57,9 @@ def sitting_analysis(session: Session, sitting_id: int) -> AnalysisReport:
     ]
     if not rows:
         raise ValueError("no submitted attempts to analyse")
-    return analysis.table_from_papers(qb_papers, rows).analyse()
+    # A cloze / gapselect / ddwtos question is analysed blank by blank: a miskeyed or too
+    # hard blank is what the setter has to find, and the question's total hides it.
+    return analysis.table_from_papers(qb_papers, rows, per_blank=True).analyse()
 
 
 @dataclass(frozen=True)
@@ -80,20 +86,28 @@ def histogram_shapes(report: AnalysisReport) -> list[Shape]:
     peak = max((b["count"] for b in bins), default=0) or 1
     plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
     bar_w = plot_w / max(len(bins), 1)
-    shapes = _axes("điểm / score", f"thí sinh / candidates (max {int(peak)})")
+    shapes = _axes("Điểm", "Số thí sinh")
+    for frac in (0.5, 1.0):  # values on the count axis
+        shapes.append(Shape("text", 4, PAD + plot_h * frac - 3, text=f"{peak * frac:.0f}", colour="#000000"))
     for i, b in enumerate(bins):
         height = plot_h * b["count"] / peak
         shapes.append(Shape("rect", PAD + i * bar_w + 1, PAD, bar_w - 2, height))
         if i % max(1, len(bins) // 8) == 0:
-            shapes.append(Shape("text", PAD + i * bar_w, PAD - 12, text=f"{b['from']:g}", colour="#000000"))
+            shapes.append(Shape("text", PAD + i * bar_w, PAD - 12, text=f"{b['from']:g}".replace(".", ","),
+                                colour="#000000"))
     return shapes
 
 
 def scatter_shapes(report: AnalysisReport) -> list[Shape]:
     """Facility p (0..1) across, discrimination D (-1..1) up; the D = 0 line marks miskey risk."""
     plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
-    shapes = _axes("độ dễ p / facility", "độ phân biệt D / discrimination")
+    shapes = _axes("Độ dễ p", "Độ phân biệt D")
     zero = PAD + plot_h / 2
+    for value in (0.0, 0.5, 1.0):  # values on both axes
+        shapes.append(Shape("text", PAD + plot_w * value - 6, PAD - 12, text=f"{value:.1f}".replace(".", ","),
+                            colour="#000000"))
+    for value in (-1.0, 0.0, 1.0):
+        shapes.append(Shape("text", 4, PAD + plot_h * (value + 1) / 2 - 3, text=f"{value:.0f}", colour="#000000"))
     shapes.append(Shape("line", PAD, zero, WIDTH - PAD, zero, GREY))
     for n, item in enumerate(report.items, start=1):
         x = PAD + plot_w * item.facility
@@ -138,30 +152,60 @@ def drawing(shapes: list[Shape], font: str) -> Drawing:
 
 
 def _fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    """Two decimals with the Vietnamese decimal comma."""
+    return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
-def _item_rows(report: AnalysisReport) -> list[list[str]]:
+def _first_words(stem: str, count: int = 8) -> str:
+    """The stem's first words as plain text: tags dropped, each blank's placeholder shown as "…"."""
+    text = PLACEHOLDER.sub("…", TAG.sub(" ", html.unescape(stem)))
+    words = " ".join(text.split()).split(" ")
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def item_labels(session: Session, sitting_id: int) -> dict[str, str]:
+    """Item id -> "Câu 3 (đề 0101): the stem's first words", from the first paper code holding it.
+
+    The blanks of a blank type (items "<uid>#<blank id>", see `sitting_analysis`) are named
+    "Câu 5 (đề 0101) — ô 2: …"; the question's own uid keeps its label too.
+    """
+    labels: dict[str, str] = {}
+    for paper in session.scalars(select(Paper).where(Paper.sitting_id == sitting_id).order_by(Paper.code)):
+        for no, question in enumerate(paper.snapshot, start=1):
+            uid = question.get("uid", "")
+            if uid and uid not in labels:
+                stem = _first_words(str(question.get("stem", "")))
+                labels[uid] = f"Câu {no} (đề {paper.code}): {stem}"
+                if question.get("type") in BLANK_TYPES:
+                    for blank in question.get("blanks") or []:
+                        labels[f"{uid}#{blank.get('id', '')}"] = f"Câu {no} (đề {paper.code}) — ô {blank.get('id', '')}: {stem}"
+    return labels
+
+
+def _item_rows(report: AnalysisReport, labels: dict[str, str] | None = None) -> list[list[str]]:
+    labels = labels or {}
     return [
-        [str(n), item.id[:10], _fmt(item.facility), _fmt(item.discrimination), _fmt(item.point_biserial),
-         f"{item.omitted_rate:.0%}", "; ".join(FLAG_TEXT.get(f, f) for f in item.flags)]
+        [str(n), labels.get(item.id, item.id[:10]), _fmt(item.facility), _fmt(item.discrimination),
+         _fmt(item.point_biserial), f"{item.omitted_rate * 100:.0f} %",
+         # question_bank's flag texts add the English in brackets: the report stays Vietnamese.
+         "; ".join(FLAG_TEXT.get(f, f).split(" (")[0] for f in item.flags)]
         for n, item in enumerate(report.items, start=1)
     ]
 
 
-HEADERS = ["#", "uid", "p", "D", "r_pb", "bỏ trống / omitted", "cảnh báo / flags"]
+HEADERS = ["STT", "Câu hỏi", "Độ dễ p", "Độ phân biệt D", "Hệ số r_pb", "Bỏ trống", "Cảnh báo"]
 
 
 def _summary(report: AnalysisReport) -> str:
     t = report.test
-    return (f"Thí sinh / candidates: {t.candidates} · Câu / items: {t.items} · Điểm tối đa / max: {t.max_total:g} · "
-            f"TB / mean: {t.mean:.2f} · ĐLC / SD: {t.sd:.2f} · α: {_fmt(t.alpha)} · KR-20: {_fmt(t.kr20)} · "
-            f"SEM: {_fmt(t.sem)}")
+    return (f"Số thí sinh dự thi: {t.candidates} · Số câu: {t.items} · Điểm tối đa: {_fmt(t.max_total)} · "
+            f"Điểm trung bình: {_fmt(t.mean)} · Độ lệch chuẩn: {_fmt(t.sd)} · Hệ số α: {_fmt(t.alpha)} · "
+            f"KR-20: {_fmt(t.kr20)} · Sai số chuẩn đo lường: {_fmt(t.sem)} (thí sinh vắng không được tính)")
 
 
-def write_html(report: AnalysisReport, path: Path, title: str) -> Path:
+def write_html(report: AnalysisReport, path: Path, title: str, labels: dict[str, str] | None = None) -> Path:
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in _item_rows(report)
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in _item_rows(report, labels)
     )
     head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in HEADERS)
     path.write_text(
@@ -169,27 +213,29 @@ def write_html(report: AnalysisReport, path: Path, title: str) -> Path:
 <style>body{{font-family:sans-serif;margin:2rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;
 padding:.2rem .5rem}}figure{{display:inline-block;margin:1rem}}</style></head><body>
 <h1>{html.escape(title)}</h1><p>{html.escape(_summary(report))}</p>
-<figure><figcaption>Phổ điểm / score histogram</figcaption>{svg(histogram_shapes(report))}</figure>
-<figure><figcaption>Độ dễ – độ phân biệt / facility vs discrimination</figcaption>{svg(scatter_shapes(report))}</figure>
+<figure><figcaption>Phổ điểm</figcaption>{svg(histogram_shapes(report))}</figure>
+<figure><figcaption>Độ dễ và độ phân biệt của từng câu (đỏ: câu cần xem lại)</figcaption>{svg(scatter_shapes(report))}</figure>
 <table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></body></html>""",
         encoding="utf-8",
     )
     return path
 
 
-def write_pdf(report: AnalysisReport, path: Path, title: str) -> Path:
+def write_pdf(report: AnalysisReport, path: Path, title: str, labels: dict[str, str] | None = None) -> Path:
     regular, bold = pdf_font()
     doc = SimpleDocTemplate(str(path), pagesize=landscape(A4), title=title,
                             leftMargin=10 * mm, rightMargin=10 * mm)
     story: list[object] = [
-        Paragraph(title, ParagraphStyle("h1", fontName=bold, fontSize=14, leading=18)),
+        Paragraph(plain(title), ParagraphStyle("h1", fontName=bold, fontSize=14, leading=18)),
         Paragraph(_summary(report), ParagraphStyle("p", fontName=regular, fontSize=9, leading=12)),
         Spacer(1, 4 * mm),
         Table([[drawing(histogram_shapes(report), regular), drawing(scatter_shapes(report), regular)]]),
     ]
     cell = ParagraphStyle("cell", fontName=regular, fontSize=7, leading=9)
-    table = Table([HEADERS] + [[Paragraph(html.escape(c), cell) for c in row] for row in _item_rows(report)],
-                  repeatRows=1, colWidths=[8 * mm, 24 * mm, 14 * mm, 14 * mm, 14 * mm, 22 * mm, 170 * mm])
+    head = ParagraphStyle("head", fontName=bold, fontSize=7, leading=9)
+    table = Table([[Paragraph(h, head) for h in HEADERS]]
+                  + [[Paragraph(html.escape(c), cell) for c in row] for row in _item_rows(report, labels)],
+                  repeatRows=1, colWidths=[10 * mm, 80 * mm, 16 * mm, 20 * mm, 16 * mm, 16 * mm, 119 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, 0), bold, 7), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey)]))
     story.append(table)
     doc.build(story)

@@ -82,7 +82,7 @@ def marking_queue(session: Session, sitting_id: int, marker: User) -> list[dict[
     marks = _marks_by_item(session, [a.id for a in attempts])
     queue = []
     for attempt in attempts:
-        questions = paper_questions(session, attempt.paper_id)
+        questions = paper_questions(session, attempt.paper_id, fresh=True)
         values = response_values(session, attempt.id)
         for row in attempt.grading or []:
             if row["status"] not in ("manual", "marked"):
@@ -126,7 +126,7 @@ def record_mark(
     attempt = next((a for a in _submitted(session, sitting_id) if marking_code(a.id) == code), None)
     if attempt is None:
         raise NotFound("results.unknown_marking_code", code=code)
-    questions = paper_questions(session, attempt.paper_id)
+    questions = paper_questions(session, attempt.paper_id, fresh=True)
     if not 1 <= question_no <= len(questions) or questions[question_no - 1].type != "essay":
         raise ServiceError("results.not_manual_item", question=question_no)
     question = questions[question_no - 1]

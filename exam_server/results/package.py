@@ -62,6 +62,18 @@ def _package_files(directory: Path) -> list[str]:
     return sorted(n for n in names if n not in (MANIFEST, SIGNATURE))
 
 
+EVENT_HEADS = "nhat-ky-dau-cay.json"  # the event log's signed tree heads
+
+
+def write_event_heads(directory: Path, heads: dict[str, object]) -> Path:
+    """The sitting's signed event-log heads travel in the package (and so under its manifest):
+    `exam-server audit verify --heads` later proves the log still extends every one of them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / EVENT_HEADS
+    path.write_text(json.dumps(heads, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
 def build_manifest(directory: Path, description: dict[str, object]) -> bytes:
     files = {name: sha256_file(directory / name) for name in _package_files(directory)}
     if not files:

@@ -1,9 +1,16 @@
-"""PDF score sheets (a page per group, room for signatures) and per-candidate result slips."""
+"""PDF score sheets (a page per group, room for signatures) and per-candidate result slips.
+
+reportlab's Paragraph reads its text as markup (<b>, <br/>, <img src=…/> that loads a file from
+disk), so every text from a roster or a sitting goes through `plain()` first: control
+characters out, then XML-escaped. A school named `THPT A<br/><b>Điểm…</b>` prints as typed.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -17,6 +24,22 @@ from exam_server.i18n import format_date, translate
 from exam_server.results.exports import ResultRow
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"))
+
+
+# Control, format, private-use, unassigned and line/paragraph separator characters: they break
+# reportlab's parser or print as boxes; a space keeps the words apart.
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def plain(text: object) -> str:
+    """User text as Paragraph content: printed exactly as typed, never read as markup."""
+    cleaned = "".join(" " if unicodedata.category(c) in _UNPRINTABLE else c for c in str(text))
+    return escape(cleaned)
+
+
+def _cell(text: object) -> str:
+    """Table cells are drawn as plain strings (no markup); only the unprintable goes."""
+    return "".join(" " if unicodedata.category(c) in _UNPRINTABLE else c for c in str(text))
 
 
 def pdf_font() -> tuple[str, str]:
@@ -43,14 +66,15 @@ def write_pdf(
     for index, (label, rows) in enumerate(groups.items()):
         if index:
             story.append(PageBreak())
-        story.append(Paragraph(title, h1))
-        story.append(Paragraph(f"{translate('results.group', lang)}: {label}", body))
+        story.append(Paragraph(plain(title), h1))
+        story.append(Paragraph(f"{plain(translate('results.group', lang))}: {plain(label)}", body))
         story.append(Spacer(1, 4 * mm))
         headers = [translate(f"results.col.{k}", lang) for k in ("sbd", "full_name", "dob", "class", "paper", "score")]
         data = [headers]
         for row in rows:
             score = "" if row.score is None else f"{row.score:g}"
-            data.append([row.sbd, row.full_name, format_date(row.date_of_birth), row.class_name, row.paper_code, score])
+            data.append([_cell(v) for v in (row.sbd, row.full_name, format_date(row.date_of_birth), row.class_name,
+                                             row.paper_code, score)])
             tick()
         table = Table(data, repeatRows=1, colWidths=[22 * mm, 62 * mm, 24 * mm, 20 * mm, 20 * mm, 18 * mm])
         table.setStyle(TableStyle([
@@ -82,12 +106,12 @@ def write_slips(rows: Sequence[ResultRow], out: Path, lang: str, title: str) -> 
     for index, row in enumerate(rows):
         if index:
             story.append(PageBreak())
-        story.append(Paragraph(f"{translate('results.slip', lang)} — {title}", h1))
+        story.append(Paragraph(plain(f"{translate('results.slip', lang)} — {title}"), h1))
         for key, value in (
             ("sbd", row.sbd), ("full_name", row.full_name), ("dob", format_date(row.date_of_birth)),
             ("school", row.school), ("class", row.class_name), ("room", row.room),
             ("paper", row.paper_code), ("score", "" if row.score is None else f"{row.score:g}"),
         ):
-            story.append(Paragraph(f"<b>{translate(f'results.col.{key}', lang)}:</b> {value}", body))
+            story.append(Paragraph(f"<b>{plain(translate(f'results.col.{key}', lang))}:</b> {plain(value)}", body))
     doc.build(story)
     return path

@@ -21,6 +21,7 @@ from exam_server.attempts.models import Attempt
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
 from exam_server.exams.models import Paper, Registration
+from exam_server.results.absence import answered_attempts
 from exam_server.results.marking import final_marks, policy_for
 from exam_server.results.models import KeyChange
 from question_bank.model import Question
@@ -90,7 +91,10 @@ def _affected(session: Session, sitting_id: int, paper_ids: set[int]) -> list[At
     ))
     if any(a.state != "submitted" for a in attempts if a.paper_id in paper_ids and a.started_at is not None):
         raise Conflict("results.sitting_still_running")
-    return [a for a in attempts if a.paper_id in paper_ids and a.state == "submitted"]
+    # Absentees (never logged in, nothing answered) have no score to change.
+    answered = answered_attempts(session, sitting_id)
+    return [a for a in attempts if a.paper_id in paper_ids and a.state == "submitted"
+            and (a.entered_at is not None or a.id in answered)]
 
 
 def preview_key_change(session: Session, sitting_id: int, uid: str, corrected: Question | None) -> list[ScoreChange]:
@@ -126,6 +130,7 @@ def apply_key_change(
                             "after": attempt.score, "max_before": old_max, "max_after": attempt.max_score})
     for paper_id, (paper, _) in papers.items():
         paper.snapshot = [q.to_dict() for q in questions[paper_id]]
+        paper.revision += 1  # every process's cached copy is now stale (exams.papers checks it)
     after = questions[first_paper.id][first_index].to_dict()
     change = KeyChange(sitting_id=sitting_id, question_uid=uid, action="void" if corrected is None else "rekey",
                        before=before, after=after, reason=reason, by_id=by.id, score_changes=changes)

@@ -1,5 +1,6 @@
-"""The marking screen: examiners mark essays anonymously (by marking code), with rubric and
-comment; second and third markers see only what their round needs."""
+"""The results pages: the sitting's results desk (exports, publication, item analysis, key
+correction, marking progress: everything `exam-server` does for results) and the marking
+screen (examiners mark essays anonymously, by marking code, with rubric and comment)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,134 @@ def submit_mark(sitting_id: int) -> Response:
     except ValueError:
         flash(translate("errors.json_object_expected"), "error")
     return redirect(url_for("results_pages.marking_page", sitting_id=sitting_id))
+
+
+def _first_words(text: str, count: int = 8) -> str:
+    words = " ".join(str(text or "").split()).split(" ")
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def key_items(sitting: Sitting) -> list[dict[str, Any]]:
+    """The items a key correction can target, named by paper code and question number and the
+    stem's first words; each keeps its question as stored on that paper (options as shown)."""
+    items = []
+    seen: set[str] = set()
+    for paper in sorted(sitting.papers, key=lambda p: p.code):
+        for no, question in enumerate(paper.snapshot, start=1):
+            uid = question.get("uid", "")
+            if not uid or uid in seen:
+                continue
+            seen.add(uid)
+            items.append({"uid": uid, "paper": paper.code, "no": no, "type": question.get("type", ""),
+                          "label": translate("results.page.item_label", paper=paper.code, no=no,
+                                             stem=_first_words(question.get("stem", ""))),
+                          "question": question})
+    return items
+
+
+@bp.get("/sittings/<int:sitting_id>")
+@auth.examiner_required
+def results_page(sitting_id: int) -> Any:
+    from collections import Counter
+
+    from exam_server.results import FORMATS, GROUPINGS, service
+    from exam_server.results.models import Publication
+
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("exams.sitting_not_found")
+    rows = service.result_rows(db, sitting_id)
+    counts = Counter(r.status for r in rows)
+    queue = marking.marking_queue(db, sitting_id, auth.current_user())
+    open_items = len([i for i in queue if i["needed_round"] is not None])
+    return render_template(
+        "results/results.html", sitting=sitting, exam=sitting.exam, total=len(rows), counts=counts,
+        marking_done=len(queue) - open_items, marking_total=len(queue), formats=FORMATS, groupings=GROUPINGS,
+        publication=db.get(Publication, sitting_id), items=key_items(sitting),
+    )
+
+
+@bp.post("/sittings/<int:sitting_id>/publish")
+@auth.examiner_required
+def publish_page(sitting_id: int) -> Response:
+    from exam_server.results import publishing, service
+
+    try:
+        if request.form.get("action") == "unpublish":
+            publishing.unpublish(db, sitting_id, request.form.get("reason", ""), auth.current_actor())
+            flash(translate("results.unpublished"), "success")
+        else:
+            service.publish(db, sitting_id, auth.current_user(), auth.current_actor())
+            flash(translate("results.published"), "success")
+    except ServiceError as exc:
+        db.rollback()
+        flash(exc.message(), "error")
+    return redirect(url_for("results_pages.results_page", sitting_id=sitting_id))
+
+
+def _analysis(sitting_id: int) -> tuple[Any, str, dict[str, str]]:
+    from exam_server.results import item_report
+
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("exams.sitting_not_found")
+    try:
+        report = item_report.sitting_analysis(db, sitting_id)
+    except ValueError as exc:
+        raise ServiceError("results.page.no_analysis") from exc
+    title = translate("results.page.analysis_title", sitting=sitting.name)
+    return report, title, item_report.item_labels(db, sitting_id)
+
+
+@bp.get("/sittings/<int:sitting_id>/item-analysis")
+@auth.examiner_required
+def item_analysis_html(sitting_id: int) -> Any:
+    import tempfile
+    from pathlib import Path
+
+    from exam_server.results import item_report
+
+    report, title, labels = _analysis(sitting_id)
+    with tempfile.TemporaryDirectory() as work:
+        path = item_report.write_html(report, Path(work) / "report.html", title, labels=labels)
+        return path.read_text(encoding="utf-8")
+
+
+@bp.get("/sittings/<int:sitting_id>/item-analysis.pdf")
+@auth.examiner_required
+def item_analysis_pdf(sitting_id: int) -> Any:
+    import tempfile
+    from pathlib import Path
+
+    from flask import make_response
+
+    from exam_server.results import item_report
+
+    report, title, labels = _analysis(sitting_id)
+    with tempfile.TemporaryDirectory() as work:
+        data = item_report.write_pdf(report, Path(work) / "report.pdf", title, labels=labels).read_bytes()
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="phan-tich-cau-hoi-ca-{sitting_id}.pdf"'
+    return response
+
+
+@bp.get("/sittings/<int:sitting_id>/review")
+@auth.examiner_required
+def review_page(sitting_id: int) -> Any:
+    """An appeal (phúc khảo): ?sbd= opens that candidate's attempt as they saw it; printable."""
+    from exam_server.results.review import attempt_review
+
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("exams.sitting_not_found")
+    sbd = request.args.get("sbd", "").strip()
+    review = attempt_review(db, sitting_id, sbd) if sbd else None
+    return render_template("results/review.html", sitting=sitting, exam=sitting.exam, review=review, sbd=sbd,
+                           event_label=_event_label)
+
+
+def _event_label(action: str) -> str:
+    key = f"results.event.{action}"
+    text = translate(key)
+    return translate("results.event.other") if text == key else text

@@ -6,12 +6,15 @@
 | GIFT             | .gift, .txt    | yes    | –      |
 | Aiken            | .aiken, .txt   | yes    | –      |
 | IMS QTI 2.1 zip  | .zip           | yes    | yes    |
+| IMS QTI 3.0 zip  | .zip, .qti3.zip| yes    | yes    |
 | Excel template   | .xlsx          | yes    | yes    |
 | Word (Vietnamese)| .docx          | yes    | –      |
 
 A `.txt` file is Aiken when it has "ANSWER: X" lines and no GIFT answer block ({=…}, {~…},
 {#…}, {T}, {}), otherwise GIFT. Readers take bytes (`read_bytes_any` for uploads) and raise
-`ImportFailed`; writers return bytes and raise `ExportFailed`.
+`ImportFailed`; writers return bytes and raise `ExportFailed`. Office 97-2003 files (OLE2) are
+refused by their content whatever their name; text in Windows-1258, TCVN3 or VNI is detected and
+converted, the report naming the encoding (`legacy_vn`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from question_bank.errors import ExportFailed, FormatIssue, ImportResult
-from question_bank.formats import aiken, docx, gift, moodle_xml, qti, xlsx
-from question_bank.formats.safe_input import MAX_FILE_BYTES, fail
+from question_bank.formats import aiken, docx, gift, moodle_xml, qti, qti3, xlsx
+from question_bank.formats.legacy_vn import ENCODING_NAMES
+from question_bank.formats.safe_input import MAX_FILE_BYTES, decode_text_encoding, fail, refuse_ole2
 from question_bank.model import Question
 
 Reader = Callable[[bytes, str], ImportResult]
@@ -38,8 +42,10 @@ READERS: dict[str, Reader] = {
     "xlsx": xlsx.read,
     "docx": docx.read,
 }
-WRITERS: dict[str, Writer] = {"moodle": moodle_xml.write, "qti": qti.write, "xlsx": xlsx.write}
+WRITERS: dict[str, Writer] = {"moodle": moodle_xml.write, "qti": qti.write, "qti3": qti3.write, "xlsx": xlsx.write}
 BY_EXTENSION = {".xml": "moodle", ".gift": "gift", ".aiken": "aiken", ".zip": "qti", ".xlsx": "xlsx", ".docx": "docx"}
+TEXT_KINDS = ("gift", "aiken")
+QTI3_SUFFIX = ".qti3.zip"
 AIKEN_KEY = re.compile(rb"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
 GIFT_BLOCK = re.compile(rb"\{\s*[=~#]|\{\s*(T|F|TRUE|FALSE)\s*\}|\{\s*\}")
 
@@ -73,10 +79,20 @@ def _zip_kind(data: bytes) -> str:
 def read_bytes_any(data: bytes, name: str) -> ImportResult:
     if len(data) > MAX_FILE_BYTES:
         raise fail(name, f"tệp quá lớn: {len(data)} byte (file too large, max {MAX_FILE_BYTES})")
+    refuse_ole2(data, name)  # a Word 97 file named .docx, .txt or anything else
+    kind = detect(data, name)
+    legacy = ""
+    if kind in TEXT_KINDS:
+        text, encoding = decode_text_encoding(data, name)
+        if encoding in ENCODING_NAMES:
+            data, legacy = text.encode("utf-8"), ENCODING_NAMES[encoding]
     try:
-        return READERS[detect(data, name)](data, name)
+        result = READERS[kind](data, name)
     except RecursionError:  # pathologically deep nesting: our tree walks are recursive
         raise fail(name, "cấu trúc lồng nhau quá sâu (nesting too deep; hostile or broken file)") from None
+    if legacy:
+        result.report.insert(1, f"đã chuyển từ bảng mã {legacy} sang Unicode (text file converted from {legacy})")
+    return result
 
 
 def read_any(path: str | Path) -> ImportResult:
@@ -91,7 +107,8 @@ def read_any(path: str | Path) -> ImportResult:
 
 
 def write_bytes_any(questions: list[Question], name: str) -> bytes:
-    kind = BY_EXTENSION.get(Path(name).suffix.lower())
+    """By extension; `.qti3.zip` writes a QTI 3.0 package, any other `.zip` QTI 2.1."""
+    kind = "qti3" if name.lower().endswith(QTI3_SUFFIX) else BY_EXTENSION.get(Path(name).suffix.lower())
     if kind not in WRITERS:
         supported = ", ".join(ext for ext, k in BY_EXTENSION.items() if k in WRITERS)
         raise ExportFailed([FormatIssue(name, "", f"không xuất được định dạng này; hỗ trợ: {supported} (no writer for this extension)")])

@@ -14,7 +14,8 @@ import math
 import re
 
 from question_bank.errors import ExportFailed, FormatIssue, ImportFailed, ImportResult
-from question_bank.model import Question, nfc
+from question_bank.formats import blank_checks
+from question_bank.model import BLANK_TYPES, Question, nfc
 
 SHORT_ANSWER4 = re.compile(r"^[0-9,\-]{1,4}$")
 NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
@@ -95,6 +96,11 @@ def normalise(question: Question) -> Question:
         criterion.description = nfc(criterion.description)
     for media in q.media:
         media.name = nfc(media.name)
+    for blank in q.blanks:
+        for alternative in blank.answers:
+            alternative.text, alternative.feedback = nfc(alternative.text), nfc(alternative.feedback)
+    for choice in q.choices:
+        choice.text = nfc(choice.text)
     if q.type == "ordering":
         opaque_ordering_ids(q)
     return q.with_uid()
@@ -142,12 +148,14 @@ def problems(q: Question) -> list[str]:
         if not q.answers or not any(a.fraction > 0 for a in q.answers):
             out.append("thiếu đáp án (no accepted answer)")
         for answer in q.answers:
-            if q.type == "numeric" and parse_number(answer.text) is None:
+            if q.type == "numeric" and parse_number(answer.text) is None and answer.text != "*":  # * any other
                 out.append(f"đáp án số không hợp lệ: {answer.text!r} (not a number)")
             if q.type == "short_answer4" and not SHORT_ANSWER4.match(answer.text):
                 out.append(f"đáp án trả lời ngắn phải gồm tối đa 4 ký tự 0-9, dấu trừ, dấu phẩy: {answer.text!r}")
     elif q.type == "matching" and sum(1 for p in q.pairs if p.left) < 2:
         out.append("cần ít nhất 2 cặp ghép (at least two pairs)")
+    elif q.type in BLANK_TYPES:
+        out.extend(blank_checks.problems(q))
     for media in q.media:
         if not media.name or any(ch in media.name for ch in "/\\:") or media.name.startswith("."):
             out.append(f"tên tệp ảnh không hợp lệ: {media.name!r} (invalid media file name)")

@@ -17,6 +17,10 @@ Read straight from the OOXML (zip + defusedxml); the layout conventions understo
 - Images become `Media` (`@@MEDIA/name` in the text); OMML equations become `$…$` LaTeX where
   the converter knows the structure, otherwise plain text; MathType/OLE equations stay
   images. The import report says how many of each.
+- Runs in legacy Vietnamese fonts (TCVN3 ".VnTime", ".VnTimeH" …; VNI "VNI-Times" …), set
+  on the run, its character style, the paragraph style or the document defaults, are
+  converted to Unicode by font family (`legacy_vn`); the report says how many runs in
+  which fonts.
 - Points follow the 2025 structure (I 0,25; II 1,0; III 0,25); they are reported so that a
   teacher can change them (mathematics scores part III at 0,5).
 """
@@ -27,12 +31,14 @@ import mimetypes
 import posixpath
 import re
 from base64 import b64encode
+from collections import Counter
 from xml.etree.ElementTree import Element
 
 from question_bank.errors import ImportResult
 from question_bank.formats.collect import Issues
 from question_bank.formats.docx_layout import NO_MARKS, Layout, Line, Marks
 from question_bank.formats.docx_numbering import Numbering
+from question_bank.formats.legacy_vn import convert_run, font_encoding
 from question_bank.formats.omml import to_latex
 from question_bank.formats.safe_input import SafeZip, fail, local, parse_xml
 from question_bank.model import Media, nfc
@@ -51,6 +57,18 @@ SYMBOL_FONT = {
 
 
 # -- reading the OOXML into lines ---------------------------------------------------------
+def _font(rpr: Element | None) -> str:
+    """The font of the non-ASCII characters a run property sets (hAnsi, else ascii)."""
+    fonts = rpr.find(f"{W}rFonts") if rpr is not None else None
+    if fonts is None:
+        return ""
+    if font := fonts.get(f"{W}hAnsi") or fonts.get(f"{W}ascii"):
+        return font
+    # A theme font (Calibri, Times New Roman of the theme) is never a legacy one, but it does
+    # override the font of the paragraph style.
+    return "+theme" if fonts.get(f"{W}hAnsiTheme") or fonts.get(f"{W}asciiTheme") else ""
+
+
 def _marks(rpr: Element | None) -> Marks:
     if rpr is None:
         return NO_MARKS
@@ -83,6 +101,40 @@ class _Document:
         numbering = "word/numbering.xml"
         self.numbering = Numbering(parse_xml(package.read(numbering), f"{file}: {numbering}") if numbering in package else None)
         self.equations = self.partial_equations = self.ole_images = self.unknown_symbols = 0
+        self.styles, self.default_font = self._styles()
+        self.paragraph_font = ""
+        self.legacy_runs: Counter[str] = Counter()  # font name -> runs converted to Unicode
+
+    def _styles(self) -> tuple[dict[str, tuple[str, str, str]], str]:
+        """styleId -> (font, basedOn, type) from word/styles.xml, and the document's default font."""
+        path = "word/styles.xml"
+        if path not in self.package:
+            return {}, ""
+        root = parse_xml(self.package.read(path), f"{self.file}: {path}")
+        defaults = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+        default = _font(defaults)
+        styles = {}
+        for style in root.iter(f"{W}style"):
+            based = style.find(f"{W}basedOn")
+            styles[style.get(f"{W}styleId", "")] = (
+                _font(style.find(f"{W}rPr")),
+                based.get(f"{W}val", "") if based is not None else "",
+                style.get(f"{W}type", ""),
+            )
+            if style.get(f"{W}type") == "paragraph" and style.get(f"{W}default") in ("1", "true"):
+                styles[""] = styles[style.get(f"{W}styleId", "")]
+        return styles, default
+
+    def style_font(self, style_id: str) -> str:
+        """The font a style sets, following basedOn (a cycle or a missing style ends the walk)."""
+        seen = set()
+        while style_id in self.styles and style_id not in seen:
+            seen.add(style_id)
+            font, based, _ = self.styles[style_id]
+            if font:
+                return font
+            style_id = based
+        return ""
 
     def _relationships(self) -> dict[str, str]:
         path = "word/_rels/document.xml.rels"
@@ -105,6 +157,11 @@ class _Document:
 
     def paragraph(self, p: Element) -> list[Line]:
         pieces: list[tuple[str, Marks]] = []
+        style = p.find(f"{W}pPr/{W}pStyle")
+        style_id = style.get(f"{W}val", "") if style is not None else ""
+        # Word: the paragraph's style chain (the default paragraph style when none is set),
+        # then the document defaults.
+        self.paragraph_font = self.style_font(style_id or "") or self.default_font
         if label := self.numbering.label(p):  # Word draws it with the paragraph mark's format
             ppr = p.find(f"{W}pPr")
             pieces.append((label, _marks(ppr.find(f"{W}rPr") if ppr is not None else None)))
@@ -141,12 +198,23 @@ class _Document:
             elif tag not in ("pPr", "del", "moveFrom", "rPr", "txbxContent"):
                 self._walk(child, out)
 
+    def run_font(self, rpr: Element | None) -> str:
+        if font := _font(rpr):
+            return font
+        style = rpr.find(f"{W}rStyle") if rpr is not None else None
+        return (self.style_font(style.get(f"{W}val", "")) if style is not None else "") or self.paragraph_font
+
     def _run(self, run: Element, out: list[tuple[str, Marks]]) -> None:
-        marks = _marks(run.find(f"{W}rPr"))
+        rpr = run.find(f"{W}rPr")
+        marks = _marks(rpr)
+        font = self.run_font(rpr)
+        legacy = font_encoding(font)
+        if legacy and any((child.text or "").strip() for child in run if local(child.tag) == "t"):
+            self.legacy_runs[font] += 1
         for child in run:
             tag = local(child.tag)
             if tag == "t":
-                out.append((child.text or "", marks))
+                out.append((convert_run(child.text or "", legacy) if legacy else child.text or "", marks))
             elif tag in ("tab", "ptab"):
                 out.append(("\t", marks))
             elif tag == "noBreakHyphen":  # Word's non-breaking hyphen, typed for minus signs
@@ -239,7 +307,20 @@ def _report(issues: Issues, doc: _Document, parser: Layout) -> None:
         issues.note(f"{doc.ole_images} phương trình MathType/OLE được giữ dạng ảnh (OLE equations kept as images)")
     if doc.unknown_symbols:
         issues.note(f"{doc.unknown_symbols} ký hiệu phông Symbol không nhận ra, thay bằng � (unknown Symbol-font characters)")
+    if doc.legacy_runs:
+        issues.note(legacy_note(doc.legacy_runs))
     if doc.media:
         issues.note(f"{len(doc.media)} ảnh được mang theo (images carried over)")
     if parser.sections:
         issues.note("Điểm theo cấu trúc 2025: PHẦN I 0,25; PHẦN II 1,0; PHẦN III 0,25 mỗi câu — chỉnh lại nếu môn khác (Toán PHẦN III: 0,5)")
+
+
+def legacy_note(runs: Counter[str]) -> str:
+    """"12 đoạn phông TCVN3 (.VnTime ×10, .VnTimeH ×2), 3 đoạn phông VNI (VNI-Times ×3) …"."""
+    parts = []
+    for family, label in (("tcvn3", "TCVN3"), ("vni", "VNI")):
+        fonts = {f: n for f, n in sorted(runs.items()) if font_encoding(f).startswith(family)}
+        if fonts:
+            listed = ", ".join(f"{f} ×{n}" for f, n in fonts.items())
+            parts.append(f"{sum(fonts.values())} đoạn phông {label} ({listed})")
+    return "; ".join(parts) + " đã chuyển sang Unicode (legacy-font runs converted to Unicode)"

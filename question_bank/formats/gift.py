@@ -1,20 +1,31 @@
-"""GIFT (Moodle's plain-text format), import only.
+"""GIFT (Moodle's plain-text format), import only, read the way Moodle's qformat_gift reads it.
 
 Questions are separated by blank lines; `//` lines are comments; `$CATEGORY: a/b` sets the
-topic of the questions after it. Answer blocks:
+topic of the questions after it; `::title::` names a question. The answer block is the text
+between the first `{` and the first `}`; its type is decided in Moodle's order:
 
-    {T} {FALSE}                      true_false
-    {=right ~wrong ~wrong}           single_choice (`~%50%x` weights → multiple_response)
-    {~%50%a ~%50%b ~%-100%c}         multiple_response, partial credit, negative marking
-    {=answer =other}                 short_text (case-insensitive, as in Moodle)
-    {#3.14:0.01} {#1..5} {#=2 =%50%3}  numeric (tolerance / range / weighted answers)
-    {=left -> right =x -> y}         matching
-    {}                               essay
-    (no braces)                      description
+    {>3 ALL VERTICAL ABSOLUTE_POSITION   ordering (the qtype_ordering extension): one item a
+     item 1 …}                           line, in the right order
+    (no braces)                          description
+    {}                                   essay
+    {#3:2} {#1..5} {#=1822:0 =%50%1822:2 #fb ~#catch-all feedback}
+                                         numeric: tolerance, range, weighted answers, and
+                                         `~#…` Moodle's "any other answer" (`*`, 0 %)
+    {=right ~wrong ~%50%half}            single_choice (there is an `=`)
+    {~%50%a ~%50%b ~%-100%c}             multiple_response (no `=`): partial credit
+    {=left -> right = -> distractor}     matching
+    {T} {FALSE#wrong fb#right fb}        true_false
+    {=answer =%50%other} {answer}        short_text (case-insensitive, as in Moodle)
 
-`::title::`, `[html]`-style format markers, `#feedback`, `####general feedback` and the
-escapes `\\~ \\= \\# \\{ \\} \\:` are understood. Text before and after a mid-sentence answer
-block becomes the stem "before _____ after".
+`#feedback` follows an answer, `####general feedback` ends the block, `[html]` `[moodle]`
+`[plain]` `[markdown]` before any text give its format (the marker is removed; texts are kept
+as written), and `\\~ \\= \\# \\{ \\} \\: \\\\ \\n` are escapes. Text after the block makes the
+missing-word layout: the block becomes "_____" in the stem.
+
+Beyond Moodle: a question whose text holds embedded answers (`{1:MC:=a~b}`, Moodle's Cloze
+syntax) is read as a cloze, and a question with several ordinary answer blocks is refused
+with that advice (Moodle would silently keep the second block as question text).
+Moodle's validity rules (allowed grades, a 100 % answer, sums) apply as for Moodle XML.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import re
 
 from question_bank.errors import ImportResult
+from question_bank.formats import cloze, moodle_rules
 from question_bank.formats.collect import Issues, parse_number
 from question_bank.formats.safe_input import decode_text
 from question_bank.model import Answer, Option, Pair, Question, Scoring
@@ -29,13 +41,22 @@ from question_bank.model import Answer, Option, Pair, Question, Scoring
 ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004", "\\}": "\ue005", "\\:": "\ue006", "\\n": "\n"}
 UNESCAPE = {v: k[1] for k, v in ESCAPES.items() if k != "\\n"}
 ESCAPE_RE = re.compile("|".join(re.escape(k) for k in ESCAPES))
-TITLE = re.compile(r"^\s*::(.*?)::", re.DOTALL)
 FORMAT = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]")
-WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-TRUE_FALSE = re.compile(r"^(T|TRUE|F|FALSE)\s*(#.*)?$", re.DOTALL)
+WEIGHT = re.compile(r"^%(-?\d+(?:\.\d*)?)%")
+TRUE_FALSE = ("T", "TRUE", "F", "FALSE")
+ORDERING = re.compile(
+    r"^\s*>\s*(\d+)\s*(ALL|EXACT|RANDOM|REL|CONTIGUOUS|CONTIG)?\s*(HORIZONTAL|HORI|H|1|VERTICAL|VERT|V|0)?\s*"
+    r"(ALL_OR_NOTHING|ABSOLUTE_POSITION|ABSOLUTE|ABS|RELATIVE_NEXT_EXCLUDE_LAST|RELATIVE_NEXT_INCLUDE_LAST|"
+    r"RELATIVE_ONE_PREVIOUS_AND_NEXT|RELATIVE_ALL_PREVIOUS_AND_NEXT|RELATIVE_TO_CORRECT|RELATIVE|REL|"
+    r"LONGEST_ORDERED_SUBSET|LONGEST_CONTIGUOUS_SUBSET)?\s*(SHOW|TRUE|YES|1|HIDE|FALSE|NO|0)?\s*(.*?)\s*$",
+    re.DOTALL,
+)
+BLANK = "_____"
 
 
-def _unescape(text: str) -> str:
+def _text(text: str) -> str:
+    """A text part as Moodle stores it: format marker removed, escapes restored, trimmed."""
+    text = FORMAT.sub("", text.strip(), count=1)
     return "".join(UNESCAPE.get(ch, ch) for ch in text).strip()
 
 
@@ -69,14 +90,17 @@ def read(data: bytes, file: str) -> ImportResult:
     for line_no, lines in _blocks(text):
         first = lines[0].strip()
         if first.startswith("$CATEGORY:"):
-            topic = first.split(":", 1)[1].strip()
-            topic = topic[4:] if topic.startswith("top/") else topic
+            topic = re.sub(r"^\$[a-z0-9]+\$/", "", first.split(":", 1)[1].strip())  # Moodle's "$course$/top/…"
+            topic = topic[4:] if topic.startswith("top/") else ("" if topic == "top" else topic)
             lines = lines[1:]
             if not lines:
                 continue
         where = f"câu {len(questions) + 1} (dòng {line_no})"
-        question = _question(ESCAPE_RE.sub(lambda m: ESCAPES[m.group(0)], "\n".join(lines)), issues, where)
+        raw = "\n".join(lines).strip()
+        question = _question(ESCAPE_RE.sub(lambda m: ESCAPES[m.group(0)], raw), issues, where)
         if question is not None:
+            for reason in moodle_rules.problems(question):
+                issues.error(where, reason)
             question.topic = topic
             question.source = f"{file}: dòng {line_no}"
             questions.append(question)
@@ -84,97 +108,189 @@ def read(data: bytes, file: str) -> ImportResult:
     return issues.finish(questions, locations)
 
 
+def _title(block: str) -> tuple[str, str]:
+    if block.startswith("::"):
+        end = block.find("::", 2)
+        if end >= 0:
+            return _text(block[2:end]), block[end + 2 :].strip()
+    return "", block
+
+
 def _question(block: str, issues: Issues, where: str) -> Question | None:
-    title = ""
-    if m := TITLE.match(block):
-        title, block = _unescape(m.group(1)), block[m.end() :]
-    block = FORMAT.sub("", block, count=1)
-    open_at = block.find("{")
-    if open_at < 0:
-        if "}" in block:
-            issues.error(where, "thừa dấu } (unmatched closing brace)")
-            return None
-        return Question("description", stem=_unescape(block), title=title)
-    close_at = block.find("}", open_at)
-    if close_at < 0:
+    title, block = _title(block)
+    if cloze.START.search(block) and any(m.group(2) in cloze.CODES for m in cloze.START.finditer(block)):
+        return _cloze(block, title, issues, where)
+    open_at, close_at = block.find("{"), block.find("}")
+    if open_at < 0 and close_at < 0:
+        return Question("description", stem=_text(block), title=title)
+    if open_at >= 0 and close_at < open_at and "}" not in block[open_at:]:
         issues.error(where, "thiếu dấu } đóng khối đáp án (answer block not closed)")
         return None
-    before, after = block[:open_at].strip(), block[close_at + 1 :].strip()
-    stem = _unescape(before + (" _____ " + after if after else ""))
-    body, _, general = block[open_at + 1 : close_at].partition("####")
-    body = body.strip()
+    if open_at < 0 or close_at < open_at:
+        issues.error(where, "thừa dấu } (unmatched closing brace)")
+        return None
+    if "{" in block[close_at:]:
+        issues.error(where, "có nhiều khối đáp án { }: GIFT chỉ cho một khối mỗi câu; câu nhiều chỗ trống "
+                     "hãy viết theo cú pháp Cloze {1:SA:=…} (several answer blocks; use Cloze syntax)")
+        return None
+    body = block[open_at + 1 : close_at].strip()
+    if block.rstrip().endswith("}"):
+        stem_text = block[:open_at]
+    else:  # missing-word layout
+        stem_text = block[:open_at] + BLANK + block[close_at + 1 :]
+    general = ""
+    if (gf := body.rfind("####")) >= 0:
+        body, general = body[:gf].strip(), body[gf + 4 :]
     question = _answers(body, issues, where)
     if question is not None:
-        question.stem, question.title, question.general_feedback = stem, title, _unescape(general)
+        question.stem, question.title, question.general_feedback = _text(stem_text), title, _text(general)
     return question
 
 
-def _items(body: str) -> list[tuple[str, str]]:
-    """Split "=a ~b #fb" into (marker, text) items."""
-    items: list[tuple[str, str]] = []
-    for m in re.finditer(r"([=~])([^=~]*)", body):
-        items.append((m.group(1), m.group(2)))
-    return items
+def _cloze(block: str, title: str, issues: Issues, where: str) -> Question | None:
+    # Cloze has backslash escapes of its own: give them back before the cloze reader runs.
+    text = "".join("\\" + UNESCAPE[ch] if ch in UNESCAPE else ch for ch in FORMAT.sub("", block, count=1)).strip()
+    parsed = cloze.parse(text)
+    for reason in parsed.errors:
+        issues.error(where, reason)
+    for reason in parsed.warnings:
+        issues.warn(where, reason)
+    if parsed.errors:
+        return None
+    stem = re.sub(r"\\([~=#{}:\\])", r"\1", parsed.stem)  # the text around the blanks
+    return Question("cloze", stem=stem, title=title, points=sum(b.weight for b in parsed.blanks), blanks=parsed.blanks)
 
 
 def _weight(text: str, default: float) -> tuple[float, str]:
-    if m := WEIGHT.match(text.strip()):
-        return round(float(m.group(1)) / 100, 7), text.strip()[m.end() :]
+    text = text.strip()
+    if m := WEIGHT.match(text):
+        return round(float(m.group(1)) / 100, 7), text[m.end() :]
     return default, text
 
 
+def _comment(text: str) -> tuple[str, str]:
+    answer, _, feedback = text.partition("#")
+    return _text(answer), _text(feedback)
+
+
 def _answers(body: str, issues: Issues, where: str) -> Question | None:
+    if m := ORDERING.match(body):
+        return _ordering(m, issues, where)
     if not body:
         return Question("essay", stem="")
-    if m := TRUE_FALSE.match(body):
-        return Question("true_false", stem="", correct_bool=m.group(1).startswith("T"))
     if body.startswith("#"):
-        return _numeric(body[1:].strip(), issues, where)
-    if body[0] not in "=~":
-        issues.error(where, f"khối đáp án phải bắt đầu bằng =, ~, # hoặc T/F: {_unescape(body)[:30]!r} (bad answer block)")
+        return _numeric(body[1:], issues, where)
+    if "~" in body:
+        return _choice(body, issues, where)
+    if "=" in body and "->" in body:
+        return _matching(body, issues, where)
+    if body.split("#", 1)[0].strip() in TRUE_FALSE:
+        return Question("true_false", stem="", correct_bool=body.split("#", 1)[0].strip().startswith("T"))
+    return _short_text(body, issues, where)
+
+
+def _split(body: str, marker: str) -> list[str]:
+    """Moodle's explode on `marker`, dropping an empty first piece."""
+    parts = body.split(marker)
+    if not parts[0].strip():
+        parts = parts[1:]
+    return parts
+
+
+def _choice(body: str, issues: Issues, where: str) -> Question | None:
+    single = "=" in body
+    answers = _split(body.replace("=", "~="), "~")
+    if len(answers) < 2:
+        issues.error(where, "câu trắc nghiệm cần ít nhất 2 phương án (at least two answers needed)")
         return None
-    items = _items(body)
-    if any("->" in text for _, text in items):
-        pairs = []
-        for i, (marker, text) in enumerate(items, start=1):
-            left, arrow, right = text.partition("->")
-            if marker != "=" or not arrow:
-                issues.error(where, f"cặp ghép phải có dạng =trái -> phải: {_unescape(text)!r} (bad matching pair)")
-                return None
-            pairs.append(Pair(f"p{i}", _unescape(left), _unescape(right)))
-        return Question("matching", stem="", pairs=pairs)
-    if all(marker == "=" for marker, _ in items):
-        answers = []
-        for _, text in items:
-            fraction, text = _weight(text, 1.0)
-            answers.append(Answer(_unescape(text.split("#", 1)[0]), fraction))
-        return Question("short_text", stem="", answers=answers, scoring=Scoring(mode="ci"))
     options = []
-    weighted = False
-    for i, (marker, text) in enumerate(items):
-        fraction, text = _weight(text, 1.0 if marker == "=" else 0.0)
-        weighted = weighted or (marker == "~" and fraction != 0)
-        answer, _, feedback = text.partition("#")
-        options.append(Option(chr(ord("A") + i) if i < 26 else f"O{i + 1}", _unescape(answer), fraction, feedback=_unescape(feedback)))
-    if weighted or sum(o.fraction > 0 for o in options) > 1:
-        negative = any(o.fraction < 0 for o in options)
-        return Question("multiple_response", stem="", options=options, scoring=Scoring(mode="partial", negative=negative))
-    return Question("single_choice", stem="", options=options)
+    for i, answer in enumerate(answers):
+        answer = answer.strip()
+        if answer.startswith("="):
+            fraction, answer = 1.0, answer[1:]
+        else:
+            fraction, answer = _weight(answer, 0.0)
+        text, feedback = _comment(answer)
+        options.append(Option(chr(ord("A") + i) if i < 26 else f"O{i + 1}", text, fraction, feedback=feedback))
+    if single:
+        return Question("single_choice", stem="", options=options)
+    negative = any(o.fraction < 0 for o in options)
+    return Question("multiple_response", stem="", options=options, scoring=Scoring(mode="partial", negative=negative))
+
+
+def _matching(body: str, issues: Issues, where: str) -> Question | None:
+    answers = _split(body, "=")
+    if len(answers) < 2:
+        issues.error(where, "câu ghép cặp cần ít nhất 2 cặp (at least two pairs needed)")
+        return None
+    pairs = []
+    for i, answer in enumerate(answers, start=1):
+        left, arrow, right = answer.partition("->")
+        if not arrow:
+            issues.error(where, f"cặp ghép phải có dạng =trái -> phải: {_text(answer)!r} (bad matching pair)")
+            return None
+        pairs.append(Pair(f"p{i}", _text(left), _text(right)))
+    return Question("matching", stem="", pairs=pairs)
+
+
+def _short_text(body: str, issues: Issues, where: str) -> Question | None:
+    answers = []
+    for answer in _split(body, "="):
+        fraction, answer = _weight(answer, 1.0)
+        text, _ = _comment(answer)
+        answers.append(Answer(text, fraction))
+    if not answers:
+        issues.error(where, "câu trả lời ngắn cần ít nhất 1 đáp án (at least one answer needed)")
+        return None
+    return Question("short_text", stem="", answers=answers, scoring=Scoring(mode="ci"))
 
 
 def _numeric(body: str, issues: Issues, where: str) -> Question | None:
-    specs = [(1.0, body)] if not body.startswith("=") else [_weight(text, 1.0) for _, text in _items(body)]
+    body, tilde, wrong = body.partition("~")
+    specs = _split(body, "=")
+    if not specs:
+        issues.error(where, "câu số không có đáp án (numerical question without answers)")
+        return None
     answers = []
-    for fraction, spec in specs:
-        spec = _unescape(spec.split("#", 1)[0]).replace(" ", "")
-        low, dots, high = spec.partition("..")
-        value, colon, tolerance = spec.partition(":")
-        if dots and parse_number(low) is not None and parse_number(high) is not None:
-            lo, hi = parse_number(low), parse_number(high)
-            answers.append(Answer(f"{(lo + hi) / 2:g}", fraction, abs(hi - lo) / 2))  # type: ignore[operator]
-        elif parse_number(value) is not None and (not colon or parse_number(tolerance) is not None):
-            answers.append(Answer(value, fraction, parse_number(tolerance) or 0.0 if colon else 0.0))
-        else:
-            issues.error(where, f"đáp án số không hợp lệ: {spec!r} (invalid numeric answer)")
+    for spec in specs:
+        fraction, spec = _weight(spec, 1.0)
+        value, _ = _comment(spec)
+        value = value.replace(" ", "")
+        if (dots := value.find("..")) > 0:
+            low, high = parse_number(value[:dots]), parse_number(value[dots + 2 :])
+            if low is None or high is None:
+                issues.error(where, f"khoảng số không hợp lệ: {value!r} (invalid numeric range)")
+                return None
+            answers.append(Answer(f"{(low + high) / 2:g}", fraction, abs(high - low) / 2))
+            continue
+        number, colon, tolerance = value.partition(":")
+        margin = parse_number(tolerance) if colon else 0.0
+        if (parse_number(number) is None and number != "*") or margin is None:
+            issues.error(where, f"đáp án số không hợp lệ: {value!r} (invalid numeric answer)")
             return None
+        answers.append(Answer(number, fraction, margin))
+    if tilde:  # `~#feedback`: Moodle's "any other answer" worth 0
+        answers.append(Answer("*", 0.0))
     return Question("numeric", stem="", answers=answers)
+
+
+ORDERING_MODES = {"ALL_OR_NOTHING": "all_or_nothing", "ABSOLUTE_POSITION": "partial", "ABSOLUTE": "partial", "ABS": "partial"}
+
+
+def _ordering(m: re.Match[str], issues: Issues, where: str) -> Question | None:
+    items = [_text(line) for line in m.group(6).splitlines() if _text(line)]
+    if len(items) < 2:
+        issues.error(where, "câu sắp xếp cần ít nhất 2 mục, mỗi mục một dòng (ordering needs two items, one a line)")
+        return None
+    grading = m.group(4) or ""
+    mode = ORDERING_MODES.get(grading)
+    if mode is None:
+        mode = "partial"
+        issues.warn(where, f"cách chấm {grading or 'mặc định (RELATIVE)'} của Moodle không có ở đây: chấm theo vị trí đúng "
+                    "(Moodle grading type not supported; graded by absolute position)")
+    count = int(m.group(1))
+    if m.group(2) in ("RANDOM", "REL", "CONTIGUOUS", "CONTIG") and count < len(items):
+        issues.warn(where, f"Moodle chỉ hiện {count} mục ngẫu nhiên; ở đây hiện cả {len(items)} mục "
+                    "(all items are shown, not a random subset)")
+    options = [Option(f"o{i}", text) for i, text in enumerate(items, start=1)]
+    return Question("ordering", stem="", options=options, scoring=Scoring(mode=mode))

@@ -13,6 +13,9 @@ The 2025 Vietnamese types travel in Moodle's nearest types, tagged "qb-type:<typ
 come back as themselves: a Đúng/Sai cluster is a matching question (each statement matched
 with "Đúng" or "Sai", as Moodle users build such grids), a short answer of up to 4
 characters a case-sensitive shortanswer. Moodle itself grades them with its own rules.
+Cloze (`type="cloze"`, also Moodle 1.9's form with `<image>`/`<image_base64>`), gapselect
+and ddwtos are read and written by `moodle_xml_blanks`. Moodle's validity rules (allowed
+grades, a 100 % answer, fractions adding up) are applied on import (`moodle_rules`).
 Not carried: locked options (Moodle shuffles all or none) and short_text modes other than
 exact/case-insensitive.
 """
@@ -25,7 +28,7 @@ from urllib.parse import quote, unquote
 from xml.etree.ElementTree import Element
 
 from question_bank.errors import ImportResult
-from question_bank.formats import rubric_table
+from question_bank.formats import moodle_rules, moodle_xml_blanks, rubric_table
 from question_bank.formats.collect import Issues, refuse_unsupported
 from question_bank.formats.safe_input import parse_xml
 from question_bank.model import TF_CLUSTER_TABLE, Answer, Media, Option, Pair, Question, Scoring, Statement
@@ -33,7 +36,7 @@ from question_bank.model import TF_CLUSTER_TABLE, Answer, Media, Option, Pair, Q
 DIFFICULTY_TAG = "difficulty:"
 TYPE_TAG = "qb-type:"  # marks the Vietnamese types carried in Moodle's own types
 TRUE_WORD, FALSE_WORD = "Đúng", "Sai"
-SUPPORTED = {"single_choice", "multiple_response", "true_false", "short_text", "numeric", "matching", "ordering", "essay", "description", "tf_cluster", "short_answer4"}
+SUPPORTED = {"single_choice", "multiple_response", "true_false", "short_text", "numeric", "matching", "ordering", "essay", "description", "tf_cluster", "short_answer4", "cloze", "gapselect", "ddwtos"}
 PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>)]+)")
 MEDIA_REF = re.compile(r"@@MEDIA/([^\"'\s<>)]+)")
 CATEGORY_PREFIX = re.compile(r"^\$[a-z0-9]+\$/")
@@ -69,6 +72,8 @@ def read(data: bytes, file: str) -> ImportResult:
             continue
         if question is None:
             continue
+        for reason in moodle_rules.problems(question):
+            issues.error(where, reason)
         question.title = title
         question.topic = topic
         question.source = f"{file}: {where}"
@@ -103,6 +108,10 @@ def _fraction(answer: Element) -> float:
 
 def _question(element: Element, qtype: str, issues: Issues, where: str) -> Question | None:
     stem = _media_links(_text(element, "questiontext"))
+    media = _media(element, issues, where)
+    if old := _old_image(element, issues, where):  # Moodle 1.9: <image> + <image_base64>
+        media.append(old)
+        stem += f' <img src="@@MEDIA/{old.name}" />'  # where Moodle's import puts it
     points = float(_text(element, "defaultgrade") or 1)
     tags = [(t.findtext("text") or "").strip() for t in element.iterfind("tags/tag")]
     difficulty = next((t[len(DIFFICULTY_TAG) :] for t in tags if t.startswith(DIFFICULTY_TAG)), "")
@@ -114,7 +123,7 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
         "general_feedback": _media_links(_text(element, "generalfeedback")),
         "tags": [t for t in tags if t and not t.startswith(DIFFICULTY_TAG)],
         "difficulty": difficulty,
-        "media": _media(element, issues, where),
+        "media": media,
     }
     answers = element.findall("answer")
     if qtype == "matching" and carried == "tf_cluster":
@@ -163,6 +172,10 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
         return Question("essay", rubric=rubric_table.from_html(_text(element, "graderinfo")), **common)
     if qtype == "description":
         return Question("description", **common)
+    if qtype == "cloze":
+        return moodle_xml_blanks.read_cloze(element, common, issues, where)
+    if qtype in ("gapselect", "ddwtos"):
+        return moodle_xml_blanks.read_gaps(element, qtype, common, issues, where)
     issues.error(where, f"loại câu hỏi Moodle không hỗ trợ: {qtype!r} (unsupported Moodle question type)")
     return None
 
@@ -181,6 +194,18 @@ def _media(element: Element, issues: Issues, where: str) -> list[Media]:
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         media.append(Media(name, mime, "".join((node.text or "").split())))
     return media
+
+
+def _old_image(element: Element, issues: Issues, where: str) -> Media | None:
+    """Moodle 1.9's question image: a path in <image>, its bytes in <image_base64>."""
+    name, data = _text(element, "image"), "".join((element.findtext("image_base64") or "").split())
+    if not data:
+        return None
+    if not name:
+        issues.error(where, "có <image_base64> nhưng thiếu tên ảnh <image> (old-style image without a name)")
+        return None
+    name = name.replace("/", "_")  # as Moodle does: the path becomes part of the file name
+    return Media(name, mimetypes.guess_type(name)[0] or "application/octet-stream", data)
 
 
 # -- export -------------------------------------------------------------------------------
@@ -227,12 +252,20 @@ def _question_xml(q: Question) -> str:
         "ordering": "ordering",
         "essay": "essay",
         "description": "description",
+        "cloze": "cloze",
+        "gapselect": "gapselect",
+        "ddwtos": "ddwtos",
     }[q.type]
     files = "".join(f'<file name="{_attr(m.name)}" path="/" encoding="base64">{m.data_b64}</file>' for m in q.media)
+    text = q.stem
+    if q.type == "cloze":
+        text = moodle_xml_blanks.cloze_text(q)
+    elif q.type in ("gapselect", "ddwtos"):
+        text = moodle_xml_blanks.gaps_text(q)
     parts = [
         f'<question type="{qtype}">',
         f"<name>{_cdata(q.title or q.stem[:60])}</name>",
-        f'<questiontext format="html">{_cdata(_links(q.stem))}{files}</questiontext>',
+        f'<questiontext format="html">{_cdata(_links(text))}{files}</questiontext>',
         f'<generalfeedback format="html">{_cdata(_links(q.general_feedback))}</generalfeedback>',
         f"<defaultgrade>{q.points:g}</defaultgrade>",
     ]
@@ -270,6 +303,8 @@ def _question_xml(q: Question) -> str:
         parts.append("<layouttype>VERTICAL</layouttype><selecttype>ALL</selecttype><gradingtype>ABSOLUTE_POSITION</gradingtype>")
         for o in q.options:
             parts.append(f'<answer fraction="0" format="html">{_cdata(_links(o.text))}</answer>')
+    elif q.type in ("gapselect", "ddwtos"):
+        parts.extend(moodle_xml_blanks.gap_choices_xml(q, _cdata))
     elif q.type == "essay":
         parts.append("<responseformat>editor</responseformat><responserequired>1</responserequired>")
         parts.append(f'<graderinfo format="html">{_cdata(rubric_table.to_html(q.rubric))}</graderinfo>')

@@ -11,6 +11,13 @@ Interactions ↔ types:
     orderInteraction        ordering (correctResponse order)
     extendedTextInteraction essay (rubric: a table in <rubricBlock view="scorer">)
     no interaction          description
+    several inline interactions, inlineChoiceInteraction, gapMatchInteraction
+                            cloze, gapselect, ddwtos (see `qti_blanks`)
+
+Any other interaction (associate, hotspot, hottext, slider, graphic …) is refused with the
+item named: no question type of the bank holds it, and Moodle has none either.
+QTI 3.0 packages are read by the same code (`qti3` renames their elements) and written by
+`write(…, version="3.0")`; the version is told per item by its namespace.
 
 Partial credit travels in <mapping>; points in the MAXSCORE outcome; topic, difficulty and
 tags in the manifest resource's metadata (namespace `urn:exam-platform:question-bank`).
@@ -20,6 +27,7 @@ Files listed by a resource (images) become `Media`; `<img src>` links become `@@
 from __future__ import annotations
 
 import io
+import json
 import mimetypes
 import posixpath
 import re
@@ -27,21 +35,30 @@ import zipfile
 from base64 import b64decode, b64encode
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element, SubElement
-from xml.sax.saxutils import escape
 
 from question_bank.errors import ExportFailed, FormatIssue, ImportResult
-from question_bank.formats import rubric_table
+from question_bank.formats import qti3, qti_blanks, rubric_table
 from question_bank.formats.collect import Issues, refuse_unsupported
+from question_bank.formats.qti_common import (
+    CP3_NS,
+    CP_NS,
+    QB_NS,
+    QTI3_NS,
+    QTI_NAMESPACES_V2,
+    QTI_NS,
+    TEMPLATE,
+    inner,
+    namespace,
+)
 from question_bank.formats.safe_input import SafeZip, local, parse_xml
 from question_bank.model import TF_CLUSTER_TABLE, Answer, Media, Option, Pair, Question, Scoring, Statement
 
-QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
-CP_NS = "http://www.imsglobal.org/xsd/imscp_v1p1"
-QB_NS = "urn:exam-platform:question-bank"
 SA4_MASK = r"[0-9,\-]{1,4}"
 INTERACTIONS = {"choiceInteraction", "textEntryInteraction", "matchInteraction", "orderInteraction", "extendedTextInteraction"}
-SUPPORTED = {"single_choice", "multiple_response", "true_false", "short_text", "numeric", "short_answer4", "matching", "ordering", "essay", "description", "tf_cluster"}
-TEMPLATE = "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
+ALL_INTERACTIONS = INTERACTIONS | qti_blanks.BLANK_INTERACTIONS
+SUPPORTED = {"single_choice", "multiple_response", "true_false", "short_text", "numeric", "short_answer4", "matching", "ordering", "essay", "description", "tf_cluster", "cloze", "gapselect", "ddwtos"}
+# Attributes QTI allows on a response declaration (qti-sdk refuses others against the XSD).
+DECLARATION_ATTRIBUTES = {"identifier", "cardinality", "baseType", "schemaLocation"}
 IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")')
 
 
@@ -54,12 +71,7 @@ def _strip_ns(root: Element) -> Element:
     return root
 
 
-def _inner(node: Element) -> str:
-    """Content of an element: plain text as is, mixed content as (namespace-free) markup."""
-    if len(node) == 0:
-        return (node.text or "").strip()
-    parts = [escape(node.text or "")] + [ET.tostring(child, encoding="unicode") for child in node]
-    return "".join(parts).strip()
+_inner = inner
 
 
 # -- import -------------------------------------------------------------------------------
@@ -73,18 +85,30 @@ def read(data: bytes, file: str) -> ImportResult:
     questions: list[Question] = []
     locations: list[str] = []
     for resource in manifest.iter("resource"):
-        if not resource.get("type", "").startswith("imsqti_item_xmlv2p"):
+        if not resource.get("type", "").startswith(("imsqti_item_xmlv2p", "imsqti_item_xmlv3p0")):
             continue
         href = resource.get("href", "")
         where = href or resource.get("identifier", "?")
         if href not in package:
             issues.error(where, "tệp câu hỏi khai báo trong manifest không có trong gói (item file missing)")
             continue
-        item = _strip_ns(parse_xml(package.read(href), f"{file}: {href}"))
+        item = parse_xml(package.read(href), f"{file}: {href}")
+        version = namespace(item.tag)
+        if version not in QTI_NAMESPACES_V2 and version != QTI3_NS:
+            issues.error(where, f"không nhận ra phiên bản QTI: không gian tên {version!r} (unknown QTI namespace)")
+            continue
+        item = _strip_ns(item)
+        if version == QTI3_NS:
+            item = qti3.to_v2(item)
         files = [f.get("href", "") for f in resource.iter("file") if f.get("href") != href]
         media = _media(package, files, issues, where)
+        meta = resource.find("metadata")
         try:
-            question = _item(item, issues, where)
+            blank_meta = json.loads(meta.findtext("blanks") or "{}") if meta is not None else {}
+        except ValueError:
+            blank_meta = {}
+        try:
+            question = _item(item, issues, where, blank_meta if isinstance(blank_meta, dict) else {})
         except ValueError as exc:  # a number attribute that is not a number
             issues.error(where, f"giá trị không hợp lệ: {exc} (invalid value)")
             continue
@@ -92,7 +116,6 @@ def read(data: bytes, file: str) -> ImportResult:
             continue
         question.media = media
         question.stem = IMG_SRC.sub(lambda m: m.group(1) + "@@MEDIA/" + posixpath.basename(m.group(2)) + m.group(3), question.stem)
-        meta = resource.find("metadata")
         if meta is not None:
             question.topic = (meta.findtext("topic") or "").strip()
             question.difficulty = (meta.findtext("difficulty") or "").strip()
@@ -116,14 +139,26 @@ def _media(package: SafeZip, files: list[str], issues: Issues, where: str) -> li
     return media
 
 
-def _item(item: Element, issues: Issues, where: str) -> Question | None:
+def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -> Question | None:
     if item.tag != "assessmentItem":
-        issues.error(where, f"phần tử gốc phải là assessmentItem, gặp {item.tag} (not a QTI 2.1 item)")
+        issues.error(where, f"phần tử gốc phải là assessmentItem, gặp {item.tag} (not a QTI 2.1 item, nor a QTI 3.0 one)")
         return None
     body = item.find("itemBody")
     if body is None:
         issues.error(where, "thiếu itemBody (no item body)")
         return None
+    for declaration in item.iter("responseDeclaration"):
+        unknown = sorted(set(declaration.attrib) - DECLARATION_ATTRIBUTES)
+        if unknown:
+            issues.error(where, f"thuộc tính không hợp lệ trên responseDeclaration: {', '.join(unknown)} (attribute not allowed by the QTI schema)")
+            return None
+    other = sorted({n.tag for n in body.iter() if n.tag.endswith("Interaction") and n.tag not in ALL_INTERACTIONS})
+    if other:
+        issues.error(where, f"loại tương tác không được hỗ trợ: {', '.join(other)} (interaction not supported by the question bank)")
+        return None
+    every = [n for n in body.iter() if n.tag in ALL_INTERACTIONS]
+    if qti_blanks.is_blank_item(every, meta or {}):
+        return _blank_item(item, body, every, meta or {}, issues, where)
     interactions = [n for n in body.iter() if n.tag in INTERACTIONS]
     if len(interactions) > 1:
         issues.error(where, "câu có nhiều tương tác không được hỗ trợ (several interactions in one item)")
@@ -167,7 +202,14 @@ def _item(item: Element, issues: Issues, where: str) -> Question | None:
             if inline is not None:
                 c.remove(inline)
             options.append(Option(ident, _inner(c), fraction(ident), c.get("fixed") == "true", _inner(inline) if inline is not None else ""))
-        if interaction.get("maxChoices", "1") == "1" and declaration.get("cardinality") == "single":
+        single = interaction.get("maxChoices", "1") == "1" and declaration.get("cardinality") == "single"
+        # Other tools map choices to points (qti-sdk's Sachsen items: 1 per right choice, MAXSCORE 3);
+        # the bank keeps fractions of the question, so credits above 100 % are scaled down.
+        full = max((o.fraction for o in options), default=0.0) if single else sum(o.fraction for o in options if o.fraction > 0)
+        if mapping and full > 1.0 + 1e-9:
+            for o in options:
+                o.fraction = round(o.fraction / full, 10)
+        if single:
             return Question("single_choice", options=options, **common)
         scoring = Scoring(mode="partial" if mapping else "all_or_nothing", negative=any(o.fraction < 0 for o in options))
         return Question("multiple_response", options=options, scoring=scoring, **common)
@@ -175,9 +217,9 @@ def _item(item: Element, issues: Issues, where: str) -> Question | None:
         if interaction.get("patternMask") == SA4_MASK:
             return Question("short_answer4", answers=[Answer(v) for v in correct], scoring=Scoring(mode="exact"), **common)
         if declaration.get("baseType") in ("float", "integer"):
-            equal = item.find(".//equal[@toleranceMode='absolute']")
-            tolerance = float((equal.get("tolerance") or "0").split()[0]) if equal is not None else 0.0
-            return Question("numeric", answers=[Answer(v, 1.0, tolerance) for v in correct], **common)
+            # The tolerance of the <equal> comparing this response (a relative one made absolute).
+            found = qti_blanks.numeric_answers(item, declaration.get("identifier", ""), correct)
+            return Question("numeric", answers=[Answer(a.text, 1.0, a.tolerance) for a in found[:1]], **common)
         if mapping:
             answers = [Answer(k, float(e.get("mappedValue", "1"))) for k, e in mapping.items()]
             case = next(iter(mapping.values())).get("caseSensitive", "true") == "true"
@@ -218,6 +260,21 @@ def _item(item: Element, issues: Issues, where: str) -> Question | None:
     return Question("essay", rubric=rubric, **common)
 
 
+def _blank_item(item: Element, body: Element, interactions: list[Element], meta: dict, issues: Issues, where: str) -> Question | None:
+    """cloze / gapselect / ddwtos (`qti_blanks`), with the common parts read here."""
+    max_score = item.find("outcomeDeclaration[@identifier='MAXSCORE']/defaultValue/value")
+    feedback = item.find("modalFeedback")
+    common = {
+        "points": float(max_score.text or 1) if max_score is not None else 1.0,
+        "title": item.get("title", ""),
+        "general_feedback": _inner(feedback) if feedback is not None else "",
+    }
+    for parent in list(body.iter()):
+        for block in [c for c in parent if c.tag == "rubricBlock"]:
+            parent.remove(block)
+    return qti_blanks.read_item(item, body, interactions, meta, common, issues, where)
+
+
 def _stem(body: Element, interaction: Element | None) -> str:
     prompt = ""
     if interaction is not None:
@@ -237,8 +294,10 @@ def _stem(body: Element, interaction: Element | None) -> str:
 
 
 # -- export -------------------------------------------------------------------------------
-def write(questions: list[Question], file: str) -> bytes:
-    refuse_unsupported(questions, SUPPORTED, file, "QTI 2.1")
+def write(questions: list[Question], file: str, version: str = "2.1") -> bytes:
+    """A content package of QTI 2.1 items, or of QTI 3.0 items with `version="3.0"`."""
+    v3 = version == "3.0"
+    refuse_unsupported(questions, SUPPORTED, file, f"QTI {version}")
     errors = [
         FormatIssue(file, f"câu {i}", "QTI chỉ giữ một đáp án số (QTI holds one numeric answer)")
         for i, q in enumerate(questions, start=1)
@@ -246,24 +305,28 @@ def write(questions: list[Question], file: str) -> bytes:
     ]
     if errors:
         raise ExportFailed(errors)
-    manifest = Element("manifest", {"xmlns": CP_NS, "xmlns:qb": QB_NS, "identifier": "MANIFEST-QB"})
+    manifest = Element("manifest", {"xmlns": CP3_NS if v3 else CP_NS, "xmlns:qb": QB_NS, "identifier": "MANIFEST-QB"})
     SubElement(manifest, "organizations")
     resources = SubElement(manifest, "resources")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for number, q in enumerate(questions, start=1):
             href = f"items/item{number}.xml"
-            resource = SubElement(resources, "resource", {"identifier": f"RES{number}", "type": "imsqti_item_xmlv2p1", "href": href})
+            kind = "imsqti_item_xmlv3p0" if v3 else "imsqti_item_xmlv2p1"
+            resource = SubElement(resources, "resource", {"identifier": f"RES{number}", "type": kind, "href": href})
             meta = SubElement(resource, "metadata")
             SubElement(meta, "qb:topic").text = q.topic
             SubElement(meta, "qb:difficulty").text = q.difficulty
             for tag in q.tags:
                 SubElement(meta, "qb:tag").text = tag
+            if q.type in qti_blanks.BLANK_TYPES:
+                SubElement(meta, "qb:blanks").text = qti_blanks.metadata(q)
             SubElement(resource, "file", {"href": href})
             for m in q.media:
                 SubElement(resource, "file", {"href": f"items/media/{number}/{m.name}"})
                 package.writestr(f"items/media/{number}/{m.name}", b64decode(m.data_b64))
-            package.writestr(href, ET.tostring(_item_xml(q, number), encoding="utf-8", xml_declaration=True))
+            tree = qti_blanks.item_xml(q, number) if q.type in qti_blanks.BLANK_TYPES else _item_xml(q, number)
+            package.writestr(href, ET.tostring(qti3.to_v3(tree) if v3 else tree, encoding="utf-8", xml_declaration=True))
         package.writestr("imsmanifest.xml", ET.tostring(manifest, encoding="utf-8", xml_declaration=True))
     return buffer.getvalue()
 

@@ -1,6 +1,7 @@
 """Refusing hostile or broken input before any parser sees it.
 
-Every reader goes through these three doors: `decode_text` (encodings), `parse_xml`
+Every reader goes through these three doors: `decode_text` (encodings, legacy Vietnamese ones
+included), `parse_xml`
 (defusedxml: no DTDs, so no entity expansion and no external entities) and `SafeZip`
 (zip bombs, path traversal, member count, truncated archives). Each raises `ImportFailed`
 with a message that names the file and says what to do.
@@ -30,24 +31,71 @@ def fail(file: str, reason: str, location: str = "") -> ImportFailed:
     return ImportFailed([FormatIssue(file, location, reason)])
 
 
-def decode_text(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with a BOM or recognisably without one.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 .doc, Excel .xls, PowerPoint .ppt
 
-    Legacy 8-bit encodings (Windows-1258, TCVN3/VNI fonts) cannot be told apart reliably, so
-    they are refused with the line of the first bad byte instead of being guessed wrongly.
+
+def refuse_ole2(data: bytes, file: str) -> None:
+    """Office 97-2003 binary files are refused by their content, whatever they are named."""
+    if data.startswith(OLE2_MAGIC):
+        raise fail(
+            file,
+            "đây là tệp Office 97-2003 (Word .doc / Excel .xls, định dạng OLE2), không đọc được; "
+            "hãy mở bằng Word/Excel và lưu lại dạng .docx/.xlsx "
+            "(Word 97-2003 / OLE2 file refused; save it as .docx or .xlsx)",
+        )
+
+
+def decode_text(data: bytes, file: str) -> str:
+    """The text of a text file; see `decode_text_encoding`."""
+    return decode_text_encoding(data, file)[0]
+
+
+def decode_text_encoding(data: bytes, file: str) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (with or without BOM), UTF-16 with a BOM or recognisably
+    without one, else a legacy Vietnamese encoding (Windows-1258, TCVN3, VNI) when the
+    text reads as Vietnamese in exactly one of them (`legacy_vn.detect_text`).
+
+    Refused: binary files, and legacy text that no candidate (or more than one) makes
+    Vietnamese — the candidates are named, the teacher converts the file (Unikey's
+    converter) instead of us guessing wrongly.
     """
+    refuse_ole2(data, file)
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
-            return _decode(data[len(bom) :], codec, file)
+            return _decode(data[len(bom) :], codec, file), codec
     sample = data[:4096]
     if len(sample) >= 2 and sample.count(0) * 4 >= len(sample):
         # ASCII-heavy UTF-16 without BOM: the zero bytes sit at odd (LE) or even (BE) offsets.
         odd_zeros = sample[1::2].count(0)
         even_zeros = sample[0::2].count(0)
-        return _decode(data, "utf-16-le" if odd_zeros >= even_zeros else "utf-16-be", file)
+        codec = "utf-16-le" if odd_zeros >= even_zeros else "utf-16-be"
+        return _decode(data, codec, file), codec
     if b"\x00" in sample:
         raise fail(file, "tệp nhị phân, không phải văn bản (binary file, not text)")
-    return _decode(data, "utf-8", file)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start
+    from question_bank.formats import legacy_vn  # only legacy files pay for the tables
+
+    found = legacy_vn.detect_text(data)
+    if found.encoding:
+        return found.text, found.encoding
+    line = data[:bad_at].count(b"\n") + 1
+    if found.candidates:
+        names = ", ".join(legacy_vn.ENCODING_NAMES[c] for c in found.candidates)
+        raise fail(
+            file,
+            f"không xác định được bảng mã: tệp đọc được theo nhiều bảng mã ({names}); hãy lưu lại dạng UTF-8 "
+            f"(ambiguous legacy encoding, candidates: {names}; save the file as UTF-8)",
+            f"dòng {line}",
+        )
+    raise fail(
+        file,
+        f"không đọc được theo UTF-8 tại byte {bad_at} và không nhận ra bảng mã Windows-1258, TCVN3 hay VNI "
+        f"(not valid UTF-8, and not recognisable as Windows-1258, TCVN3 or VNI; save the file as UTF-8)",
+        f"dòng {line}",
+    )
 
 
 def _decode(data: bytes, codec: str, file: str) -> str:
@@ -57,8 +105,7 @@ def _decode(data: bytes, codec: str, file: str) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(
             file,
-            f"không đọc được theo {codec.upper()} tại byte {exc.start} "
-            f"(not valid {codec.upper()}; save the file as UTF-8 — Windows-1258/TCVN3/VNI are not supported)",
+            f"không đọc được theo {codec.upper()} tại byte {exc.start} (not valid {codec.upper()}; save the file as UTF-8)",
             f"dòng {line}",
         ) from None
 

@@ -38,6 +38,7 @@ from question_bank.formats.collect import Issues, parse_number
 from question_bank.formats.safe_input import SafeZip, fail
 from question_bank.formats.xlsx_images import first_sheet_images
 from question_bank.model import (
+    BLANK_TYPES,
     QUESTION_TYPES,
     TF_CLUSTER_TABLE,
     Answer,
@@ -308,6 +309,8 @@ def write(questions: list[Question], file: str) -> bytes:
                 errors.append(FormatIssue(file, f"câu {i}", f"Excel chỉ chứa ảnh PNG/JPEG/GIF, không chứa {m.name!r}; hãy dùng Moodle XML hoặc QTI (picture type not supported by XLSX)"))
         if width > len(LETTERS):
             errors.append(FormatIssue(file, f"câu {i}", f"tối đa {len(LETTERS)} phương án (at most {len(LETTERS)} options)"))
+        if q.type in BLANK_TYPES:
+            errors.append(FormatIssue(file, f"câu {i}", f"Excel không chứa loại {q.type}; hãy dùng Moodle XML (type not supported by XLSX)"))
     if errors:
         raise ExportFailed(errors)
     from openpyxl import Workbook

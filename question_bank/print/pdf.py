@@ -7,6 +7,7 @@ placed after its stem. Options are labelled by position — the order of this pa
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from collections.abc import Iterable
@@ -32,7 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from question_bank.model import Question
+from question_bank.model import BLANK_TYPES, CHOICE_KINDS, PLACEHOLDER, Blank, GapChoice, Question
 from question_bank.papers import LETTERS, Paper
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -98,6 +99,9 @@ def _images(q: Question, max_width: float) -> list[Flowable]:
 def _question_flowables(number: int, q: Question, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     points = f" ({_num(q.points)} điểm)" if q.type not in ("description",) else ""
     head = f"<b>Câu {number}.</b>{escape(points)} " if q.type != "description" else ""
+    if q.type in BLANK_TYPES:
+        return [KeepTogether([Paragraph(head + _blank_stem(q), st["stem"]), *_images(q, width),
+                              *_blank_choices(q, st)])]
     parts: list[Flowable] = [Paragraph(head + _text(q.stem), st["stem"]), *_images(q, width)]
     if q.type in ("single_choice", "multiple_response", "ordering"):
         parts += [Paragraph(f"<b>{LETTERS[i]}.</b> {_text(o.text)}", st["option"]) for i, o in enumerate(q.options)]
@@ -119,6 +123,101 @@ def _question_flowables(number: int, q: Question, st: dict[str, ParagraphStyle],
     elif q.type == "essay":
         parts += [Spacer(1, 6 * mm)] * 4
     return [KeepTogether(parts)]
+
+
+# -- blank types (cloze, gapselect, ddwtos) ---------------------------------------------------
+# On paper a blank is "(1) ……": the stem keeps its numbered blanks, the choices of a choice
+# blank (or of a gapselect gap) are listed under it by letter, and a ddwtos question gets its
+# word bank. Blanks are numbered in reading order, whatever their ids, on paper and key alike.
+BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6]|tr)>", re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
+
+
+def _plain(value: str) -> str:
+    """A blank type's (HTML) stem as plain text: block ends become line breaks, tags go."""
+    text = html.unescape(TAG.sub("", BLOCK_END.sub("\n", value)))
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def blank_numbers(q: Question) -> dict[str, int]:
+    """Blank id -> its printed number: position of its placeholder in the stem (1, 2, …)."""
+    order = [m.group(1) for m in PLACEHOLDER.finditer(q.stem)]
+    order += [b.id for b in q.blanks if b.id not in order]
+    return {blank_id: n for n, blank_id in enumerate(dict.fromkeys(order), start=1)}
+
+
+def _blank_stem(q: Question) -> str:
+    numbers = blank_numbers(q)
+    out, last = [], 0
+    plain = _plain(q.stem)
+    for m in PLACEHOLDER.finditer(plain):
+        out.append(_text(plain[last:m.start()]))
+        number = numbers.get(m.group(1))
+        out.append(f"<b>({number})</b> ………" if number else _text(m.group(0)))
+        last = m.end()
+    out.append(_text(plain[last:]))
+    return "".join(out)
+
+
+def _gap_choices(q: Question, blank: Blank) -> list[GapChoice]:
+    return [c for c in q.choices if c.group == blank.group]
+
+
+def _blank_choices(q: Question, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+    numbers = blank_numbers(q)
+    blanks = sorted(q.blanks, key=lambda b: numbers.get(b.id, 0))
+    if q.type == "ddwtos":
+        words = [escape(c.text) + (" <i>(dùng được nhiều lần)</i>" if c.infinite else "") for c in q.choices]
+        return [Paragraph("<b>Các từ cho sẵn:</b> " + " · ".join(f"[ {w} ]" for w in words), st["option"])]
+    lines = []
+    for b in blanks:
+        texts = ([c.text for c in _gap_choices(q, b)] if b.kind == "gap"
+                 else [a.text for a in b.answers] if b.kind in CHOICE_KINDS else [])
+        if not texts:
+            continue
+        hint = " <i>(chọn một hoặc nhiều)</i>" if b.kind == "multiresponse" else ""
+        listed = "&nbsp;&nbsp;&nbsp; ".join(f"<b>{LETTERS[i]}.</b> {escape(t)}" for i, t in enumerate(texts))
+        lines.append(Paragraph(f"<b>({numbers[b.id]})</b>{hint} {listed}", st["option"]))
+    return lines
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:g}".replace(".", ",") + " %"
+
+
+def _blank_key_line(q: Question, blank: Blank) -> str:
+    """One blank's key as Paragraph markup: letters for choices, every credited answer."""
+    if blank.kind == "gap":
+        offered = _gap_choices(q, blank) if q.type == "gapselect" else q.choices
+        right = next((i for i, c in enumerate(offered) if c.id == blank.key), None)
+        if right is None:
+            return "?"
+        letter = f"{LETTERS[right]}. " if q.type == "gapselect" else ""
+        return letter + escape(offered[right].text)
+    credited = [(i, a) for i, a in enumerate(blank.answers) if a.fraction > 0]
+    if blank.kind in CHOICE_KINDS:
+        parts = [f"{LETTERS[i]}. {escape(a.text)}" for i, a in credited]
+        joined = " + ".join(parts) if blank.kind == "multiresponse" else " | ".join(
+            p + ("" if a.fraction >= 1 else f" ({_percent(a.fraction)})") for p, (_, a) in zip(parts, credited, strict=True))
+        return joined or "?"
+    texts = []
+    for _, a in sorted(credited, key=lambda ia: -ia[1].fraction):
+        text = escape(a.text).replace(".", ",") if blank.kind == "numerical" else escape(a.text)
+        if blank.kind == "numerical" and a.tolerance:
+            text += f" ± {_num(a.tolerance)}"
+        texts.append(text + ("" if a.fraction >= 1 else f" ({_percent(a.fraction)})"))
+    return " | ".join(texts) or "?"
+
+
+def blank_key_markup(q: Question) -> str:
+    """The key of every blank, one line each: "(1) B. Hà Nội — 0,5 điểm"."""
+    numbers = blank_numbers(q)
+    weights = sum(b.weight for b in q.blanks) if q.type == "cloze" else len(q.blanks)
+    lines = []
+    for b in sorted(q.blanks, key=lambda b: numbers.get(b.id, 0)):
+        share = q.points * (b.weight if q.type == "cloze" else 1) / weights if weights else 0.0
+        lines.append(f"<b>({numbers[b.id]})</b> {_blank_key_line(q, b)} — {_num(round(share, 2))} điểm")
+    return "<br/>".join(lines)
 
 
 def _footer(label: str):
@@ -176,7 +275,8 @@ def write_keys_pdf(papers: Iterable[Paper], path: str | Path) -> None:
         title = title or paper.title
         rows = [[Paragraph(f"<b>{h}</b>", st["cell"]) for h in ("Câu", "Phần", "Đáp án", "Điểm")]]
         rows += [
-            [str(i.number), Paragraph(escape(i.section), st["cell"]), Paragraph(escape(i.key), st["cell"]),
+            [str(i.number), Paragraph(escape(i.section), st["cell"]),
+             Paragraph(blank_key_markup(i.question) if i.question.type in BLANK_TYPES else escape(i.key), st["cell"]),
              _num(i.question.points)]
             for i in paper.items
         ]

@@ -194,3 +194,62 @@ def test_forcing_extended_length_on_such_a_reader_is_a_clear_error(vpcd_card, tr
     card = vpcd_card(faults=Faults(no_extended=True), with_photo=False)
     with pytest.raises(ExtendedLengthUnsupportedError):
         _read(card, CAN, trust, extended=True)
+
+
+# ---- a chip signed the way Vietnam signs, checked against the real German master list ------------
+@pytest.fixture(scope="module")
+def vietnam_pki():
+    from card_reader import testpki
+
+    return testpki.generate(shape="vietnam")
+
+
+@pytest.fixture(scope="module")
+def german_list_and_test_csca(vietnam_pki, tmp_path_factory) -> TrustStore:
+    from tests.card_reader.test_real_pki import DE_ML, DE_ROOT
+    from tests.conftest import require
+
+    require(DE_ML.exists(), f"the German master list is not at {DE_ML}")
+    return load_trust_store([DE_ML, vietnam_pki.write_csca(tmp_path_factory.mktemp("vn-csca"))], roots=[DE_ROOT])
+
+
+def _vietnam_chip(vietnam_pki, photo_path):
+    from card_reader.virtual.chip import VirtualChip
+    from card_reader.virtual.contents import build
+
+    return VirtualChip(build(IDENTITY, vietnam_pki, photo_path))
+
+
+def test_vietnam_shaped_pki_passes_passive_authentication(vpcd_card, vietnam_pki, german_list_and_test_csca,
+                                                          photo_path) -> None:
+    store = german_list_and_test_csca
+    assert store.master_lists[0].root_verified is True and len(store.certificates) == 589
+    card = vpcd_card(chip=_vietnam_chip(vietnam_pki, photo_path))
+    report = _read(card, CAN, store, expected_id=IDENTITY.id_number)
+    assert report.verified, [c.to_dict() for c in report.checks]
+    chain = report.check("csca_chain")
+    assert chain.code == "pa.chain_ok" and chain.params["key"] == "ECDSA brainpoolP512r1 (explicit parameters)"
+    assert chain.params["algorithm"] == "ecdsa-sha512"
+    signature = report.check("sod_signature")
+    assert signature.params["key"] == "ECDSA brainpoolP512r1 (explicit parameters)"
+    assert signature.params["aki"] == vietnam_pki.csca_cert.ski.hex().upper()  # compare with the real VN SKI
+    assert report.files_absent == ["DG3 (6982)", "DG11 (6A82)"]
+    assert report.quirks == ["SELECT MF answered 6D00 (skipped)"]
+
+
+def test_vietnam_shaped_chip_without_its_csca_says_why_in_both_languages(vpcd_card, vietnam_pki) -> None:
+    from card_reader.builtin_trust import add_builtin
+    from exam_client.chip import result_from_report
+
+    store = TrustStore()
+    add_builtin(store)  # the real Vietnam CSCA only: a TEST-ONLY signer must not chain to it
+    card = vpcd_card(chip=_vietnam_chip(vietnam_pki, None))
+    report = _read(card, CAN, store)
+    assert not report.verified
+    chain = report.check("csca_chain")
+    assert chain.status == Status.FAILED and chain.code == "pa.no_csca"
+    assert chain.params["aki"] == vietnam_pki.csca_cert.ski.hex().upper()
+    vi = result_from_report(report, "vi").outcome.failures
+    en = result_from_report(report, "en").outcome.failures
+    assert any("csca_chain: Kho tin cậy không có CSCA cho bên cấp CN=CSCA VN TEST ONLY" in f for f in vi), vi
+    assert any("csca_chain: No CSCA in the trust store for issuer CN=CSCA VN TEST ONLY" in f for f in en), en

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
-from asn1crypto import cms
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from card_reader import testpki
@@ -21,9 +18,10 @@ from card_reader.files.security_infos import parse_card_access, parse_dg14
 from card_reader.files.sod import parse_sod
 from card_reader.passive_auth import PassiveAuthFailure, check_hashes, verify_chain, verify_signature
 from card_reader.tlv import tlv
-from card_reader.trust import CSCA_MASTER_LIST, CscaMasterList, TrustStore, load_trust_store
+from card_reader.trust import TrustStore, load_trust_store
 from card_reader.virtual import lds
 from card_reader.virtual.identity import Identity
+from tests.card_reader.pki_files import master_list
 
 
 def test_card_access_as_reported_on_cccd() -> None:
@@ -97,32 +95,25 @@ def test_sod_signature_over_modified_content_fails(test_pki: testpki.TestPKI) ->
 
 
 # ---- trust store -------------------------------------------------------------------------------
-def _master_list(certificates: list[x509.Certificate], signer: testpki.TestPKI) -> bytes:
-    listed = CscaMasterList({"version": 0, "certificates": [
-        cms.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]})
-    signed = cms.SignedData({
-        "version": "v3", "digest_algorithms": [{"algorithm": "sha256"}],
-        "encap_content_info": {"content_type": CSCA_MASTER_LIST, "content": listed.dump()},
-        "signer_infos": [],
-    })
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump()
-
-
 def test_trust_store_sources(tmp_path: Path, test_pki: testpki.TestPKI) -> None:
     other = testpki.generate(label=" other")
     pem = tmp_path / "csca.pem"
     pem.write_bytes(test_pki.csca_pem())
     der = tmp_path / "folder" / "nested" / "other.cer"
     der.parent.mkdir(parents=True)
-    der.write_bytes(other.csca_cert.public_bytes(serialization.Encoding.DER))
-    (tmp_path / "folder" / "README.txt").write_text("not a certificate")  # skipped inside folders
+    der.write_bytes(other.csca_der)
+    (tmp_path / "folder" / "README.txt").write_text("not a certificate")  # named as skipped inside folders
     ml = tmp_path / "list.ml"
-    ml.write_bytes(_master_list([test_pki.csca_cert, other.csca_cert], test_pki))
+    ml.write_bytes(master_list([test_pki.csca_der, other.csca_der], signer=test_pki))
     assert len(load_trust_store([pem]).certificates) == 1
-    assert len(load_trust_store([tmp_path / "folder"]).certificates) == 1
-    assert {c.subject for c in load_trust_store([ml]).certificates} == {
-        test_pki.csca_cert.subject, other.csca_cert.subject}
-    assert verify_chain(test_pki.ds_cert, load_trust_store([ml])) == test_pki.csca_cert
+    folder = load_trust_store([tmp_path / "folder"])
+    assert len(folder.certificates) == 1 and [s.source for s in folder.skipped] == [str(tmp_path / "folder" / "README.txt")]
+    listed = load_trust_store([ml])
+    assert {c.subject_text for c in listed.certificates} == {test_pki.csca_cert.subject_text, other.csca_cert.subject_text}
+    assert verify_chain(test_pki.ds_cert, listed).der == test_pki.csca_der
+    summary = listed.summary("en")["master_lists"][0]
+    assert summary["signature_valid"] and summary["signer"] == test_pki.ds_cert.subject_text
+    assert summary["signing_time"] is not None and summary["root_verified"] is None
 
 
 def test_bad_trust_file_is_refused(tmp_path: Path) -> None:
@@ -136,22 +127,22 @@ def test_bad_trust_file_is_refused(tmp_path: Path) -> None:
 
 def test_chain_to_another_csca_fails(test_pki: testpki.TestPKI) -> None:
     rogue = testpki.generate()  # same subject name, another key (its key identifier differs)
-    with pytest.raises(PassiveAuthFailure, match="no CSCA in the trust store"):
+    with pytest.raises(PassiveAuthFailure, match="No CSCA in the trust store") as failure:
         verify_chain(test_pki.ds_cert, TrustStore(certificates=[rogue.csca_cert]))
+    assert failure.value.code == "pa.no_csca" and "CSCA VN TEST ONLY" in failure.value.params["issuer"]
 
 
 def test_revoked_document_signer(tmp_path: Path, test_pki: testpki.TestPKI) -> None:
-    now = dt.datetime.now(dt.UTC)
-    revoked = (x509.RevokedCertificateBuilder().serial_number(test_pki.ds_cert.serial_number)
-               .revocation_date(now - dt.timedelta(hours=1)).build())
-    crl = (x509.CertificateRevocationListBuilder().issuer_name(test_pki.csca_cert.subject)
-           .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=30))
-           .add_revoked_certificate(revoked).sign(test_pki.csca_key, hashes.SHA256()))
     crl_file = tmp_path / "csca.crl"
-    crl_file.write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    crl_file.write_bytes(test_pki.revoke_signer_crl())
     pem = tmp_path / "csca.pem"
     pem.write_bytes(test_pki.csca_pem())
     store = load_trust_store([pem, crl_file])
     assert len(store.crls) == 1
-    with pytest.raises(PassiveAuthFailure, match="revoked"):
+    with pytest.raises(PassiveAuthFailure, match="revoked") as failure:
         verify_chain(test_pki.ds_cert, store)
+    assert failure.value.code == "pa.ds_revoked" and failure.value.params["serial"] == test_pki.ds_cert.serial
+    # a CRL revoking someone else leaves this signer valid
+    other = tmp_path / "other.crl"
+    other.write_bytes(test_pki.revoke_signer_crl((12345,)))
+    assert verify_chain(test_pki.ds_cert, load_trust_store([pem, other])).der == test_pki.csca_der

@@ -50,11 +50,15 @@ def test_mrz_with_sensitive_fields_and_english_errors(vpcd_card) -> None:  # noq
     card = vpcd_card(port=PORT, with_photo=False)
     result = CliRunner().invoke(read_card_command, [
         "--reader", card.reader, "--mrz", identity.mrz(), "--include-sensitive", "--no-photo"])
-    assert result.exit_code == 1, result.output  # read fine, but no trust store: not verified
+    assert result.exit_code == 1, result.output  # read fine, but only Vietnam's real CSCA is trusted
     report = json.loads(result.output)
     assert report["access_control"] == "PACE-MRZ" and report["personal_data"]["religion"] == identity.religion
-    checks = {c["name"]: c["status"] for c in report["checks"]}
-    assert checks["csca_chain"] == "not_run" and checks["data_group_hashes"] == "passed"
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["data_group_hashes"]["status"] == "passed"
+    # the TEST-ONLY CSCA is never trusted by default: the chain fails and says for which issuer (in Vietnamese)
+    chain = checks["csca_chain"]
+    assert chain["status"] == "failed" and chain["code"] == "pa.no_csca"
+    assert "CSCA VN TEST ONLY" in chain["params"]["issuer"] and "Kho tin cậy không có CSCA" in chain["text"]
     missing = CliRunner().invoke(read_card_command, ["--reader", "No Such Reader", "--can", "123456",
                                                      "--lang", "en"])
     assert missing.exit_code == 2 and "No card reader found" in json.loads(missing.stderr)["message"]

@@ -161,10 +161,13 @@ def test_strict_short_mode_sends_the_minimum(make_chip: Callable[..., VirtualChi
     card_access = files[0x011C]
     under_sm = [files[f] for f in (0x011E, 0x0101, 0x0102, 0x010D, 0x010F, 0x011D)]
     minimum_reads = math.ceil(len(card_access) / 256) + sum(math.ceil(len(f) / 223) for f in under_sm)
+    minimum_reads += 2  # EF.COM lists DG3 and DG11, as on CCCD: one refused READ each (6982, 6A82)
     assert len(_reads(link)) == minimum_reads
-    # + PACE (MSE + 4 GA) + SELECT application + INTERNAL AUTHENTICATE and one GET RESPONSE: the
-    # protected RSA-2048 signature does not fit one short response, so it comes chained (61xx).
-    assert report.apdu_count == minimum_reads + 5 + 1 + 2
+    assert report.files_absent == ["DG3 (6982)", "DG11 (6A82)"]
+    assert report.quirks == ["SELECT MF answered 6D00 (skipped)"]
+    # + SELECT MF (6D00) + PACE (MSE + 4 GA) + SELECT application + INTERNAL AUTHENTICATE and one
+    # GET RESPONSE: the protected RSA-2048 signature does not fit one short response (61xx).
+    assert report.apdu_count == minimum_reads + 1 + 5 + 1 + 2
     assert all(len(c) <= 5 + 255 + 1 for c, _ in link.log)  # never an extended APDU
     assert report.check("active_authentication").status == Status.PASSED
 
@@ -173,7 +176,7 @@ def test_extended_mode_reads_each_file_in_one_apdu(make_chip: Callable[..., Virt
     chip = make_chip()
     link = transport(chip)
     report = read_card(link, can(chip), ReadOptions(trust=trust, chip_auth=False))
-    assert len(_reads(link)) == 7  # CardAccess, COM, DG1, DG2, DG13, DG15, SOD
+    assert len(_reads(link)) == 9  # CardAccess, COM, DG1, DG2, DG3 (6982), DG11 (6A82), DG13, DG15, SOD
     assert report.verified and EXTENDED_SUPPORT[link.name] is True
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtensionOID
 
 from card_reader import testpki
+from card_reader.certs import load_crl
 from card_reader.files.com import parse_com
 from card_reader.files.dg1 import parse_dg1
 from card_reader.files.dg2 import parse_dg2
@@ -87,7 +87,7 @@ def test_files_parse_with_the_reader_parsers(make_chip, photo_format: int) -> No
     chip = make_chip(photo_format=photo_format, aa="ecdsa")
     files = chip.contents.files
     identity = chip.contents.identity
-    assert parse_com(files[0x011E]).data_groups == (1, 2, 13, 14, 15)
+    assert parse_com(files[0x011E]).data_groups == (1, 2, 3, 11, 13, 14, 15)  # DG3, DG11 listed as on CCCD
     assert parse_dg1(files[0x0101]).document_number == identity.document_number
     face = parse_dg2(files[0x0102])
     assert face.mime_type == ("image/jpeg" if photo_format == lds.JPEG else "image/jp2")
@@ -111,7 +111,7 @@ def test_sod_covers_every_data_group_and_is_signed_by_the_test_signer(make_chip,
     assert sod.hash_algorithm == "sha256"
     for number, fid in DG_FIDS.items():
         assert sod.hashes[number] == hashlib.sha256(chip.contents.files[fid]).digest()
-    assert sod.certificates[0].serial_number == test_pki.ds_cert.serial_number
+    assert sod.certificates[0].serial_number == test_pki.ds_cert.serial
     assert isinstance(parse_dg15(chip.contents.files[0x010F]), rsa.RSAPublicKey)
 
 
@@ -130,17 +130,17 @@ def test_wrong_csca_signs_with_a_foreign_signer(make_chip, test_pki) -> None:
     assert signer.issuer != test_pki.csca_cert.subject
 
 
-def test_test_pki_chain_and_persistence(tmp_path: Path) -> None:
-    pki = testpki.load_or_generate(tmp_path)
+@pytest.mark.parametrize("shape", testpki.SHAPES)
+def test_test_pki_chain_and_persistence(tmp_path: Path, shape: str) -> None:
+    pki = testpki.load_or_generate(tmp_path, shape)
     again = testpki.load_or_generate(tmp_path)
-    assert again.csca_cert == pki.csca_cert and again.ds_cert == pki.ds_cert
-    assert "TEST ONLY" in pki.csca_cert.subject.rfc4514_string()
-    pki.ds_cert.verify_directly_issued_by(pki.csca_cert)
-    aki = pki.ds_cert.extensions.get_extension_for_oid(ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value
-    ski = pki.csca_cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER).value
-    assert aki.key_identifier == ski.digest
-    crl = pki.revoke_signer_crl()
-    assert crl.get_revoked_certificate_by_serial_number(pki.ds_cert.serial_number) is not None
+    assert (again.csca_der, again.ds_der, again.shape) == (pki.csca_der, pki.ds_der, shape)
+    assert "TEST ONLY" in pki.csca_cert.subject_text
+    pki.ds_cert.verify_issued_by(pki.csca_cert)
+    assert pki.ds_cert.aki == pki.csca_cert.ski is not None
+    crl = load_crl(pki.revoke_signer_crl())
+    crl.verify_issued_by(pki.csca_cert)
+    assert crl.revoked(pki.ds_cert.serial) is not None
     assert (tmp_path / testpki.CSCA_FILE).read_bytes() == pki.csca_pem()
     assert (tmp_path / testpki.CSCA_KEY_FILE).stat().st_mode & 0o077 == 0
 

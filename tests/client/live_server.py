@@ -66,7 +66,7 @@ def main() -> None:
 
     database_url, port, instance = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": instance, "SOCKETIO_ASYNC_MODE": "threading",
-                      "REDIS_URL": "", "SECURITY_LOGIN_RATE_LIMIT": "1000 per minute"})
+                      "REDIS_URL": "", "SECRET_KEY": "live-server-test-secret-3b7e1a9c5d2f8e4a", "SECURITY_LOGIN_RATE_LIMIT": "1000 per minute"})
     make_server("127.0.0.1", port, app, threaded=True).serve_forever()  # SIGTERM ends the process
 
 

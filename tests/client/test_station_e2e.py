@@ -140,8 +140,8 @@ def test_valid_candidate_checked_in_with_qr_keys_and_logs_in(
     # The candidate's workstation logs in with the code.
     http = requests.Session()
     csrf = http.get(f"{world.server.url}/api/v1/auth/csrf").json()["csrf_token"]
-    login = http.post(f"{world.server.url}/api/v1/auth/candidate-login", json={"code": result["login_code"]},
-                      headers={"X-CSRFToken": csrf})
+    login = http.post(f"{world.server.url}/api/v1/auth/candidate-login",
+                      json={"code": result["login_code"], "seat": result["seat"]}, headers={"X-CSRFToken": csrf})
     assert login.status_code == 200, login.text
     assert next(c for c in station.roster.candidates() if c["citizen_id"] == "001207012345")["status"] == "checked_in"
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import exam_server.accounts.page_messages  # noqa: F401  (registers the catalogues)
+import exam_server.bank.page_messages  # noqa: F401
 import exam_server.exams.page_messages  # noqa: F401
 from exam_server.accounts.models import STAFF_ROLES
 from exam_server.attempts.models import ATTEMPT_STATES

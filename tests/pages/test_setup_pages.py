@@ -167,7 +167,8 @@ def test_bad_exam_and_sitting_forms_name_each_field_and_create_nothing(app: Flas
     page = text(r)
     for name in ("code", "exam_name", "name", "starts_at", "duration_minutes", "late_entry_minutes"):
         assert f'id="f-{name}-error"' in page, name
-    assert "Nhập ngày giờ theo dạng dd/mm/yyyy HH:MM" in page and "Nhập một số nguyên từ 1 đến 600." in page
+    # 31/02 is well formed but cannot exist: said so, not "wrong format"
+    assert "không có thật: tháng 2/2026 chỉ có 28 ngày" in page and "Nhập một số nguyên từ 1 đến 600." in page
     assert 'id="f-grace_seconds-error"' not in page and 'value="Vật lí"' in page  # the rest is kept
     # A taken exam code: neither the exam nor its first sitting is created.
     with app.app_context():

@@ -97,7 +97,9 @@ def test_demo_walkthrough(browser: Browser, live_server: LiveServer, demo: tuple
         expect(submitted).to_have_text("1", timeout=20_000)
 
         # The examiner ends the sitting and reads the scores.
+        examiner.get_by_label("Lý do kết thúc").fill("Hết giờ làm bài")
         examiner.get_by_role("button", name="Kết thúc ca thi").click()
+        examiner.locator("#end-dialog").get_by_role("button", name="Kết thúc", exact=True).click()
         expect(examiner.get_by_role("status").filter(has_text="Ca thi đã kết thúc.")).to_be_visible()
         examiner.get_by_role("link", name="Kết quả").click()
         scores = examiner.locator("#scores-table")

@@ -69,11 +69,12 @@ def make_app(db_url: str, instance: Path) -> Any:
     from exam_server.app import create_app
 
     return create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(instance), "SOCKETIO_ASYNC_MODE": "threading",
-                       "SECRET_KEY": "test-secret-realtime"})
+                       "SECRET_KEY": "test-secret-realtime-8c2e5a1f7b3d4e6f9a0b"})
 
 
 def seed_sitting(db_url: str, instance: Path, *, duration_s: int = 1800, require_seb: bool = False,
-                 seb_config: dict[str, Any] | None = None, grace_s: int = 2, extra_in_p01: int = 0) -> Seeded:
+                 seb_config: dict[str, Any] | None = None, grace_s: int = 2, extra_in_p01: int = 0,
+                 paper: list[Any] | None = None) -> Seeded:
     from exam_server.accounts.service import create_user, issue_login_code
     from exam_server.attempts.control import attempt_for_registration
     from exam_server.db import session as dbs
@@ -105,7 +106,7 @@ def seed_sitting(db_url: str, instance: Path, *, duration_s: int = 1800, require
             regs.append(service.add_registration(
                 sitting.id, sbd=sbd, full_name=name, dob=date(2008, 1, 1 + i % 28), citizen_id=f"0012080{i:05d}",
                 room_id=room.id, seat=f"M0{i % 3 + 1}"))
-        add_paper(dbs, sitting.id, "0101", questions())
+        add_paper(dbs, sitting.id, "0101", paper or questions())
         dbs.commit()
         lifecycle.open_checkin(sitting.id, SERVER)
         candidates = {}
@@ -130,7 +131,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
         env.update({
-            "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-realtime", "REDIS_URL": redis_url,
+            "DATABASE_URL": db_url, "SECRET_KEY": "test-secret-realtime-8c2e5a1f7b3d4e6f9a0b", "REDIS_URL": redis_url,
             "EXAM_REDIS_PREFIX": redis_prefix or f"rt-{uuid.uuid4().hex[:8]}",
             "EXAM_SECURITY_LOGIN_RATE_LIMIT": "1000 per minute", "EXAM_MONITOR_UPDATE_SECONDS": "0.3",
         })

@@ -272,16 +272,20 @@ def test_monitor_actions_reach_candidate_and_dashboard(world: tuple[ServerProces
         # moving workstation: a code bound to the new seat; there the candidate finds every answer
         moved = act(kind="attempt.move", attempt=attempt, seat="M04")
         assert moved["ok"] and len(moved["code"]) == 8 and moved["seat"] == "M04"
+        # the old workstation's login ends at once: its socket is told why and disconnected
+        assert cand.wait_for(lambda e, d: e == "session_revoked", timeout=3)["code"] == "accounts.session_revoked"
         elsewhere = Recorder(login_candidate(server.url, moved["code"]))
         elsewhere.connect(server.url, EXAM, {"attempt": attempt})
         assert elsewhere.call("hello", {"attempt": attempt}, EXAM)["answers"]["5"]["value"] is True
-        elsewhere.close()
+        cand.close()
+        cand = elsewhere  # the candidate sits at M04 from now on
         assert act(kind="attempt.move", attempt=attempt, seat="")["code"] == "monitor.error.unknown_action"
 
         assert act(kind="attempt.incident", attempt=attempt, text="Máy treo")["ok"]
         refused = act(kind="attempt.force_submit", attempt=attempt, reason="")
         assert refused["ok"] is False and refused["code"] == "monitor.error.reason_required"
-        assert act(kind="attempt.force_submit", attempt=attempt, reason="Vi phạm quy chế")["ok"]
+        fs = act(kind="attempt.force_submit", attempt=attempt, reason="Vi phạm quy chế")
+        assert fs["ok"], fs
         ended = cand.wait_for(lambda e, d: e == "state" and d["phase"] == "submitted", timeout=2)
         assert ended["forced"] is True
         bad = act(kind="attempt.explode", attempt=attempt)

@@ -156,3 +156,46 @@ def test_socket_keys_block_start_then_lock_running_attempt(world: tuple[ServerPr
         assert hello["answers"]["1"] == {"value": "D", "seq": 3}
     finally:
         rec.close()
+
+
+@pytest.mark.slow
+def test_policy_changed_mid_exam_reaches_open_sockets_and_fourth_socket_is_refused(
+        world: tuple[ServerProcess, Seeded]) -> None:
+    """Issue #12: the policy is read on every event (not at the handshake), and an attempt holds
+    at most 3 sockets; the 4th is refused with a clear code."""
+    server, seeded = world
+    cand = seeded.candidates["010003"]
+    http = login_candidate(server.url, cand["code"])
+    page_url = server.url + "/exam"
+    examiner = next(n for n, r in seeded.staff.items() if r == "examiner")
+    staff = login_staff(server.url, examiner)
+    staff.post(f"{server.url}/api/v1/rooms/{seeded.rooms['P01']}/start", json={}, timeout=10)  # if not yet
+    seb_url = f"{server.url}/api/v1/sittings/{seeded.sitting_id}/seb"
+    recs = [Recorder(http) for _ in range(3)]
+    try:
+        for rec in recs:
+            rec.connect(server.url, EXAM, {"attempt": cand["attempt"], "seb": js_keys(page_url)})
+        refused: list[object] = []
+        fourth = socketio.Client(http_session=http, reconnection=False)
+        fourth.on("connect_error", lambda data: refused.append(data), namespace=EXAM)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            fourth.connect(server.url, namespaces=[EXAM], transports=["websocket"],
+                           auth={"attempt": cand["attempt"], "seb": js_keys(page_url)}, wait_timeout=5)
+        fourth.disconnect()
+        assert refused and isinstance(refused[0], dict)
+        info = refused[0].get("data") if isinstance(refused[0].get("data"), dict) else refused[0]
+        assert info["code"] == "live.error.too_many_connections" and "3" in info["message"]
+
+        save = {"attempt": cand["attempt"], "q": 1, "seq": 1, "value": "A", "seb": js_keys(page_url)}
+        assert recs[0].call("save", save, EXAM)["ok"]
+        # the examiner allows only a new SEB build: the open socket's next event is checked with it
+        changed = staff.put(seb_url, json={"required": True, "config_keys": [CONFIG_KEY],
+                                           "browser_exam_keys": ["d" * 64]}, timeout=10)
+        assert changed.ok, changed.text
+        late = recs[1].call("save", {**save, "seq": 2, "value": "B"}, EXAM)
+        assert late["ok"] is False and late["code"] == "seb.browser_exam_key_mismatch"
+    finally:
+        staff.put(seb_url, json={"required": True, "config_keys": [CONFIG_KEY], "browser_exam_keys": [BEK_1, BEK_2]},
+                  timeout=10)
+        for rec in recs:
+            rec.close()

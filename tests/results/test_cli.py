@@ -58,7 +58,7 @@ def test_export_sign_verify_and_tamper(finished_sitting: tuple[dict[str, str], i
     done = run(env, "export-results", "--sitting", str(sitting_id), "--by", "room", "--format", "csv", "--out", str(out))
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["P01.csv", "P02.csv", "manifest.json", "manifest.json.p7s"]
+    assert files == ["P01.csv", "P02.csv", "manifest.json", "manifest.json.p7s", "nhat-ky-dau-cay.json"]
     with (out / "P01.csv").open(encoding="utf-8-sig") as fh:
         scores = [row["Điểm (thang 10)"] for row in csv.DictReader(fh)]
     assert scores == ["2.5", "5.0"]  # 1 and 2 correct answers of 4, on the 10-point scale
@@ -109,7 +109,10 @@ def test_audit_verify_names_the_edited_entry(finished_sitting: tuple[dict[str, s
 def test_purge_rejects_a_bad_date_and_logs_a_good_one(finished_sitting: tuple[dict[str, str], int, str]) -> None:
     env, _, _ = finished_sitting
     bad = run(env, "purge", "--before", "31/02/2026")
-    assert bad.returncode == 2 and "dd/mm/yyyy" in bad.stderr
+    # a well-formed but impossible date is named as impossible, not as a wrong format
+    assert bad.returncode == 2 and "không có thật" in bad.stderr and "28 ngày" in bad.stderr, bad.stderr
+    wrong = run(env, "purge", "--before", "hôm qua")
+    assert wrong.returncode == 2 and "dd/mm/yyyy" in wrong.stderr
     good = run(env, "purge", "--before", "01/01/2026")
     assert good.returncode == 0, good.stderr
     assert json.loads(good.stdout)["checkins"] == 0

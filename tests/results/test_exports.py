@@ -59,10 +59,11 @@ def test_pdf_sheets_and_slips_carry_vietnamese_text(tmp_path: Path) -> None:
     sheets = PdfReader(files[0])
     assert len(sheets.pages) == 2  # one page per school
     text = sheets.pages[0].extract_text()
-    assert "Nguyễn Văn Đức" in text and "8.25" in text and "ký, ghi rõ họ tên" in text
+    assert "Nguyễn Văn Đức" in text and "8,25" in text and "tám phẩy hai lăm" in text
+    assert "Ký, ghi rõ họ tên" in text and "BẢNG GHI ĐIỂM" in text
     slips = PdfReader(files[1])
     assert len(slips.pages) == 3
-    assert "Phiếu báo điểm" in slips.pages[0].extract_text()
+    assert "PHIẾU BÁO ĐIỂM" in slips.pages[0].extract_text()
     fonts = [f.get_object() for page in sheets.pages for f in page["/Resources"]["/Font"].values()]
     # The text is set in an embedded TrueType subset (the 14 standard fonts lack Vietnamese glyphs).
     dejavu = [f for f in fonts if "DejaVu" in str(f["/BaseFont"])]

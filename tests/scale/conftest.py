@@ -44,7 +44,7 @@ def seeded_app(db_url: str, instance: Path, candidates: int, *, start: bool = Tr
     from tests.support.schema import ensure_schema
 
     app = create_app({"DATABASE_URL": db_url, "INSTANCE_PATH": str(instance), "REDIS_URL": "",
-                      "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": "scale-tests"})
+                      "SOCKETIO_ASYNC_MODE": "threading", "SECRET_KEY": "scale-tests-secret-5e8a2c7f1b4d9e3a6c0f"})
     with app.app_context():
         ensure_schema(app)
     plan = seed(app, candidates, per_room=3, duration_s=3600)

@@ -70,7 +70,8 @@ def test_every_endpoint_enforces_its_declared_roles(authz_app: Flask) -> None:
     _, station = issue_station_token(inv1, room, "authz")
     ids = {"sitting_id": seeded.sitting_id, "room_id": room.id, "registration_id": seeded.registration_ids[0],
            "attempt_id": seeded.attempt_ids[0], "question_no": 1, "station_id": station.id,
-           "exam_id": db.get(Sitting, seeded.sitting_id).exam_id}
+           "exam_id": db.get(Sitting, seeded.sitting_id).exam_id,
+           "user_id": seeded.users["inv2"]}  # staff admin endpoints act on a user of this sitting
     client = authz_app.test_client()
     undeclared, wrong = [], []
     checked = 0

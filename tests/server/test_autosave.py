@@ -150,3 +150,60 @@ def test_server_submits_on_time_by_itself(database_url: str, tmp_path) -> None: 
         assert db.get(Attempt, s.attempt_ids[0]).score == 0.25
         db.rollback()
         stop_background_jobs(app)
+
+
+def test_same_seq_with_another_value_is_a_conflict_naming_the_stored_answer(app: Flask) -> None:
+    """Issue #12, item 1: a (question, seq) stored with another value was acknowledged as a
+    duplicate, so the page showed "Đã lưu" for a value the server did not hold."""
+    from exam_server.attempts.autosave import SaveConflict
+
+    s = seed_sitting(start=True)
+    aid, reg = s.attempt_ids[0], s.registration_ids[0]
+    assert save_answer(aid, 1, 5, "B", registration_id=reg).status == "saved"
+    with pytest.raises(SaveConflict) as err:
+        save_answer(aid, 1, 5, "C", registration_id=reg)  # a second writer numbered its change alike
+    assert err.value.code == "attempts.conflict" and err.value.status == 409
+    assert (err.value.stored_seq, err.value.stored_value) == (5, "B")
+    assert err.value.to_dict()["stored_value"] == "B" and "1" in err.value.message("vi")
+    db.rollback()
+    db.expire_all()
+    assert (db.get(Response, (aid, 1)).seq, db.get(Response, (aid, 1)).value) == (5, "B")
+    # the same change again is still an idempotent duplicate, key order of objects aside
+    assert save_answer(aid, 1, 5, "B", registration_id=reg).status == "duplicate"
+    assert save_answer(aid, 6, 7, {"a": True, "b": False}, registration_id=reg).status == "saved"
+    assert save_answer(aid, 6, 7, {"b": False, "a": True}, registration_id=reg).status == "duplicate"
+    with pytest.raises(SaveConflict):
+        save_answer(aid, 6, 7, {"a": True, "b": True}, registration_id=reg)
+    # an older seq: superseded, with what the server holds instead
+    older = save_answer(aid, 1, 3, "D", registration_id=reg)
+    assert (older.status, older.stored_seq, older.stored_value) == ("superseded", 5, "B")
+    assert older.to_dict()["stored_value"] == "B"
+    refused = db.query(Event).filter(Event.attempt_id == aid, Event.action == "save.refused").all()
+    assert [e.reason for e in refused] == ["attempts.conflict", "attempts.conflict"]
+    # a conflict after the attempt closed is still a conflict, not an acknowledgement
+    lifecycle.end_room(s.room_ids[0], EXAMINER, "kết thúc")
+    with pytest.raises(SaveConflict):
+        save_answer(aid, 1, 5, "A", registration_id=reg)
+    assert save_answer(aid, 1, 5, "B", registration_id=reg).status == "duplicate"
+
+
+def test_http_save_conflict_and_superseded_follow_the_contract(app: Flask, client: FlaskClient) -> None:
+    s = seed_sitting(start=True)
+    aid, headers = login_candidate(client, s.sitting_id, s.sbds[0], CANDIDATE_PASSWORD)
+    url = f"/api/v1/attempts/{aid}/responses/1"
+    r = client.put(url, json={"seq": 5, "value": "B"}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["ok"] is True and r.get_json()["status"] == "saved"
+    r = client.put(url, json={"seq": 5, "value": "C"}, headers=headers)
+    body = r.get_json()
+    assert r.status_code == 409, body
+    assert {k: body[k] for k in ("ok", "code", "stored_seq", "stored_value")} == {
+        "ok": False, "code": "attempts.conflict", "stored_seq": 5, "stored_value": "B"}
+    assert body["error"]["code"] == "attempts.conflict"  # the API's usual error envelope as well
+    r = client.put(url, json={"seq": 5, "value": "B"}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["status"] == "duplicate"
+    r = client.put(url, json={"seq": 4, "value": "D"}, headers=headers)
+    body = r.get_json()
+    assert r.status_code == 200 and body["ok"] is True
+    assert (body["status"], body["stored_seq"], body["stored_value"]) == ("superseded", 5, "B")
+    view = client.get("/api/v1/attempt").get_json()
+    assert view["responses"]["1"] == {"value": "B", "seq": 5}

@@ -15,16 +15,18 @@ from exam_server.exams.models import Registration, Room
 
 def test_init_demo_create_user_and_import_roster(database_url: str, tmp_path: Path) -> None:
     env = {"DATABASE_URL": database_url, "EXAM_INSTANCE_PATH": str(tmp_path / "inst"),
-           "EXAM_SECURITY_PASSWORD_METHOD": "pbkdf2:sha256:1000", "REDIS_URL": ""}
+           "EXAM_SECURITY_PASSWORD_METHOD": "pbkdf2:sha256:1000", "REDIS_URL": "",
+           "SECRET_KEY": "cli-test-secret-9d4b2e7a1c6f3e8b5a0d"}
     runner = CliRunner(env=env)
     r = runner.invoke(main, ["init"])
     assert r.exit_code == 0, r.output
     assert runner.invoke(main, ["init"]).exit_code == 0  # migrating twice is harmless
 
-    first = runner.invoke(main, ["demo"])
+    # The test databases are shared with other tests (not the demo's): --force, see test_demo_refuses_*.
+    first = runner.invoke(main, ["demo", "--force"])
     assert first.exit_code == 0, first.output
     assert "khaothi" in first.output and "giamthi1" in first.output and "SBD 0100" in first.output
-    again = runner.invoke(main, ["demo"])
+    again = runner.invoke(main, ["demo", "--force"])
     assert again.exit_code == 0 and again.output == first.output
 
     r = runner.invoke(main, ["create-user", "gv.toan", "--role", "examiner", "--full-name", "Cô Hạnh"],
@@ -33,7 +35,8 @@ def test_init_demo_create_user_and_import_roster(database_url: str, tmp_path: Pa
     r = runner.invoke(main, ["create-user", "gv.toan", "--role", "examiner"], input="mat-khau-dai\nmat-khau-dai\n")
     assert r.exit_code != 0 and "đã tồn tại" in r.output
 
-    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "inst")})
+    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "inst"),
+                      "SECRET_KEY": env["SECRET_KEY"]})
     with app.app_context():
         from exam_server.exams.models import Exam
 

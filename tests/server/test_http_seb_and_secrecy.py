@@ -84,8 +84,12 @@ def test_examiner_sets_seb_keys_validated_and_logged(app: Flask) -> None:
     bad = client.put(url, json={"required": True, "config_keys": ["abc"]}, headers=headers)
     assert bad.status_code == 400 and "config_keys" in bad.get_json()["error"]["message"]
     assert client.put(url, json={"required": True}, headers=headers).status_code == 400
-    key = secrets.token_hex(32).upper()
-    ok = client.put(url, json={"required": True, "config_keys": [key]}, headers=headers)
+    key, bek = secrets.token_hex(32).upper(), secrets.token_hex(32)
+    # A Config Key alone is computable by anyone with the .seb file: refused, naming the field
+    weak = client.put(url, json={"required": True, "config_keys": [key]}, headers=headers)
+    assert weak.status_code == 400 and weak.get_json()["error"]["code"] == "exams.seb_browser_exam_keys_required"
+    assert weak.get_json()["error"]["field"] == "browser_exam_keys"
+    ok = client.put(url, json={"required": True, "config_keys": [key], "browser_exam_keys": [bek]}, headers=headers)
     assert ok.status_code == 200 and ok.get_json()["config_keys"] == [key.lower()]
     db.expire_all()
     sitting = db.get(Sitting, seeded.sitting_id)

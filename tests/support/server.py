@@ -27,7 +27,7 @@ class ServerProcess:
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "server-test-secret",
+            "SECRET_KEY": "server-test-secret-4d1f0e6b9a2c47d8b3e5f6a7",
             "EXAM_INSTANCE_PATH": str(instance),
             "EXAM_SECURITY_LOGIN_RATE_LIMIT": "100000 per minute",
             "REDIS_URL": "",

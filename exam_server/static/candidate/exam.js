@@ -1,23 +1,30 @@
 // The candidate's exam page: waiting screen, paper, autosave with acknowledgement, live
 // pushes from the invigilator, review and submission.
 //
-// Saving: every change is first written to the numbered journal (localStorage), then sent
-// over the socket; it is shown as saved only when the server acknowledged its sequence
-// number. Without a socket the same entries go to the HTTP save endpoint. Whatever is still
-// unacknowledged is replayed on every reconnect and after a reload; the server keeps the
-// highest sequence number per question, so replays never duplicate or roll back anything.
+// Saving: every change is first written to the numbered journal (localStorage, shared by the
+// tabs of this attempt), then sent over the socket; it is shown as saved only when the server
+// acknowledged holding that very value. Without a socket the same entries go to the HTTP save
+// endpoint. Whatever is still unacknowledged is replayed on every reconnect and after a reload;
+// the server keeps the highest sequence number per question.
+//
+// What the page shows is what the server holds: a save answered "superseded" or
+// "attempts.conflict" carries the server's value, which the page then shows (flagging the
+// question when it differs from what the candidate had). A refused save stays in the journal,
+// shown as refused with its reason, until it is resolved (sent again successfully, or the
+// question is changed again). A revoked login (logout elsewhere, a newer login, a workstation
+// move) stops all saving at once and lists the changes that were not sent, for the invigilator.
 
-import { Journal } from "./journal.js";
+import { Journal, loginNonce, newNonce } from "./journal.js";
 import { Countdown, ServerClock, formatDuration } from "./clock.js";
 import { isAnswered, renderAnswer, richText } from "./render.js";
-import { collectSebKeys } from "./seb.js";
+import { collectSebKeys, sebHeaders } from "./seb.js";
 
 const config = JSON.parse(document.getElementById("exam-config").textContent);
 const messages = config.messages || {};
 const t = (key, params = {}) => (messages[key] || key).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
 const $ = (sel) => document.querySelector(sel);
 
-const journal = new Journal(config.attempt);
+const journal = openJournal();
 const clock = new ServerClock();
 const state = {
   phase: "loading", // waiting | writing | paused | locked | submitted | ended
@@ -27,7 +34,20 @@ const state = {
   sendTimers: {},
   httpOk: false, // the HTTP fallback reached the server on its last try
   seb: null,
+  revoked: false,
+  recording: Promise.resolve(), // changes are numbered one after another, in the order made
+  inFlight: {}, // q index -> changes made but not yet in the journal
 };
+
+/** This login's journal; a journal of a revoked login is never replayed (a fresh one starts). */
+function openJournal() {
+  let j = new Journal(config.attempt, config.login_session || loginNonce());
+  if (j.revoked && !config.login_session) {
+    window.localStorage.setItem("exam-login", newNonce());
+    j = new Journal(config.attempt, loginNonce());
+  }
+  return j;
+}
 
 const countdown = new Countdown(clock, (remaining, frozen) => {
   const node = $("#timer");
@@ -53,10 +73,54 @@ function setStatus(kind, text) {
 }
 
 function refreshStatus() {
-  const pending = journal.pending().length;
-  if (!socket.connected && !state.httpOk) setStatus("offline", pending ? t("live.offline_pending", { n: pending }) : t("live.offline"));
-  else if (pending) setStatus("saving", t("live.saving"));
+  if (state.revoked) return setStatus("revoked", t("live.revoked_status"));
+  const pending = journal.pending();
+  const refused = pending.filter((e) => e.refused);
+  if (refused.length) setStatus("refused", t("live.refused_status", { n: refused.length }));
+  else if (!socket.connected && !state.httpOk) setStatus("offline", pending.length ? t("live.offline_pending", { n: pending.length }) : t("live.offline"));
+  else if (pending.length || Object.keys(state.inFlight).length) setStatus("saving", t("live.saving"));
   else setStatus("saved", t("live.saved"));
+  showRefusals(refused);
+}
+
+/** Every refused change, with its reason, until it is resolved. */
+function showRefusals(refused) {
+  const box = $("#refused-box");
+  const list = $("#refused-list");
+  list.replaceChildren();
+  for (const e of refused) {
+    const li = document.createElement("li");
+    li.dataset.q = e.q;
+    li.textContent = t("live.refused_item", { n: e.q, reason: e.refused.message || t(e.refused.code) });
+    list.append(li);
+  }
+  box.hidden = refused.length === 0;
+}
+
+/** JSON values compared by content (key order ignored). */
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+const same = (a, b) => canonical(a) === canonical(b);
+
+/** What question `q` (index) should show: the newest change of any tab, else what the server holds. */
+function latest(q) {
+  const entry = journal.pendingFor(q + 1);
+  const held = journal.heldFor(q + 1);
+  if (entry && (!held || entry.seq > held.seq)) return { value: entry.value, seq: entry.seq, saved: false, entry };
+  if (held) return { value: held.value, seq: held.seq, saved: true };
+  return null;
+}
+
+/** Whether the page may say "Đã lưu" for question `q`: the server holds exactly what it shows. */
+function savedAsShown(q) {
+  if (state.inFlight[q] || journal.pendingFor(q + 1)) return false;
+  const held = journal.heldFor(q + 1);
+  return !!held && same(held.value, state.answers[q]);
 }
 
 // ---------------------------------------------------------------- socket ------------------
@@ -74,69 +138,172 @@ socket.on("disconnect", () => {
   refreshStatus();
 });
 socket.on("connect_error", (err) => {
+  if (err && err.data && ENDED.includes(err.data.code)) return revoke(err.data.message);
   refreshStatus();
   if (err && err.data && err.data.code) showBlocker(err.data.message || t(err.data.code));
 });
 socket.on("state", (payload) => applyState(payload));
 socket.on("message", (msg) => showMessage(msg));
+socket.on("session_revoked", (payload) => revoke(payload && payload.message));
 
 function hello() {
+  if (state.revoked) return;
   const sentAt = performance.now();
   socket.timeout(10000).emit("hello", { attempt: config.attempt, seb: state.seb }, (err, resp) => {
     if (err) return; // the reconnect handler asks again
+    if (!resp.ok && ENDED.includes(resp.code)) return revoke(resp.message);
     if (!resp.ok) return showBlocker(resp.message || t(resp.code));
     clock.sync(resp.server_time, sentAt);
     journal.raiseSeq(resp.max_seq || 0);
-    if (resp.paper) loadPaper(resp.paper, resp.answers || {});
+    learnServerAnswers(resp.answers || {});
+    if (resp.paper) loadPaper(resp.paper);
     applyState(resp.state);
     replay();
   });
 }
 
+/** The server's answers (hello, attempt view): they are the truth for every question without
+ *  a newer change here; a change here that the server already overtook is flagged. */
+function learnServerAnswers(answers) {
+  for (const [key, stored] of Object.entries(answers)) {
+    const qNo = Number(key);
+    if (!stored || typeof stored.seq !== "number") continue;
+    const overtaken = journal.entriesFor(qNo).filter((e) => e.seq <= stored.seq);
+    if (overtaken.some((e) => !same(e.value, stored.value))) {
+      journal.notice(qNo, "live.changed_elsewhere", t("live.changed_elsewhere", { n: qNo }));
+    }
+    journal.held(qNo, stored.seq, stored.value);
+  }
+  if (state.paper) state.paper.forEach((_, q) => syncQuestion(q));
+}
+
 // ---------------------------------------------------------------- saving ------------------
+const TYPED = ["short_text", "numeric", "essay", "short_answer4"];
+
 function change(q, value) {
+  if (state.revoked) return;
   state.answers[q] = value;
-  const entry = journal.record(q + 1, value); // the protocol numbers questions from 1
+  state.inFlight[q] = (state.inFlight[q] || 0) + 1;
   markQuestion(q);
   refreshStatus();
-  // Typing sends after a short pause; the journal already holds every keystroke's result.
-  const typed = ["short_text", "numeric", "essay", "short_answer4"].includes(state.paper[q].type);
-  clearTimeout(state.sendTimers[q]);
-  if (typed) state.sendTimers[q] = setTimeout(() => send(entry), 400);
-  else send(entry);
+  state.recording = state.recording.then(async () => {
+    let entry = null;
+    try {
+      entry = await journal.record(q + 1, value); // the protocol numbers questions from 1
+    } finally {
+      if (--state.inFlight[q] <= 0) delete state.inFlight[q];
+    }
+    journal.notice(q + 1, null); // the candidate answered again: the old warning is resolved
+    if (entry && !state.revoked) {
+      // Typing sends after a short pause; the journal already holds every keystroke's result.
+      clearTimeout(state.sendTimers[q]);
+      if (TYPED.includes(state.paper[q].type)) state.sendTimers[q] = setTimeout(() => sendLatest(q + 1), 400);
+      else send(entry);
+    }
+    markQuestion(q);
+    refreshStatus();
+  }).catch((err) => {
+    showMessage({ text: t("live.journal_failed", { detail: String(err) }), kind: "error" });
+  });
+}
+
+function sendLatest(qNo) {
+  const entry = journal.pendingFor(qNo);
+  if (entry && !(entry.refused && entry.refused.final)) send(entry);
 }
 
 function send(entry) {
-  if (!socket.connected) return; // the HTTP fallback or the next reconnect takes it
+  if (!socket.connected || state.revoked) return; // the HTTP fallback or the next reconnect takes it
   socket.timeout(10000).emit("save", { attempt: config.attempt, q: entry.q, seq: entry.seq, value: entry.value, seb: state.seb },
     (err, resp) => {
       // No ack in time: the entry stays in the journal and goes again shortly.
-      if (err) setTimeout(() => journal.entries[entry.seq] && send(entry), 2000);
+      if (err) setTimeout(() => journal.has(entry.seq) && send(journal.entry(entry.seq)), 2000);
       else handleAck(entry, resp);
     });
 }
 
+// Refusals that end by themselves or when the invigilator acts: the change is kept and sent
+// again on the next reconnect or when the exam is writable again. Everything else that is
+// refused is kept and shown too, but not sent again by itself (it would only be refused again).
+const RETRYABLE = ["attempts.refused_locked", "attempts.refused_paused", "attempts.refused_not_started",
+  "live.error.unavailable", "live.error.not_logged_in", "accounts.csrf_failed", "accounts.rate_limited"];
+// The login ended (revoked elsewhere, or expired): stop and show what was not sent.
+const ENDED = ["accounts.session_revoked", "accounts.login_required"];
+const FINAL = ["attempts.bad_value", "attempts.bad_question", "attempts.bad_seq", "attempts.bad_save_body",
+  "attempts.refused_submitted", "attempts.refused_deadline", "attempts.not_found", "live.error.forbidden"];
+
 function handleAck(entry, resp) {
+  const qNo = entry.q;
+  const q = qNo - 1;
   if (resp.ok) {
-    journal.acknowledge(entry.seq);
+    if (resp.status === "superseded") serverHolds(qNo, resp.stored_seq, resp.stored_value);
+    else journal.held(qNo, entry.seq, entry.value); // saved or duplicate: this very value is held
+  } else if (resp.code === "attempts.conflict") {
+    // Another writer used this number for another value: the server's value is the answer now.
+    serverHolds(qNo, resp.stored_seq, resp.stored_value, resp.message || t(resp.code, { question: qNo }));
+  } else if (ENDED.includes(resp.code)) {
+    return revoke(resp.message);
   } else if (resp.code === "live.error.too_fast") {
-    setTimeout(() => journal.entries[entry.seq] && send(entry), 1000);
-  } else if (!resp.retry) {
-    // Refused for good (after the deadline, submitted): keeping it would replay forever.
-    journal.acknowledge(entry.seq);
-    showMessage({ text: resp.message || t(resp.code), kind: "error" });
+    setTimeout(() => journal.has(entry.seq) && send(journal.entry(entry.seq)), 1000);
+  } else if (journal.has(entry.seq)) {
+    const final = FINAL.includes(resp.code) || (!resp.retry && !RETRYABLE.includes(resp.code) && !String(resp.code).startsWith("seb."));
+    journal.refuse(entry.seq, resp.code || "live.error.unknown", resp.message || t(resp.code || "live.error.unknown"), final);
+    if (final) showMessage({ text: t("live.refused_item", { n: qNo, reason: resp.message || t(resp.code) }), kind: "error" });
+    if (resp.code === "accounts.csrf_failed") refreshCsrf();
   }
-  markQuestion(entry.q - 1);
+  if (state.paper && q < state.paper.length) {
+    syncQuestion(q);
+    markQuestion(q);
+  }
   refreshStatus();
+}
+
+/** The server holds `value` at `seq` for question `qNo` (superseded or conflict): remember it;
+ *  unless a newer change waits here, show it, flagging the question when it differs. */
+function serverHolds(qNo, seq, value, why) {
+  const q = qNo - 1;
+  const shown = state.answers[q];
+  journal.held(qNo, seq, value);
+  const newer = journal.pendingFor(qNo);
+  if (!newer && !state.inFlight[q] && (why || !same(shown, value))) {
+    journal.notice(qNo, why ? "attempts.conflict" : "live.changed_elsewhere", why || t("live.changed_elsewhere", { n: qNo }));
+  }
+}
+
+/** Show for question `q` what `latest` says, re-rendering it if it is on screen and changed. */
+function syncQuestion(q) {
+  if (!state.paper || state.inFlight[q]) return; // a change of this page is being numbered
+  const top = latest(q);
+  if (!top || same(top.value, state.answers[q])) return markQuestion(q);
+  state.answers[q] = top.value;
+  if (q === state.current && !$("#exam-main").hidden) showQuestion(q, false);
+  else markQuestion(q);
 }
 
 function replay() {
-  for (const entry of journal.pending()) send(entry);
+  if (state.revoked) return;
+  for (const entry of journal.sendable()) send(entry);
   refreshStatus();
 }
 
-// Refusals that end when the invigilator acts; the change stays in the journal meanwhile.
-const RETRYABLE = ["attempts.refused_locked", "attempts.refused_paused", "attempts.refused_not_started"];
+async function refreshCsrf() {
+  try {
+    const res = await fetch(config.attempt_url, { credentials: "same-origin", headers: { Accept: "application/json", ...sebHeaders(state.seb) } });
+    const view = await res.json();
+    if (res.ok && view.csrf_token) config.csrf_token = view.csrf_token;
+  } catch {
+    // offline: the next tick tries again
+  }
+}
+
+/** The body of an HTTP refusal: the save contract's top-level fields or the error envelope. */
+function refusalOf(status, body) {
+  const err = body.error || {};
+  const code = status === 401 && !ENDED.includes(body.code || err.code) ? "accounts.login_required"
+    : body.code || err.code || `http.${status}`;
+  return { ...err, ...body, ok: false, code, message: body.message || err.message || t(code),
+    retry: status >= 500 || status === 429 || RETRYABLE.includes(code) || code.startsWith("seb.") };
+}
 
 async function httpSave(entry) {
   // The core's save endpoint: PUT {save_url}{question number} with {seq, value}.
@@ -148,42 +315,50 @@ async function httpSave(entry) {
   });
   const body = await res.json().catch(() => ({}));
   if (res.ok) return handleAck(entry, { ok: true, ...body });
-  const err = body.error || {};
-  const retry = res.status >= 500 || res.status === 429 || res.status === 401 || RETRYABLE.includes(err.code);
-  handleAck(entry, { ok: false, retry, code: err.code, message: err.message });
+  handleAck(entry, refusalOf(res.status, body));
 }
 
 // Without a socket (a proxy that blocks websockets, a server restarting) the page keeps in step
 // over HTTP: the core's attempt view gives state, deadline, questions and stored answers.
 async function httpSync() {
-  const res = await fetch(config.attempt_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!res.ok) return;
+  const res = await fetch(config.attempt_url, { credentials: "same-origin", headers: { Accept: "application/json", ...sebHeaders(state.seb) } });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    const refusal = refusalOf(res.status, body);
+    if (ENDED.includes(refusal.code)) revoke(refusal.message);
+    return false;
+  }
   const view = await res.json();
+  if (view.csrf_token) config.csrf_token = view.csrf_token;
   const a = view.attempt;
   clock.sync(view.server_time_ms);
   const responses = view.responses || {};
   journal.raiseSeq(Math.max(0, ...Object.values(responses).map((r) => r.seq)));
   const phase = a.state === "pending" ? "waiting" : a.state === "submitted" ? "submitted"
     : a.locked ? "locked" : a.state === "active" ? "writing" : "paused";
+  learnServerAnswers(responses);
   if (!state.paper && phase !== "waiting" && phase !== "submitted") {
-    loadPaper(view.questions.map(({ no, ...q }) => q), responses);
+    loadPaper(view.questions.map(({ no, ...q }) => q));
   }
   applyState({ phase, deadline: a.state === "active" ? a.deadline_ms : null, remaining: a.remaining_s === null ? null : Math.round(a.remaining_s),
-    server_time: view.server_time_ms, forced: a.state === "submitted" && a.submitted_by !== "candidate" });
+    server_time: view.server_time_ms, forced: a.state === "submitted" && a.submitted_by !== "candidate",
+    pause_reason: view.pause_reason, receipt: view.receipt });
+  return true;
 }
 
 async function flushHttp() {
-  if (socket.connected) return;
+  if (socket.connected || state.revoked) return;
   try {
-    await httpSync();
+    if (!await httpSync()) return;
     state.httpOk = true;
   } catch {
     state.httpOk = false;
     refreshStatus();
     return; // network down: try again on the next tick
   }
-  if (!state.paper) return;
-  for (const entry of journal.pending()) {
+  if (!state.paper || state.phase !== "writing") return;
+  for (const entry of journal.sendable()) {
+    if (state.revoked) return;
     try {
       await httpSave(entry);
     } catch {
@@ -195,13 +370,61 @@ async function flushHttp() {
 }
 
 // Always ticking; it does nothing while the socket is up, however the socket failed otherwise.
-setInterval(flushHttp, 3000);
+const httpTimer = setInterval(flushHttp, 3000);
 
-window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+window.addEventListener("online", () => { if (!socket.connected && !state.revoked) socket.connect(); });
+
+// Another tab of this attempt changed the journal: show the same answers and statuses here.
+window.addEventListener("storage", (e) => {
+  if (e.key === null) return;
+  if (!journal.owns(e.key)) return;
+  if (journal.revoked) return revoke();
+  if (state.paper) state.paper.forEach((_, q) => syncQuestion(q));
+  refreshStatus();
+});
+
+// ---------------------------------------------------------------- revoked login ------------
+/** The login was revoked: stop saving for good (no retries), say so, and list what was not sent. */
+function revoke(message) {
+  if (state.revoked) return;
+  state.revoked = true;
+  journal.markRevoked(); // never replayed, not even after a reload
+  clearInterval(httpTimer);
+  for (const timer of Object.values(state.sendTimers)) clearTimeout(timer);
+  socket.io.reconnection(false);
+  socket.disconnect();
+  countdown.set({ deadline: null, paused: true, remaining: null });
+  $("#main").inert = true;
+  $("#overlay").hidden = true;
+  const unsent = journal.pending();
+  $("#revoked-text").textContent = message || t("live.revoked");
+  $("#revoked-summary").textContent = unsent.length ? t("live.revoked_unsent", { n: unsent.length }) : t("live.revoked_nothing_unsent");
+  const list = $("#revoked-list");
+  list.replaceChildren();
+  for (const e of unsent) {
+    const li = document.createElement("li");
+    li.dataset.q = e.q;
+    li.textContent = t("live.revoked_item", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) });
+    list.append(li);
+  }
+  $("#revoked").hidden = false;
+  $("#revoked").focus();
+  refreshStatus();
+  announce(message || t("live.revoked"));
+}
+
+/** An answer as words an invigilator can read off the screen. */
+function describe(question, value) {
+  if (value === null || value === undefined || value === "") return t("live.value_empty");
+  if (typeof value === "boolean") return value ? t("live.true") : t("live.false");
+  if (Array.isArray(value)) return value.map((v) => describe(question, v)).join(", ");
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${describe(question, v)}`).join("; ");
+  return String(value);
+}
 
 // ---------------------------------------------------------------- state --------------------
 function applyState(s) {
-  if (!s) return;
+  if (!s || state.revoked) return;
   if (s.server_time) clock.sync(s.server_time);
   // A lock holds the saves, not the clock: only a pause freezes the countdown.
   countdown.set({ deadline: s.deadline, paused: s.phase === "paused", remaining: s.remaining });
@@ -212,21 +435,79 @@ function applyState(s) {
   $("#overlay").hidden = !held;
   $("#main").inert = held; // nothing behind the overlay can be reached, by mouse or keyboard
   $("#overlay-text").textContent = s.phase === "locked" ? (s.message || t("live.locked")) : t("live.paused");
+  const reason = s.phase === "paused" ? (s.pause_reason || "") : "";
+  $("#overlay-reason").textContent = reason ? t("live.pause_reason", { reason }) : "";
+  $("#overlay-reason").hidden = !reason;
   $("#waiting").hidden = s.phase !== "waiting";
   $("#finished").hidden = !(s.phase === "submitted" || s.phase === "ended");
   $("#paper").hidden = !state.paper || !["writing", "paused", "locked"].includes(s.phase);
-  if (s.extra_seconds_added) announce(t("live.extra_time", { n: Math.round(s.extra_seconds_added / 60) }));
+  if (s.extra_seconds_added) showTimeNotice(s);
+  if (s.receipt) showReceipt(s.receipt);
   if (before !== s.phase) {
-    if (s.phase === "paused") announce(t("live.paused"));
+    if (s.phase === "paused") announce(reason ? `${t("live.paused")} ${t("live.pause_reason", { reason })}` : t("live.paused"));
     if (s.phase === "writing" && !state.paper) hello(); // the room started: fetch the paper
     else if (s.phase === "writing") replay(); // resumed or unlocked: send what was held back
     if (s.phase === "submitted" || s.phase === "ended") {
-      // Nothing of this candidate's answers stays on a shared school computer.
-      if (!journal.pending().length) journal.clear();
+      // Nothing of this candidate's answers stays on a shared school computer; changes that
+      // never reached the server stay listed (and kept) for the invigilator to see.
+      const unsent = journal.pending();
+      if (!unsent.length) journal.clearAttempt();
       $("#finished-text").textContent = s.forced ? t("live.forced_submit") : t("live.submitted");
+      const list = $("#finished-unsent");
+      list.replaceChildren();
+      for (const e of unsent) {
+        const li = document.createElement("li");
+        li.textContent = t("live.revoked_item", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) })
+          + (e.refused ? ` — ${e.refused.message || t(e.refused.code)}` : "");
+        list.append(li);
+      }
+      list.hidden = unsent.length === 0;
       $("#review").hidden = true;
       $("#finished").focus();
     }
+  }
+}
+
+const timeFormat = () => new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
+
+/** Extra time (or time taken back) stays on screen: the minutes and the new end time. */
+function showTimeNotice(s) {
+  const minutes = Math.round(Math.abs(s.extra_seconds_added) / 60);
+  const end = s.deadline ? timeFormat().format(new Date(s.deadline)) : "";
+  let text;
+  if (!end) text = t("live.extra_time_notice_paused", { n: minutes });
+  else text = t(s.extra_seconds_added > 0 ? "live.extra_time_notice" : "live.time_removed_notice", { n: minutes, end });
+  const node = $("#time-notice");
+  node.textContent = text;
+  node.hidden = false;
+  announce(text);
+}
+
+/** After the submission: when, how many answered of how many, and the code the board verifies. */
+function showReceipt(r) {
+  const when = new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : "vi-VN", {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", day: "2-digit", month: "2-digit", year: "numeric",
+  }).format(new Date(r.submitted_at_ms));
+  $("#receipt-time").textContent = when;
+  $("#receipt-answered").textContent = t("live.receipt_answered_value", { n: r.answered, total: r.total });
+  $("#receipt-code").textContent = r.code;
+  $("#receipt").hidden = false;
+  $("#logout").hidden = false;
+  $("#time-notice").hidden = true;
+}
+
+/** Log out from the receipt screen: the socket closes first so the page does not report a revoked login. */
+async function logout() {
+  const button = $("#logout");
+  button.disabled = true;
+  state.revoked = true; // nothing more is sent from this page
+  clearInterval(httpTimer);
+  socket.io.reconnection(false);
+  socket.disconnect();
+  try {
+    await fetch(button.dataset.api, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": config.csrf_token } });
+  } finally {
+    window.location.assign(button.dataset.next);
   }
 }
 
@@ -247,13 +528,12 @@ function showMessage(msg) {
 }
 
 // ---------------------------------------------------------------- paper --------------------
-function loadPaper(paper, serverAnswers) {
+function loadPaper(paper) {
   const first = !state.paper;
   state.paper = paper;
   for (let q = 0; q < paper.length; q++) {
-    const pending = journal.pendingFor(q + 1);
-    const server = serverAnswers[q + 1] ?? serverAnswers[String(q + 1)];
-    state.answers[q] = pending ? pending.value : server ? server.value : undefined;
+    const top = latest(q);
+    state.answers[q] = top ? top.value : undefined;
   }
   buildGrid();
   showQuestion(first ? 0 : state.current, false);
@@ -261,9 +541,12 @@ function loadPaper(paper, serverAnswers) {
 
 function questionLabel(q) {
   const parts = [t("live.question_n", { n: q + 1 })];
-  if (isAnswered(state.paper[q], state.answers[q])) parts.push(t("live.answered"));
+  parts.push(isAnswered(state.paper[q], state.answers[q]) ? t("live.answered") : t("live.unanswered"));
   if (journal.flags[q]) parts.push(t("live.flagged"));
-  if (journal.pendingFor(q + 1)) parts.push(t("live.not_saved"));
+  const entry = journal.pendingFor(q + 1);
+  if (entry && entry.refused) parts.push(t("live.refused_short", { reason: entry.refused.message || t(entry.refused.code) }));
+  else if (entry || state.inFlight[q]) parts.push(t("live.not_saved"));
+  if (journal.noticeFor(q + 1)) parts.push(t("live.check_again"));
   return parts.join(", ");
 }
 
@@ -276,7 +559,11 @@ function buildGrid() {
     b.type = "button";
     b.className = "cell";
     b.dataset.q = q;
-    b.textContent = q + 1;
+    // Answered cells carry a check mark as well as a colour (WCAG 1.4.1: not by colour alone).
+    const mark = document.createElement("span");
+    mark.className = "mark";
+    mark.setAttribute("aria-hidden", "true");
+    b.append(String(q + 1), mark);
     b.addEventListener("click", () => showQuestion(q, true));
     grid.append(b);
     markQuestion(q);
@@ -286,14 +573,33 @@ function buildGrid() {
 function markQuestion(q) {
   const b = document.querySelector(`#grid .cell[data-q="${q}"]`);
   if (!b) return;
-  b.classList.toggle("answered", isAnswered(state.paper[q], state.answers[q]));
+  const answered = isAnswered(state.paper[q], state.answers[q]);
+  b.classList.toggle("answered", answered);
+  b.querySelector(".mark").textContent = answered ? t("live.cell_answered_mark") : "";
   b.classList.toggle("flagged", !!journal.flags[q]);
-  b.classList.toggle("unsaved", !!journal.pendingFor(q + 1));
+  const entry = journal.pendingFor(q + 1);
+  const notice = journal.noticeFor(q + 1);
+  b.classList.toggle("unsaved", !!entry || !!state.inFlight[q]);
+  b.classList.toggle("refused", !!(entry && entry.refused));
+  b.classList.toggle("notice", !!notice);
   b.classList.toggle("current", q === state.current);
   b.setAttribute("aria-label", questionLabel(q));
   if (q === state.current) b.setAttribute("aria-current", "step");
   else b.removeAttribute("aria-current");
-  if (q === state.current) $("#q-saved").textContent = journal.pendingFor(q + 1) ? t("live.saving") : (isAnswered(state.paper[q], state.answers[q]) ? t("live.saved") : "");
+  if (q === state.current) {
+    // "Đã lưu" only for exactly the value the server holds.
+    const node = $("#q-saved");
+    let kind = "";
+    let text = "";
+    if (entry && entry.refused) [kind, text] = ["refused", t("live.refused_short", { reason: entry.refused.message || t(entry.refused.code) })];
+    else if (entry || state.inFlight[q]) [kind, text] = ["saving", t("live.saving")];
+    else if (savedAsShown(q) && isAnswered(state.paper[q], state.answers[q])) [kind, text] = ["saved", t("live.saved")];
+    node.dataset.kind = kind;
+    node.textContent = text;
+    const warn = $("#q-notice");
+    warn.textContent = notice ? notice.message || t(notice.code, { n: q + 1, question: q + 1 }) : "";
+    warn.hidden = !notice;
+  }
 }
 
 function showQuestion(q, focus) {
@@ -330,7 +636,7 @@ function showReview() {
     const b = document.createElement("button");
     b.type = "button";
     b.className = answered ? "answered" : "unanswered";
-    b.textContent = questionLabel(q) + (answered ? "" : `, ${t("live.unanswered")}`);
+    b.textContent = questionLabel(q);
     b.addEventListener("click", () => showQuestion(q, true));
     li.append(b);
     list.append(li);
@@ -343,37 +649,61 @@ function showReview() {
 
 function submit() {
   const dialog = $("#confirm");
-  const pending = journal.pending().length;
+  const pending = journal.sendable().length;
+  const refused = journal.pending().filter((e) => e.refused && e.refused.final);
   // Name the unanswered questions once more: the last chance before the answers are final.
   const unanswered = state.paper.filter((question, q) => question.type !== "description" && !isAnswered(question, state.answers[q])).length;
   const warning = unanswered ? `${t("live.confirm_unanswered", { n: unanswered })} ` : "";
-  $("#confirm-text").textContent = warning + (pending ? t("live.confirm_pending", { n: pending }) : t("live.confirm_submit"));
+  const lost = refused.length ? ` ${t("live.confirm_refused", { list: refused.map((e) => e.q).join(", ") })}` : "";
+  $("#confirm-text").textContent = warning + (pending ? t("live.confirm_pending", { n: pending }) : t("live.confirm_submit")) + lost;
   dialog.showModal();
 }
 
-function confirmSubmit() {
+/** Resolves true once every change that can still be saved was acknowledged (or false on timeout). */
+async function drained(timeoutMs) {
+  await state.recording; // changes being numbered are part of the journal too
+  const end = Date.now() + timeoutMs;
+  replay();
+  while (journal.sendable().length || Object.keys(state.inFlight).length) {
+    if (state.revoked || Date.now() > end || !socket.connected) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
+async function confirmSubmit() {
+  if (state.revoked) return;
   if (!socket.connected) {
     httpSubmit().catch(() => showMessage({ text: t("live.submit_offline"), kind: "error" }));
     return;
   }
-  replay();
+  // As over HTTP: submit only once the journal drained, so nothing sent is refused as late.
+  if (!await drained(15000)) {
+    if (!state.revoked) showMessage({ text: t("live.submit_unsaved"), kind: "error" });
+    return;
+  }
   socket.timeout(15000).emit("submit", { attempt: config.attempt, seb: state.seb }, (err, resp) => {
     if (err) return showMessage({ text: t("live.submit_offline"), kind: "error" });
+    if (!resp.ok && ENDED.includes(resp.code)) return revoke(resp.message);
     if (!resp.ok) return showMessage({ text: resp.message || t(resp.code), kind: "error" });
     applyState(resp.state);
   });
 }
 
-/** Submitting over HTTP: only once every journal entry is acknowledged. */
+/** Submitting over HTTP: only once every journal entry that can be saved is acknowledged. */
 async function httpSubmit() {
+  await state.recording;
   await flushHttp();
-  if (journal.pending().length) throw new Error("unsaved changes");
+  if (state.revoked) return;
+  if (journal.sendable().length) throw new Error("unsaved changes");
   const res = await fetch(config.submit_url, {
-    method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": config.csrf_token },
+    method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": config.csrf_token, ...sebHeaders(state.seb) },
   });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
-    return showMessage({ text: (body.error && body.error.message) || t("live.submit_offline"), kind: "error" });
+    const refusal = refusalOf(res.status, body);
+    if (ENDED.includes(refusal.code)) return revoke(refusal.message);
+    return showMessage({ text: refusal.message || t("live.submit_offline"), kind: "error" });
   }
   await httpSync();
 }
@@ -389,6 +719,7 @@ $("#flag").addEventListener("click", () => {
 $("#to-review").addEventListener("click", showReview);
 $("#back-to-paper").addEventListener("click", () => showQuestion(state.current, true));
 $("#submit").addEventListener("click", submit);
+$("#logout").addEventListener("click", logout);
 $("#confirm").addEventListener("close", () => {
   if ($("#confirm").returnValue === "yes") confirmSubmit();
 });
@@ -401,4 +732,4 @@ document.addEventListener("keydown", (e) => {
 
 state.seb = collectSebKeys();
 refreshStatus();
-window.examPage = { journal, state, socket }; // for the browser tests and the curious invigilator
+window.examPage = { journal, state, socket, latest, savedAsShown, replay }; // for the browser tests and the curious invigilator

@@ -1,4 +1,6 @@
 // Candidate login through the core's JSON API; on success, on to the exam page.
+import { newNonce } from "./journal.js";
+
 const config = JSON.parse(document.getElementById("login-config").textContent);
 const t = (key) => config.messages[key] || key;
 const errorBox = document.getElementById("login-error");
@@ -14,10 +16,14 @@ async function login(body, focusOnError) {
     });
     const data = await res.json().catch(() => ({}));
     if (res.ok) {
+      // A new login: the exam page keys its journal by it, so changes left unsent by an earlier
+      // login on this browser are never replayed over newer answers.
+      window.localStorage.setItem("exam-login", newNonce());
       window.location.assign(config.next);
       return;
     }
     errorBox.textContent = (data.error && data.error.message) || t("live.login.failed");
+    if (data.error && /^accounts\.code_(seat_required|wrong_seat)$/.test(data.error.code)) focusOnError = seatField;
   } catch {
     errorBox.textContent = t("live.login.network");
   }
@@ -26,11 +32,25 @@ async function login(body, focusOnError) {
   focusOnError.focus();
 }
 
+// The workstation's seat: from the launcher URL (?seat=M07), else the one this browser used last.
+const seatField = document.getElementById("seat");
+const SEAT_KEY = "exam.workstation_seat";
+try {
+  if (seatField.value.trim()) localStorage.setItem(SEAT_KEY, seatField.value.trim());
+  else seatField.value = localStorage.getItem(SEAT_KEY) || "";
+} catch { /* storage disabled: the seat is typed */ }
+
 document.getElementById("code-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const code = document.getElementById("code");
   if (!code.value.trim()) return code.focus();
-  login({ code: code.value.trim() }, code);
+  const seat = seatField.value.trim();
+  const body = { code: code.value.trim() };
+  if (seat) {
+    body.seat = seat;
+    try { localStorage.setItem(SEAT_KEY, seat); } catch { /* ignored */ }
+  }
+  login(body, code);
 });
 
 document.getElementById("password-form").addEventListener("submit", (e) => {

@@ -1,6 +1,9 @@
 // Renders one question of the paper (the bank's public_dict) as accessible form controls and
 // reports each change as the response shape documented in question_bank/model.py.
 
+import DOMPurify from "../vendor/dompurify/purify.es.js";
+import { appendWithSlots, renderBlanks } from "./render_blanks.js";
+
 const SHORT4 = /^[0-9,\-]$/;
 
 function el(tag, attrs = {}, ...children) {
@@ -15,11 +18,34 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-/** Question text: escaped; `@@MEDIA/name` becomes the carried file; LaTeX rendered by KaTeX. */
+// Moodle and QTI stems are HTML (<p>, <b>, <img>…): such text is sanitised by DOMPurify and
+// shown as HTML; other text stays plain (escaped, line breaks kept).
+const HTML_TAG = /<\/?(p|br|b|i|u|s|em|strong|img|span|div|sub|sup|table|thead|tbody|tr|td|th|ul|ol|li|font|h[1-6]|pre|code|blockquote|hr|a|small|big|tt|strike|center)\b[^>]*>/i;
+const PURIFY = {
+  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "option", "iframe", "dialog", "details", "template"],
+  FORBID_ATTR: ["id", "name", "href", "target", "action", "formaction", "srcset", "tabindex", "autofocus"],
+  RETURN_DOM_FRAGMENT: true,
+};
+
+function appendHtml(node, html, byName) {
+  const marked = html.replace(/\{#([^\s{}<>"'&]+)\}/g, (_, id) => `<span class="blank-slot" data-blank="${id}"></span>`);
+  const fragment = DOMPurify.sanitize(marked, PURIFY);
+  for (const media of fragment.querySelectorAll("[src]")) {
+    const src = media.getAttribute("src");
+    const m = src.startsWith("@@MEDIA/") ? byName[src.slice(8)] : null;
+    if (m) media.setAttribute("src", `data:${m.mime};base64,${m.data_b64}`);
+    else if (!src.startsWith("data:")) media.removeAttribute("src"); // nothing loads from elsewhere
+    if (media.tagName === "IMG") media.classList.add("media");
+  }
+  node.append(fragment);
+}
+
+/** Question text: escaped (or sanitised HTML); `@@MEDIA/name` becomes the carried file; LaTeX rendered by KaTeX. */
 export function richText(text, media, tag = "div") {
   const node = el(tag, { class: "rich" });
   const byName = Object.fromEntries((media || []).map((m) => [m.name, m]));
-  const parts = String(text || "").split(/(@@MEDIA\/[^\s"'<>)]+)/);
+  const parts = HTML_TAG.test(String(text || "")) ? [] : String(text || "").split(/(@@MEDIA\/[^\s"'<>)]+)/);
+  if (!parts.length) appendHtml(node, String(text), byName);
   for (const part of parts) {
     const m = part.startsWith("@@MEDIA/") ? byName[part.slice(8)] : null;
     if (m && m.mime.startsWith("image/")) {
@@ -30,7 +56,7 @@ export function richText(text, media, tag = "div") {
     } else {
       part.split("\n").forEach((line, i) => {
         if (i) node.append(el("br"));
-        node.append(document.createTextNode(line));
+        appendWithSlots(node, line); // text, with a slot where a blank's `{#N}` stands
       });
     }
   }
@@ -49,7 +75,11 @@ export function richText(text, media, tag = "div") {
 }
 
 function choiceList(q, name, type, isChecked, onChange, t) {
-  const fs = el("fieldset", { class: "choices" }, el("legend", { class: "sr-only", text: t("live.choose") }));
+  // Several answers may be right: say so, visibly and as the group's name.
+  const multiple = type === "checkbox";
+  const legend = multiple ? el("legend", { class: "choice-hint", text: t("live.multiple_hint") })
+    : el("legend", { class: "sr-only", text: t("live.choose") });
+  const fs = el("fieldset", { class: "choices" }, legend);
   q.options.forEach((o) => {
     const id = `${name}-${o.id}`;
     const input = el("input", { type, id, name, value: o.id, checked: isChecked(o.id), onchange: onChange });
@@ -97,14 +127,23 @@ export function renderAnswer(q, i, value, emit, t) {
       return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), input);
     }
     case "essay": {
-      const area = el("textarea", { id: name, rows: "12", oninput: (e) => emit(e.target.value) });
+      // Not a live region: announcing every keystroke would drown the screen reader.
+      const count = el("p", { class: "word-count", id: `${name}-words` });
+      const recount = () => { count.textContent = t("live.word_count", { n: wordCount(area.value) }); };
+      const area = el("textarea", { id: name, rows: "12", "aria-describedby": `${name}-words`,
+        oninput: (e) => { recount(); emit(e.target.value); } });
       area.value = value ?? "";
-      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), area);
+      recount();
+      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), area, count);
     }
     case "matching":
       return matching(q, name, value, emit, t);
     case "ordering":
       return ordering(q, name, value, emit, t);
+    case "cloze":
+    case "gapselect":
+    case "ddwtos":
+      return renderBlanks(q, name, value, emit, t);
     default:
       return el("p", { class: "note", text: t("live.no_response") });
   }
@@ -190,6 +229,12 @@ function ordering(q, name, value, emit, t) {
   };
   draw();
   return list;
+}
+
+/** Words as a reader counts them: runs of letters or digits (Vietnamese syllables count one each). */
+export function wordCount(text) {
+  const words = String(text || "").match(/[\p{L}\p{N}][\p{L}\p{N}\p{M}'’-]*/gu);
+  return words ? words.length : 0;
 }
 
 /** Whether a response counts as answered (for the grid and the review screen). */

@@ -8,3 +8,9 @@ export function collectSebKeys() {
   const url = window.location.href.split("#")[0];
   return { url, keys: { configKey: security.configKey || "", browserExamKey: security.browserExamKey || "" } };
 }
+
+// GET requests carry no body: the keys travel as one header (the server checks the paper's GET
+// and the HTTP submit against the sitting's current SEB policy).
+export function sebHeaders(seb) {
+  return seb ? { "X-SEB-Keys": JSON.stringify(seb) } : {};
+}

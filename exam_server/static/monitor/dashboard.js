@@ -19,7 +19,7 @@ const ACTIONS = {
 };
 
 const clock = new ServerClock();
-const model = { rows: new Map(), rooms: [], sitting: null };
+const model = { rows: new Map(), rooms: [], sitting: null, overview: null };
 
 const socket = window.io("/monitor", { transports: ["websocket"], reconnectionDelayMax: 4000 });
 socket.on("connect", watch);
@@ -51,6 +51,7 @@ function apply(msg, snapshot) {
   }
   if (msg.rooms) model.rooms = msg.rooms;
   if (msg.sitting) model.sitting = msg.sitting;
+  if (msg.overview) model.overview = new Map(msg.overview.map((o) => [o.room, o])); // per room, from the server
   render();
 }
 
@@ -170,6 +171,7 @@ function renderRooms(rows) {
   const rooms = config.target.room ? model.rooms.filter((r) => r.id === config.target.room) : model.rooms;
   for (const room of rooms) {
     const mine = rows.filter((r) => r.room === room.id);
+    const agg = !config.target.room && model.overview ? model.overview.get(room.id) : null;
     const tr = document.createElement("tr");
     tr.dataset.room = room.id;
     const th = document.createElement("th");
@@ -177,10 +179,17 @@ function renderRooms(rows) {
     th.textContent = room.name;
     tr.append(th);
     cell(tr, t(`pages.state.${room.state}`));
-    cell(tr, `${mine.filter((r) => r.state !== "expected" && r.state !== "absent").length}/${mine.length}`);
-    cell(tr, String(mine.filter((r) => r.state === "writing").length));
-    cell(tr, String(mine.filter((r) => r.state === "submitted").length));
-    cell(tr, String(mine.filter((r) => r.online).length));
+    if (agg) { // the sitting view: the server's per-room aggregate
+      cell(tr, `${agg.total - agg.states.expected - agg.states.absent}/${agg.total}`);
+      cell(tr, String(agg.states.writing));
+      cell(tr, String(agg.states.submitted));
+      cell(tr, String(agg.online));
+    } else {
+      cell(tr, `${mine.filter((r) => r.state !== "expected" && r.state !== "absent").length}/${mine.length}`);
+      cell(tr, String(mine.filter((r) => r.state === "writing").length));
+      cell(tr, String(mine.filter((r) => r.state === "submitted").length));
+      cell(tr, String(mine.filter((r) => r.online).length));
+    }
     const td = document.createElement("td");
     td.append(actionPicker(t("monitor.actions_for_room", { room: room.name }),
       Object.keys(ACTIONS).filter((k) => k.startsWith("room.")), { room: room.id }));

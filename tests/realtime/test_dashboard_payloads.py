@@ -1,0 +1,158 @@
+"""Dashboard pushes read only what changed, and the sitting overview is aggregated per room.
+
+The broadcaster runs against the real database; its emits are recorded at the Socket.IO
+boundary (what would go to the dashboard groups) so the payloads can be checked exactly."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event as sa_event
+
+from exam_server.accounts import service as accounts
+from exam_server.attempts.candidate import submit
+from exam_server.db import session as db
+from exam_server.db import utcnow
+from exam_server.events.log import Actor
+from exam_server.monitor import rows as row_builder
+from exam_server.monitor.broadcaster import Broadcaster, marks_for
+from exam_server.realtime.presence import Presence
+from tests.server.conftest import make_app
+from tests.support.seed import seed_sitting
+
+
+class Recorder:
+    """Stands in for Flask-SocketIO's emit: the payload each dashboard group would receive."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def emit(self, name: str, payload: dict[str, Any], *, to: str, namespace: str) -> None:
+        assert name == "rows" and namespace == "/monitor"
+        self.sent.append((to, payload))
+
+    def to(self, group: str) -> dict[str, Any]:
+        [payload] = [p for g, p in self.sent if g == group]
+        return payload
+
+
+class Presences:
+    def __init__(self, online: dict[int, Presence]) -> None:
+        self.online = online
+
+    def all(self, _sitting_id: int) -> dict[int, Presence]:
+        return self.online
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    url = (f"sqlite:///{tmp_path / 'dash.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    app = make_app(url, tmp_path / "instance")
+    with app.app_context():
+        yield app
+        db.get_bind().dispose()
+
+
+def _statements(app: Flask) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    me = threading.get_ident()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() == me:  # not the app's own background pushes
+            seen.append(statement)
+
+    engine = app.extensions["exam_db"]["engine"]
+    sa_event.listen(engine, "before_cursor_execute", before)
+    return seen, lambda: sa_event.remove(engine, "before_cursor_execute", before)
+
+
+def test_entries_without_an_attempt_mark_only_what_they_changed() -> None:
+    assert marks_for("checkin.accepted", 3, {"registration_id": 9}) == ("registration", 9)
+    assert marks_for("login_code.issued", 3, {"registration_id": 9}) == ("registration", 9)
+    assert marks_for("room.started", 3, {}) == ("room", 3)
+    assert marks_for("roster.imported", None, {"rows": 40}) == ("sitting", None)
+    assert marks_for("sitting.checkin_opened", None, {}) == ("info", None)
+    assert marks_for("checkin.station_issued", 3, {"station": "Bàn 1"}) == ("info", None)
+
+
+def test_a_push_carries_only_the_marked_rows_and_the_per_room_overview(app: Flask) -> None:
+    seeded = seed_sitting(rooms=2, per_room=4, start=True)
+    a1, a2 = seeded.attempt_ids[0], seeded.attempt_ids[5]
+    submit(a1, seeded.registration_ids[0], Actor("candidate:t", registration_id=seeded.registration_ids[0]))
+    presence = {a2: Presence(online=True, since=1.0)}
+    recorder = Recorder()
+    broadcaster = Broadcaster(app, recorder, Presences(presence))
+
+    broadcaster.flush(seeded.sitting_id, {a1}, set(), set())
+    only_attempt = recorder.to(f"mon:sitting:{seeded.sitting_id}")
+    assert [r["attempt"] for r in only_attempt["rows"]] == [a1]
+    assert only_attempt["rooms"] is None and only_attempt["sitting"] is None  # nothing room-level changed
+    recorder.sent.clear()
+
+    broadcaster.flush(seeded.sitting_id, {a1}, set(), {seeded.registration_ids[5]})
+    sitting = recorder.to(f"mon:sitting:{seeded.sitting_id}")
+    assert sorted(r["attempt"] for r in sitting["rows"]) == sorted([a1, a2])  # two rows, not eight
+    assert [r["id"] for r in sitting["rooms"]] == seeded.room_ids  # a check-in is room-level progress
+    room1 = recorder.to(f"mon:room:{seeded.room_ids[0]}")
+    assert [r["attempt"] for r in room1["rows"]] == [a1] and room1["rows"][0]["state"] == "submitted"
+    assert "overview" not in room1  # the room view has its rows; the overview is the sitting's
+
+    overview = {o["room"]: o for o in sitting["overview"]}
+    assert set(overview) == set(seeded.room_ids)
+    # the aggregate agrees with the rows computed one by one
+    full = row_builder.candidate_rows(db, seeded.sitting_id, presence, now=utcnow())
+    for room_id in seeded.room_ids:
+        mine = [r for r in full if r["room"] == room_id]
+        states = Counter(r["state"] for r in mine)
+        assert overview[room_id]["total"] == len(mine) == 4
+        assert {k: v for k, v in overview[room_id]["states"].items() if v} == dict(states)
+        assert overview[room_id]["online"] == sum(1 for r in mine if r["online"])
+    assert overview[seeded.room_ids[0]]["states"]["submitted"] == 1
+    assert overview[seeded.room_ids[1]]["online"] == 1
+
+
+def test_a_sitting_state_change_reads_no_candidate_rows(app: Flask) -> None:
+    seeded = seed_sitting(rooms=2, per_room=3, start=True)
+    recorder = Recorder()
+    broadcaster = Broadcaster(app, recorder, Presences({}))
+    seen, stop = _statements(app)
+    try:
+        broadcaster.flush(seeded.sitting_id, set(), set(), set(), info=True)
+    finally:
+        stop()
+    sitting = recorder.to(f"mon:sitting:{seeded.sitting_id}")
+    assert sitting["rows"] == [] and sitting["sitting"]["id"] == seeded.sitting_id
+    assert [r["id"] for r in sitting["rooms"]] == seeded.room_ids
+    assert {o["room"] for o in sitting["overview"]} == set(seeded.room_ids)
+    # every room's dashboard hears of it (its state may have changed), with no rows to read
+    for room_id in seeded.room_ids:
+        assert recorder.to(f"mon:room:{room_id}")["rows"] == []
+    assert seen and not any("responses" in s.lower() for s in seen)  # no per-candidate reads at all
+
+
+def test_a_checkin_pushes_that_candidate_only(app: Flask) -> None:
+    seeded = seed_sitting(rooms=1, per_room=5, start=False)
+    reg = seeded.registration_ids[2]
+    recorder = Recorder()
+    broadcaster = Broadcaster(app, recorder, Presences({}))
+    from exam_server.events.models import Event
+
+    before = db.query(Event).count()
+    accounts.issue_login_code(reg, Actor("invigilator:t"))
+    db.commit()
+    entry = db.query(Event).order_by(Event.id.desc()).first()
+    assert db.query(Event).count() > before and entry is not None
+    kind, key = marks_for(entry.action, entry.room_id, entry.data)
+    assert (kind, key) == ("registration", reg)
+    db.rollback()  # hand the (SQLite: only) connection to the broadcaster's own session
+    broadcaster.flush(seeded.sitting_id, set(), set(), {reg})
+    [row] = recorder.to(f"mon:room:{seeded.room_ids[0]}")["rows"]
+    assert row["registration"] == reg and row["state"] == "checked_in"
