@@ -81,7 +81,7 @@ class LoginCode(Base):
 class LoginSession(Base):
     """One login: the session cookie carries only the (signed) id whose SHA-256 is `id_hash`.
 
-    Used when no Redis is configured (`session_store.RedisStore` keeps the same fields there).
+    Always written; with Redis configured, `session_store.RedisStore` caches the same fields.
     A revoked record stays until it expires, so its cookie is answered "revoked", not "log in".
     """
 

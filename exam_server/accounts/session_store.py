@@ -1,4 +1,10 @@
-"""Where login records live: Redis when REDIS_URL is configured, the database otherwise.
+"""Where login records live: always in the database; with REDIS_URL also in Redis, which then
+answers the per-request reads.
+
+Redis here keeps nothing on disk (config/production, the load harness): were it the only home
+of the records, a Redis restart would log out every candidate in the middle of an exam. So the
+database is the record of truth and Redis a cache of it: a miss, or Redis being away, is
+answered from the database (and cached again).
 
 A login record is what makes a session cookie worth anything: the cookie carries only the
 record's id (signed), the record holds who logged in and the session data. Logging out,
@@ -12,19 +18,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import Flask, current_app
 from flask.json.tag import TaggedJSONSerializer
+from redis.exceptions import RedisError
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from exam_server.accounts.models import LoginSession
 from exam_server.db import session as db
 from exam_server.db import utcnow
 
+log = logging.getLogger(__name__)
 _DATA = TaggedJSONSerializer()  # the session data's own format (tuples, bytes, dates survive)
 TABLE = LoginSession.__table__
 _BY_ID = select(TABLE).where(TABLE.c.id_hash == bindparam("h"))
@@ -186,10 +196,53 @@ class RedisStore:
         return revoked
 
 
+class CachedStore:
+    """The database keeps every record; Redis serves the reads (see the module docstring)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.durable = DatabaseStore()
+        self.cache = RedisStore(url, prefix)
+
+    def create(self, record: SessionRecord) -> None:
+        self.durable.create(record)
+        _quietly(self.cache.create, record)
+
+    def get(self, id_hash: str) -> SessionRecord | None:
+        try:
+            found = self.cache.get(id_hash)
+        except RedisError:
+            return self.durable.get(id_hash)
+        if found is None:
+            found = self.durable.get(id_hash)
+            if found is not None:
+                _quietly(self.cache.create, found)
+        return found
+
+    def update_data(self, id_hash: str, data: dict[str, Any]) -> None:
+        self.durable.update_data(id_hash, data)
+        _quietly(self.cache.update_data, id_hash, data)
+
+    def revoke(self, reason: str, *, id_hash: str | None = None, user_id: int | None = None,
+               registration_id: int | None = None, keep: str | None = None) -> list[str]:
+        hashes = self.durable.revoke(reason, id_hash=id_hash, user_id=user_id,
+                                     registration_id=registration_id, keep=keep)
+        for revoked in hashes:
+            _quietly(self.cache.revoke, reason, id_hash=revoked)
+        return hashes
+
+
+def _quietly(write: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+    """A cache write that may fail: the database already holds the record."""
+    try:
+        write(*args, **kwargs)
+    except RedisError:
+        log.warning("login record cache not updated (Redis unavailable)", exc_info=True)
+
+
 def make_store(app: Flask) -> SessionStore:
     url = app.config.get("REDIS_URL") or ""
     if url:
-        return RedisStore(url, f"{app.config.get('REDIS_PREFIX', 'exam')}")
+        return CachedStore(url, f"{app.config.get('REDIS_PREFIX', 'exam')}")
     return DatabaseStore()
 
 

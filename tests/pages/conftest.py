@@ -13,14 +13,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import StrictUndefined
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from exam_server.app import create_app
 from exam_server.db import db
 from tests.support.schema import ensure_schema
+from tests.support.seed import STAFF_PASSWORD
 from tests.support.server import ServerProcess
 
 SECRET = "pages-test-secret-" + uuid.uuid4().hex
+BROWSER_TIMEOUT_MS = 30_000  # generous: the 2 cores are shared with the server under test
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -107,3 +109,24 @@ def browser(chromium_path: str) -> Iterator[Browser]:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    """A Vietnamese browser on the live server that keeps downloads (exports, slips)."""
+    ctx = browser.new_context(base_url=live_server.url, locale="vi-VN", accept_downloads=True)
+    ctx.set_default_timeout(BROWSER_TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+def sign_in(page: Page, user: str, landing: str | None = r"/exams/$") -> None:
+    """Log a staff member in on the login page; `landing` is the URL the role arrives at."""
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    if landing is None:
+        page.wait_for_load_state()
+    else:
+        expect(page).to_have_url(re.compile(landing))

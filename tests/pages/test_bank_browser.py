@@ -5,21 +5,19 @@ candidate sees it (Moodle's HTML rendered, sanitised; blanks inside the sentence
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from question_bank.formats import read_any
-from tests.pages.conftest import LiveServer
+from tests.pages.conftest import BROWSER_TIMEOUT_MS as TIMEOUT_MS
+from tests.pages.conftest import LiveServer, sign_in
 from tests.support.bank_files import hostile_bank, moodle_bank, refused_bank, with_padding
-from tests.support.seed import STAFF_PASSWORD, seed_sitting, username
+from tests.support.seed import seed_sitting, username
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TIMEOUT_MS = 30_000
 STAGES_JS = """() => {
   window.__stages = [];
   const stage = document.getElementById("import-stage");
@@ -33,20 +31,6 @@ def examiner(live_server: LiveServer) -> str:
         return username(seed_sitting(rooms=1, per_room=1, open_checkin=False), "examiner")
 
 
-@pytest.fixture
-def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=live_server.url, locale="vi-VN", accept_downloads=True)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Page, user: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(user)
-    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/exams/$"))
 
 
 def import_file(page: Page, path: Path, outcome: str = "ok") -> None:

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from exam_server.db import session as db
 from exam_server.exams.models import Paper
-from tests.pages.conftest import LiveServer
-from tests.pages.test_bank_browser import TIMEOUT_MS, context, import_file, sign_in  # noqa: F401  (fixture)
+from tests.pages.conftest import BROWSER_TIMEOUT_MS as TIMEOUT_MS
+from tests.pages.conftest import LiveServer, sign_in
+from tests.pages.test_bank_browser import import_file
 from tests.support.bank_files import moodle_bank
 from tests.support.seed import seed_sitting, username
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from exam_server.events.log import Actor
 from exam_server.exams import lifecycle
 from question_bank.model import Option, Question
-from tests.pages.conftest import LiveServer
-from tests.support.seed import CANDIDATE_PASSWORD, STAFF_PASSWORD, Seeded, seed_sitting, username
+from tests.pages.conftest import LiveServer, sign_in
+from tests.support.seed import CANDIDATE_PASSWORD, Seeded, seed_sitting, username
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TIMEOUT_MS = 20_000
 
 
 def _questions() -> list[Question]:
@@ -42,20 +40,6 @@ def day(live_server: LiveServer) -> tuple[Seeded, dict[str, str]]:
         return s, {key: username(s, key) for key in s.users}
 
 
-@pytest.fixture
-def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=live_server.url, locale="vi-VN", accept_downloads=True)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Page, user: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(user)
-    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
 
 
 def candidate_writes(browser: Browser, live_server: LiveServer, s: Seeded, index: int) -> None:
@@ -88,7 +72,7 @@ def test_end_dialog_then_results_page(browser: Browser, live_server: LiveServer,
     candidate_writes(browser, live_server, s, 0)  # Nguyễn Văn 1 is writing in P01
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # the native "publish?" confirmation
-    sign_in(page, staff["examiner"])
+    sign_in(page, staff["examiner"], landing=None)
     page.goto(f"/exams/sittings/{s.sitting_id}")
 
     # Ending asks first: the dialog names the writer and the room that never started.

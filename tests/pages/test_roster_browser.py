@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, expect
 
-from tests.pages.conftest import LiveServer
-from tests.support.seed import STAFF_PASSWORD, seed_sitting, username
+from tests.pages.conftest import LiveServer, sign_in
+from tests.support.seed import seed_sitting, username
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-TIMEOUT_MS = 30_000
 HEADER = "SBD,Họ và tên,Ngày sinh,Số CCCD,Trường,Lớp,Phòng,Số máy/Ghế,Thời gian cộng thêm,Mật khẩu\n"
 
 
@@ -27,20 +25,6 @@ def seeded(live_server: LiveServer) -> tuple[int, str]:
         return s.sitting_id, username(s, "examiner")
 
 
-@pytest.fixture
-def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(base_url=live_server.url, locale="vi-VN", accept_downloads=True)
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
-
-
-def sign_in(page: Page, user: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill(user)
-    page.get_by_label("Mật khẩu").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page).to_have_url(re.compile(r"/exams/$"))
 
 
 def test_roster_preview_import_edit_remove(context: BrowserContext, seeded: tuple[int, str], tmp_path: Path) -> None:

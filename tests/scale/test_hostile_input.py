@@ -134,7 +134,10 @@ def test_replayed_old_sequence_numbers_never_overwrite(world: World) -> None:
                 (20, "B"), (10, "A"), (20, "B"), (20, "C"), (19, "D"))]
 
     replies = asyncio.run(go())
-    assert [r["status"] for r in replies] == ["saved", "superseded", "duplicate", "duplicate", "superseded"]
+    assert [r.get("status") for r in replies] == ["saved", "superseded", "duplicate", None, "superseded"]
+    conflict = replies[3]  # a known number with another value is refused, naming what the server holds
+    assert conflict["ok"] is False and conflict["code"] == "attempts.conflict"
+    assert conflict["stored_value"] == "B"
     assert all(r["stored_seq"] == 20 for r in replies)
     assert stored(world, a)[5] == (20, "B")  # a replay with a new value under an old number changes nothing
 

@@ -44,7 +44,7 @@ def _other_worker(url: str, instance: str, attempt_id: int, paper_id: int, warme
         before = paper_questions(db, paper_id)[0].options[0].fraction
         db.rollback()
         warmed.set()
-        changed.wait(timeout=600)
+        changed.wait(timeout=120)
         page_copy = paper_questions(db, paper_id)[0].options[0].fraction  # not graded: may be the cached copy
         attempt = db.get(Attempt, attempt_id)
         grade_attempt(db, attempt)  # what recording a mark does: it must use the corrected key
@@ -73,7 +73,7 @@ def test_a_key_correction_in_one_process_is_graded_with_in_another(postgres_url:
                         args=(postgres_url, str(instance), attempt_id, paper_id, warmed, changed, out))
     other.start()
     try:
-        assert warmed.wait(timeout=600), "the second process did not start"
+        assert warmed.wait(timeout=120), f"the second process did not start (exit code {other.exitcode})"
         with app.app_context():
             examiner = create_user(f"gk-{utcnow().strftime('%H%M%S%f')}", STAFF_PASSWORD, "examiner", full_name="gk")
             db.commit()
@@ -81,7 +81,7 @@ def test_a_key_correction_in_one_process_is_graded_with_in_another(postgres_url:
                                      by=examiner, actor=EXAMINER)
             assert db.get(Attempt, attempt_id).score == 1.0
         changed.set()
-        before, page_copy, graded = out.get(timeout=600)
+        before, page_copy, graded = out.get(timeout=120)
     finally:
         other.join(timeout=60)
     assert before == 0.0  # the other process had cached the old key...

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from exam_server.accounts.models import User
-from exam_server.accounts.session_store import RedisStore
+from exam_server.accounts.session_store import CachedStore
 from exam_server.db import session as db
 from tests.server.conftest import csrf, login_candidate, login_staff, make_app
 from tests.support.seed import CANDIDATE_PASSWORD, STAFF_PASSWORD, seed_sitting, username
@@ -134,7 +134,7 @@ def test_redis_store_revokes_the_same_way(database_url: str, redis_url: str, tmp
     with app.app_context():
         from exam_server.accounts.session_store import store
 
-        assert isinstance(store(app), RedisStore)
+        assert isinstance(store(app), CachedStore)
         seeded = seed_sitting(start=True)
         client = app.test_client()
         attempt, headers = login_candidate(client, seeded.sitting_id, seeded.sbds[1], CANDIDATE_PASSWORD)
@@ -144,5 +144,28 @@ def test_redis_store_revokes_the_same_way(database_url: str, redis_url: str, tmp
         assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
         assert _revoked(thief.put(save, json={"seq": 2, "value": "B"}, headers=headers))
         # the record is in Redis under its hash only, with the login's lifetime
-        keys = list(store(app).redis.scan_iter(f"{app.config['REDIS_PREFIX']}:session:*"))  # type: ignore[attr-defined]
-        assert keys and all(0 < store(app).redis.ttl(k) <= 12 * 3600 for k in keys)  # type: ignore[attr-defined]
+        cache = store(app).cache  # type: ignore[attr-defined]
+        keys = list(cache.redis.scan_iter(f"{app.config['REDIS_PREFIX']}:session:*"))
+        assert keys and all(0 < cache.redis.ttl(k) <= 12 * 3600 for k in keys)
+
+
+def test_a_redis_restart_logs_nobody_out_and_keeps_revocations(database_url: str, redis_url: str,
+                                                               tmp_path: Path) -> None:
+    """Redis keeps nothing on disk: losing its keys (a restart) must not end an exam's logins."""
+    app = make_app(database_url, tmp_path / "inst", REDIS_URL=redis_url, REDIS_PREFIX=f"t{uuid.uuid4().hex[:8]}")
+    with app.app_context():
+        from exam_server.accounts.session_store import store
+
+        seeded = seed_sitting(start=True)
+        client = app.test_client()
+        attempt, headers = login_candidate(client, seeded.sitting_id, seeded.sbds[1], CANDIDATE_PASSWORD)
+        thief = _copy(client, app)
+        assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
+        again = app.test_client()
+        attempt, headers = login_candidate(again, seeded.sitting_id, seeded.sbds[1], CANDIDATE_PASSWORD)
+        cache = store(app).cache  # type: ignore[attr-defined]
+        lost = list(cache.redis.scan_iter(f"{app.config['REDIS_PREFIX']}:*"))
+        assert lost and cache.redis.delete(*lost) == len(lost)  # what a restart does to our keys
+        save = f"/api/v1/attempts/{attempt}/responses/1"
+        assert again.put(save, json={"seq": 1, "value": "A"}, headers=headers).status_code == 200
+        assert _revoked(thief.put(save, json={"seq": 2, "value": "B"}, headers=headers))
