@@ -43,7 +43,9 @@ def list_staff() -> list[User]:
 
 
 def rooms_of(user: User) -> list[Room]:
-    return [r for r in db.scalars(select(Room).order_by(Room.sitting_id, Room.name)) if user in r.invigilators]
+    # One query per user: walking every room's invigilators was rooms × users queries.
+    return list(db.scalars(select(Room).where(Room.invigilators.any(User.id == user.id))
+                           .order_by(Room.sitting_id, Room.name)))
 
 
 def open_rooms() -> list[Room]:
