@@ -96,6 +96,7 @@ def bench(backend: str, url: str, rooms: int, per_room: int, repeat: int) -> lis
         ("examiner", examiner, "sitting page", f"/exams/sittings/{sitting_id}"),
         ("examiner", examiner, "room table (polled every 5 s)", f"/exams/sittings/{sitting_id}/status"),
         ("examiner", examiner, f"scores ({rooms * per_room} rows)", f"/exams/sittings/{sitting_id}/scores"),
+        ("examiner", examiner, f"scores API ({rooms * per_room} rows)", f"/api/v1/sittings/{sitting_id}/scores"),
         ("invigilator", invigilator, "room page", f"/rooms/{room_id}"),
         ("invigilator", invigilator, "roster (polled every 5 s)", f"/rooms/{room_id}/roster"),
     ]
@@ -135,7 +136,7 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg.rsplit("/", 1)[1]}" WITH (FORCE)')
     candidates = args.rooms * args.per_room
-    out = ROOT / "benchmarks" / "results" / "staff_pages.md"
+    out = ROOT / "benchmarks" / "results" / f"staff_pages_{candidates}.md"
     out.write_text("\n".join([
         "# Staff pages benchmark",
         "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -22,7 +23,7 @@ from card_reader.oids import ECDSA_PLAIN_HASHES, ECDSA_X962_HASHES
 
 # ISO/IEC 10118-3 hash identifiers used in the two-byte trailer "xx CC".
 _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
-_CRYPTO_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+_CRYPTO_HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
                   "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 

@@ -11,7 +11,7 @@ import hashlib
 from importlib import resources
 
 from card_reader.certs import Cert, CertProblem, load_certificate
-from card_reader.errors import TrustStoreError
+from card_reader.errors import TrustStoreError, nested
 from card_reader.trust import TrustStore
 
 VN_CSCA_FILE = "VN_CSCA.der"
@@ -25,11 +25,13 @@ def vn_csca() -> Cert:
     data = resources.files("card_reader").joinpath("anchors", VN_CSCA_FILE).read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != VN_CSCA_SHA256:
-        raise TrustStoreError(f"built-in anchor {VN_CSCA_FILE} has SHA-256 {digest}, pinned {VN_CSCA_SHA256}")
+        raise TrustStoreError(f"built-in anchor {VN_CSCA_FILE} has SHA-256 {digest}, pinned {VN_CSCA_SHA256}",
+                              code="card.trust_store.builtin_changed", path=VN_CSCA_FILE)
     try:
         return load_certificate(data, SOURCE)
     except CertProblem as problem:  # pragma: no cover - the pinned bytes parse (tested)
-        raise TrustStoreError(f"built-in anchor {VN_CSCA_FILE}: {problem}") from None
+        raise TrustStoreError(f"built-in anchor {VN_CSCA_FILE}: {problem}", code="card.trust_store.bad_root",
+                              path=VN_CSCA_FILE, **nested(problem)) from None
 
 
 def add_builtin(store: TrustStore) -> None:

@@ -8,8 +8,8 @@ parameters equal to a named curve (p, a, b, G, n, h compared) become that curve'
 matching no named curve are checked for consistency and verified with the project's own EC
 arithmetic (`card_reader.ec`), or refused with a reason that names them.
 
-Every problem is a `CertProblem` carrying a message code and its parameters (catalogue in
-`card_reader.messages`), not UI text.
+Every problem is a `CertProblem` carrying a message code and its parameters (translated by the
+application, e.g. `exam_client.messages`), not UI text; `str()` is a diagnostic for logs.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from card_reader.ec import CURVES, NATIVE_CURVES, Curve
+from card_reader.errors import diagnostic
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
@@ -50,13 +51,10 @@ class CertProblem(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        super().__init__(self.text("en"))
+        super().__init__(diagnostic(code, params))
 
-    def text(self, lang: str | None = None) -> str:
-        from card_reader import messages  # noqa: F401  (registers the catalogue)
-        from exam_server.i18n import translate
-
-        return translate(self.code, lang).format(**self.params)  # params may be named "key"
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
 
 
 # ---- public keys ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher as _Cipher
-from cryptography.hazmat.primitives.ciphers import algorithms, modes
+from cryptography.hazmat.primitives.ciphers import CipherAlgorithm, algorithms, modes
 from cryptography.hazmat.primitives.cmac import CMAC
 
 from card_reader.errors import SecureMessagingError
@@ -58,8 +58,8 @@ def kdf(secret: bytes, counter: int, algorithm: str, key_bits: int = 128) -> byt
     return hashlib.sha256(data).digest()[: key_bits // 8]
 
 
-def _run(algorithm: object, mode: object, data: bytes, encrypt: bool) -> bytes:
-    c = _Cipher(algorithm, mode)  # type: ignore[arg-type]
+def _run(algorithm: CipherAlgorithm, mode: modes.CBC | modes.ECB, data: bytes, encrypt: bool) -> bytes:
+    c = _Cipher(algorithm, mode)
     op = c.encryptor() if encrypt else c.decryptor()
     return op.update(data) + op.finalize()
 

@@ -41,12 +41,10 @@ class Skipped:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: str | None = None) -> str:
-        return CertProblem(self.code, **self.params).text(lang)
-
-    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """Code and parameters only: the application adds the reason in its user's language."""
         return {"source": self.source, "index": self.index, "subject": self.subject, "code": self.code,
-                "params": self.params, "reason": self.text(lang)}
+                "params": self.params}
 
 
 @dataclass
@@ -74,18 +72,19 @@ class MasterList:
             return None
         return self.signature_valid and self.root_problem is None
 
-    def summary(self, lang: str | None = None) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """Facts and problem codes (`{"code", "params"}`), no text: the application translates."""
         return {
             "source": self.source, "sha256": self.sha256, "certificates": len(self.certificates),
-            "skipped": [s.to_dict(lang) for s in self.skipped],
+            "skipped": [s.to_dict() for s in self.skipped],
             "signer": self.signer.subject_text if self.signer else None,
             "signing_time": self.signing_time.isoformat() if self.signing_time else None,
             "signature_algorithm": self.signature_algorithm,
             "signature_valid": self.signature_valid,
-            "signature_problem": self.signature_problem.text(lang) if self.signature_problem else None,
+            "signature_problem": self.signature_problem.to_dict() if self.signature_problem else None,
             "root": self.root.subject_text if self.root else None,
             "root_verified": self.root_verified,
-            "root_problem": self.root_problem.text(lang) if self.root_problem else None,
+            "root_problem": self.root_problem.to_dict() if self.root_problem else None,
             "chain": self.chain,
         }
 
@@ -170,6 +169,6 @@ def _check_root(result: MasterList, carried: list[Cert], roots: list[Cert]) -> N
         chain.append(step.subject_text)
         current = step
     result.chain = chain
+    first = {"problem_code": problems[0].code, "problem_params": dict(problems[0].params)} if problems else {}
     result.root_problem = CertProblem("ml.root_mismatch", signer=result.signer.subject_text,
-                                      root=", ".join(r.subject_text for r in roots),
-                                      detail="; ".join(p.text("en") for p in problems) or "-")
+                                      root=", ".join(r.subject_text for r in roots), **first)

@@ -20,6 +20,7 @@ import hmac
 from typing import Any
 
 from card_reader.certs import Cert, CertProblem, load_certificate
+from card_reader.errors import diagnostic
 from card_reader.files.sod import LDS_SECURITY_OBJECT, Sod
 from card_reader.report import CardReport, Status
 from card_reader.signed_data import verify_signed_data
@@ -29,16 +30,17 @@ _HASH_NAMES = {"sha1", "sha224", "sha256", "sha384", "sha512"}
 
 
 class PassiveAuthFailure(Exception):
-    """A failed step: `code` and `params` name it (catalogue `card_reader.messages`)."""
+    """A failed step: `code` and `params` name it (the application translates them)."""
 
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        super().__init__(CertProblem(code, **params).text("en"))
+        super().__init__(diagnostic(code, params))
 
 
 def _failure(problem: CertProblem, code: str, **params: Any) -> PassiveAuthFailure:
-    return PassiveAuthFailure(code, **params, problem=problem.text("en"), problem_code=problem.code)
+    """A step failed because of `problem`: it travels as a nested code, translated where shown."""
+    return PassiveAuthFailure(code, **params, problem_code=problem.code, problem_params=dict(problem.params))
 
 
 def _hash_name(name: str) -> str:
@@ -89,7 +91,7 @@ def verify_chain(ds: Cert, store: TrustStore, now: dt.datetime | None = None) ->
     if not isinstance(ds, Cert):  # a `cryptography` certificate from older callers
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        ds = load_certificate(ds.public_bytes(Encoding.DER), "given")  # type: ignore[attr-defined]
+        ds = load_certificate(ds.public_bytes(Encoding.DER), "given")
     now = now or dt.datetime.now(dt.UTC)
     candidates = store.candidates(ds.issuer, ds.aki)
     if not candidates:
@@ -106,12 +108,12 @@ def verify_chain(ds: Cert, store: TrustStore, now: dt.datetime | None = None) ->
             continue
         if not csca.valid_at(now):
             failure = PassiveAuthFailure("pa.csca_expired", csca=csca.subject_text,
-                                         not_after=csca.not_after.strftime("%d/%m/%Y"))
+                                         not_after=csca.not_after.date().isoformat())
             continue
         if not ds.valid_at(now):
             failure = PassiveAuthFailure("pa.ds_expired", ds=ds.subject_text,
-                                         not_before=ds.not_before.strftime("%d/%m/%Y"),
-                                         not_after=ds.not_after.strftime("%d/%m/%Y"))
+                                         not_before=ds.not_before.date().isoformat(),
+                                         not_after=ds.not_after.date().isoformat())
             continue
         _check_crls(ds, csca, store)
         return csca
@@ -135,7 +137,7 @@ def _check_crls(ds: Cert, csca: Cert, store: TrustStore) -> None:
         revoked = crl.revoked(ds.serial)
         if revoked is not None:
             raise PassiveAuthFailure("pa.ds_revoked", ds=ds.subject_text, serial=ds.serial,
-                                     date=revoked.strftime("%d/%m/%Y"), source=crl.source or "-")
+                                     date=revoked.date().isoformat(), source=crl.source or "-")
 
 
 def passive_authentication(report: CardReport, sod: Sod | None, groups: dict[int, bytes],

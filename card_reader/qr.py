@@ -160,7 +160,7 @@ def read_qr(text: str) -> QrReading:
     id_number = next((i for i in map(_id_in, fields) if i), None)
     if id_number is None:
         raise KeyInputError("the QR text holds no 12-digit ID number")
-    found: dict[str, str] = {"id_number": id_number}
+    found = {"id_number": id_number}
     dates = []
     for field in fields:
         digits = re.sub(r"\D", "", field)

@@ -10,7 +10,9 @@ key, pcscd gone) are raised as their own classes.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -24,6 +26,7 @@ from card_reader.errors import (
     AccessDeniedError,
     AuthenticationFailedError,
     CardDataError,
+    CardError,
     CardRemovedError,
     ExtendedLengthUnsupportedError,
     FileNotFoundOnCardError,
@@ -50,6 +53,8 @@ from card_reader.transport import EXTENDED_SUPPORT, Transport
 from card_reader.trust import TrustStore
 
 _RETRYABLE = (SecureMessagingError, TransmitError)
+
+T = TypeVar("T")  # what a data-group parser returns
 
 
 @dataclass
@@ -128,7 +133,7 @@ class _Session:
         if self.chip_auth_state == "pending":
             self.chip_auth_state = "passed"
             self.report.add("chip_authentication", Status.PASSED,
-                            "the chip proved its DG14 private key (new SM keys accepted)")
+                            "the chip proved its DG14 private key (new SM keys accepted)", code="card.check.ca_ok")
 
     # ---- access control ------------------------------------------------------------------
     def _read_card_access(self) -> None:
@@ -147,7 +152,8 @@ class _Session:
             try:
                 self.card_access = parse_card_access(data)
             except CardDataError as exc:
-                self.report.add("card_access", Status.FAILED, exc.detail)
+                self.report.add("card_access", Status.FAILED, exc.detail, code="card.check.unparseable",
+                                file="EF.CardAccess", **_cause(exc))
 
     def _select_master_file(self) -> None:
         """EF.CardAccess lives in the MF; CCCD answers SELECT MF with 6D00: note it and go on."""
@@ -189,7 +195,8 @@ class _Session:
             except StatusWordError as exc:
                 if not self.credentials.access_keys:
                     raise
-                self.report.add("pace", Status.FAILED, f"{exc.detail}; falling back to BAC")
+                self.report.add("pace", Status.FAILED, f"{exc.detail}; falling back to BAC",
+                                code="card.check.pace_fallback", sw=f"{exc.sw:04X}")
                 self.method = "BAC"
                 self._reconnect()
                 self._bac()
@@ -208,7 +215,8 @@ class _Session:
                 if not self.credentials.access_keys:
                     raise
                 # A CAN derived from the QR is a convention, not a guarantee: try the MRZ keys.
-                self.report.add("pace_can", Status.FAILED, "the CAN was refused; trying the MRZ keys")
+                self.report.add("pace_can", Status.FAILED, "the CAN was refused; trying the MRZ keys",
+                                code="card.check.can_refused")
         self._try_keys(lambda key: run_pace(self.channel, info, PASSWORD_MRZ, key.mrz_information()))
         self.method = "PACE-MRZ"
         self.report.access_control = self.method
@@ -224,17 +232,17 @@ class _Session:
         self._try_keys(attempt)
         self.method = self.report.access_control = "BAC"
 
-    def _try_keys(self, attempt: object) -> None:
+    def _try_keys(self, attempt: Callable[[Any], None]) -> None:
         keys = [self.working_key] if self.working_key else self.credentials.access_keys
         tried = []
         for key in keys:
             try:
-                attempt(key)  # type: ignore[operator]
+                attempt(key)
                 self.working_key = key
                 return
             except (WrongKeyError, AccessDeniedError):  # some chips answer a wrong key with 6982
                 tried.append(key.date_of_expiry)
-        raise WrongKeyError(0x6300, "access control", f"no key opened the chip (expiry tried: {', '.join(tried)})")
+        raise WrongKeyError(0x6300, "access control", "no key opened the chip", tried=tried)
 
     def _chip_auth(self) -> None:
         assert self.dg14 is not None
@@ -257,7 +265,7 @@ class _Session:
         self.report.duration_ms = (time.perf_counter() - started) * 1000
         return self.report
 
-    def _with_retries(self, step: object) -> None:
+    def _with_retries(self, step: Callable[[], None]) -> None:
         """Establish the session and run `step`; after a recoverable failure re-establish and run
         `step` again (it resumes from the saved progress), at most `max_sessions` times."""
         broken = True
@@ -267,7 +275,7 @@ class _Session:
                 if broken:
                     self.establish()
                     broken = False
-                step()  # type: ignore[operator]
+                step()
                 return
             except CardRemovedError:
                 if not self.options.reinsert_timeout or last:
@@ -279,7 +287,8 @@ class _Session:
                 if self.chip_auth_state == "pending" and isinstance(exc, SecureMessagingError):
                     self.chip_auth_state = "failed"
                     self.report.add("chip_authentication", Status.FAILED,
-                                    f"the chip could not continue with the chip-authentication keys ({exc.detail})")
+                                    f"the chip could not continue with the chip-authentication keys ({exc.detail})",
+                                    code="card.check.ca_keys_refused", **_cause(exc))
                 if isinstance(exc, TransmitError):
                     if self.sizer.extended and EXTENDED_SUPPORT.get(self.transport.name) is not True:
                         self._no_extended(exc)
@@ -313,7 +322,8 @@ class _Session:
                     self._chip_auth()
                 except (AuthenticationFailedError, StatusWordError) as exc:
                     self.chip_auth_state = "failed"
-                    self.report.add("chip_authentication", Status.FAILED, exc.detail)
+                    self.report.add("chip_authentication", Status.FAILED, exc.detail, code="card.check.ca_failed",
+                                    **_cause(exc))
         # DG3 (EAC: CCCD answers 6982) and DG11 (CCCD answers 6A82) only when EF.COM lists them;
         # either answer is recorded in files_absent, never an error.
         wanted = [lds.DG1] + ([lds.DG2] if self.options.read_photo else []) + [lds.DG3, lds.DG11, lds.DG13]
@@ -336,16 +346,19 @@ class _Session:
                 self.dg14 = parse_dg14(self.contents["DG14"])
             algorithm = self.dg14.active_auth.signature_algorithm if self.dg14 and self.dg14.active_auth else None
             run_active_auth(self.channel, key, algorithm)
-            self.report.add("active_authentication", Status.PASSED, "the chip signed our challenge with the DG15 key")
+            self.report.add("active_authentication", Status.PASSED, "the chip signed our challenge with the DG15 key",
+                            code="card.check.aa_ok")
         except StatusWordError as exc:
             if exc.sw == 0x6700 and not self.sizer.extended:
                 self.report.add("active_authentication", Status.NOT_RUN,
                                 "the chip's signature does not fit a short APDU and this reader has no "
-                                "extended length (6700)")
+                                "extended length (6700)", code="card.check.aa_short_apdu")
             else:
-                self.report.add("active_authentication", Status.FAILED, exc.detail)
+                self.report.add("active_authentication", Status.FAILED, exc.detail, code="card.check.aa_failed",
+                                **_cause(exc))
         except (AuthenticationFailedError, CardDataError) as exc:
-            self.report.add("active_authentication", Status.FAILED, exc.detail)
+            self.report.add("active_authentication", Status.FAILED, exc.detail, code="card.check.aa_failed",
+                            **_cause(exc))
 
     # ---- verification --------------------------------------------------------------------
     def _verify(self) -> None:
@@ -354,7 +367,9 @@ class _Session:
             report.mrz = _parsed(report, "DG1", parse_dg1, self.contents["DG1"])
             if report.mrz is not None:
                 report.add("dg1_check_digits", Status.FAILED if report.mrz.problems else Status.PASSED,
-                           "; ".join(report.mrz.problems) or "every MRZ check digit is right")
+                           "; ".join(report.mrz.problems) or "every MRZ check digit is right",
+                           code="card.check.mrz_digits_wrong" if report.mrz.problems else "card.check.mrz_digits_ok",
+                           count=len(report.mrz.problems))
         if "DG13" in self.contents:
             report.dg13 = _parsed(report, "DG13", parse_dg13, self.contents["DG13"])
         if "DG2" in self.contents:
@@ -362,14 +377,24 @@ class _Session:
         sod: Sod | None = None
         if "EF.SOD" in self.contents:
             sod = _parsed(report, "EF.SOD", parse_sod, self.contents["EF.SOD"])
-        groups = {f.dg: self.contents[f.name] for f in lds.DATA_GROUPS.values() if f.name in self.contents}
-        passive_authentication(report, sod, groups, self.options.trust)  # type: ignore[arg-type]
+        groups = {f.dg: self.contents[f.name] for f in lds.DATA_GROUPS.values()
+                  if f.dg is not None and f.name in self.contents}
+        passive_authentication(report, sod, groups, self.options.trust)
         if self.options.active_auth and report.check("active_authentication") is None:
-            report.add("active_authentication", Status.NOT_RUN, "the chip has no DG15 (no active authentication key)")
+            report.add("active_authentication", Status.NOT_RUN, "the chip has no DG15 (no active authentication key)",
+                       code="card.check.aa_absent")
         if report.check("chip_authentication") is None:
-            reason = "disabled" if not self.options.chip_auth else "the chip offers no chip authentication (DG14)"
-            report.add("chip_authentication", Status.NOT_RUN, reason)
+            if not self.options.chip_auth:
+                report.add("chip_authentication", Status.NOT_RUN, "disabled", code="card.check.ca_disabled")
+            else:
+                report.add("chip_authentication", Status.NOT_RUN, "the chip offers no chip authentication (DG14)",
+                           code="card.check.ca_absent")
         _cross_checks(report, self.options.expected_id)
+
+
+def _cause(exc: CardError) -> dict[str, Any]:
+    """The error behind a failed check, as a nested code the station translates (never its text)."""
+    return {"cause_code": exc.code, "cause_params": {k: v for k, v in exc.params.items() if k != "detail"}}
 
 
 def _is_ec(dg15: bytes) -> bool:
@@ -379,18 +404,19 @@ def _is_ec(dg15: bytes) -> bool:
         return False
 
 
-def _parsed(report: CardReport, name: str, parser: object, data: bytes) -> object:
+def _parsed(report: CardReport, name: str, parser: Callable[[bytes], T], data: bytes) -> T | None:
     try:
-        return parser(data)  # type: ignore[operator]
+        return parser(data)
     except CardDataError as exc:
-        report.add(f"parse_{name}", Status.FAILED, exc.detail)
+        report.add(f"parse_{name}", Status.FAILED, exc.detail, code="card.check.unparseable", file=name, **_cause(exc))
         return None
 
 
 def _cross_checks(report: CardReport, expected_id: str | None) -> None:
     dg13_id = report.dg13.get("id_number") if report.dg13 else None
     if report.mrz is None or not dg13_id:
-        report.add("document_number_matches_id", Status.NOT_RUN, "DG1 or DG13's ID number is missing")
+        report.add("document_number_matches_id", Status.NOT_RUN, "DG1 or DG13's ID number is missing",
+                   code="card.check.id_missing")
     else:
         mismatches = []
         if report.mrz.document_number != dg13_id[3:]:
@@ -399,16 +425,22 @@ def _cross_checks(report: CardReport, expected_id: str | None) -> None:
         if report.mrz.full_id_number and report.mrz.full_id_number != dg13_id:
             mismatches.append(f"DG1 optional data {report.mrz.full_id_number} ≠ DG13 ID {dg13_id}")
         report.add("document_number_matches_id", Status.FAILED if mismatches else Status.PASSED,
-                   "; ".join(mismatches) or "DG1 and DG13 agree")
+                   "; ".join(mismatches) or "DG1 and DG13 agree",
+                   code="card.check.id_mismatch" if mismatches else "card.check.id_ok",
+                   document_number=report.mrz.document_number, optional_data=report.mrz.full_id_number or "-",
+                   id_number=dg13_id)
     if expected_id is None:
-        report.add("expected_id", Status.NOT_RUN, "no expected ID number was given")
+        report.add("expected_id", Status.NOT_RUN, "no expected ID number was given", code="card.check.expected_none")
     elif report.id_number is None:
-        report.add("expected_id", Status.FAILED, "the card's ID number could not be read")
+        report.add("expected_id", Status.FAILED, "the card's ID number could not be read",
+                   code="card.check.expected_unreadable", expected=expected_id)
     else:
         same = report.id_number == expected_id
         report.add("expected_id", Status.PASSED if same else Status.FAILED,
                    "the card belongs to the expected candidate" if same
-                   else f"card ID {report.id_number} ≠ expected {expected_id}")
+                   else f"card ID {report.id_number} ≠ expected {expected_id}",
+                   code="card.check.expected_ok" if same else "card.check.expected_mismatch",
+                   id_number=report.id_number, expected=expected_id)
 
 
 def _cipher_name(channel: CardChannel) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from card_reader.errors import diagnostic
 from card_reader.files.dg2 import FaceImage
 from card_reader.files.dg13 import Dg13
 from card_reader.mrz import Mrz
@@ -28,8 +29,8 @@ class Status(StrEnum):
 
 @dataclass
 class Check:
-    """One check's outcome. `code` + `params` name the reason (catalogue `card_reader.messages`);
-    `reason` is its English text, for logs and older callers."""
+    """One check's outcome. `code` + `params` name the reason (the application translates them);
+    `reason` is an English diagnostic, for logs."""
 
     name: str
     status: Status
@@ -37,20 +38,10 @@ class Check:
     code: str = ""
     params: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, lang: str | None = None) -> str:
-        if not self.code:
-            return self.reason
-        from card_reader import messages  # noqa: F401  (registers the catalogue)
-        from exam_server.i18n import translate
-
-        return translate(self.code, lang).format(**self.params)  # params may be named "key"
-
-    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {"name": self.name, "status": str(self.status), "reason": self.reason}
         if self.code:
             result.update(code=self.code, params=dict(self.params))
-            if lang:
-                result["text"] = self.text(lang)
         return result
 
 
@@ -72,12 +63,9 @@ class CardReport:
     raw_files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def add(self, name: str, status: Status, reason: str = "", code: str = "", **params: Any) -> None:
-        """Record a check; with `code`, the reason is that message (English kept in `reason`)."""
+        """Record a check; without an English `reason`, the diagnostic of `code` and `params` is kept."""
         self.checks = [c for c in self.checks if c.name != name]
-        check = Check(name, status, reason, code, params)
-        if code and not reason:
-            check.reason = check.text("en")
-        self.checks.append(check)
+        self.checks.append(Check(name, status, reason or (diagnostic(code, params) if code else ""), code, params))
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
@@ -98,8 +86,7 @@ class CardReport:
             return self.dg13.get("id_number")
         return self.mrz.full_id_number if self.mrz else None
 
-    def to_dict(self, include_sensitive: bool = False, include_photo: bool = False,
-                lang: str | None = None) -> dict[str, Any]:
+    def to_dict(self, include_sensitive: bool = False, include_photo: bool = False) -> dict[str, Any]:
         result: dict[str, Any] = {
             "reader": self.reader,
             "access_control": self.access_control,
@@ -109,7 +96,7 @@ class CardReport:
             "quirks": list(self.quirks),
             "id_number": self.id_number,
             "verified": self.verified,
-            "checks": [c.to_dict(lang) for c in self.checks],
+            "checks": [c.to_dict() for c in self.checks],
             "apdu_count": self.apdu_count,
             "sessions": self.sessions,
             "duration_ms": round(self.duration_ms, 1),

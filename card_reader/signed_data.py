@@ -28,7 +28,7 @@ class SignedDataResult:
 
 
 def carried_certificates(signed_data: cms.SignedData) -> list[Cert]:
-    found = []
+    found: list[Cert] = []
     if signed_data["certificates"].native is None:
         return found
     for choice in signed_data["certificates"]:

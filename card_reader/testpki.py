@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ CSCA_KEY_FILE = "test-csca.key.pem"
 DS_FILE = "test-ds.pem"
 DS_KEY_FILE = "test-ds.key.pem"
 SHAPES = ("standard", "vietnam")
-_HASH = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+_HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
          "sha512": hashes.SHA512}
 _CURVE_NAMES = {"secp256r1": "P-256", "brainpoolP512r1": "brainpoolP512r1", "brainpoolP256r1": "brainpoolP256r1",
                 "secp384r1": "P-384", "brainpoolP384r1": "brainpoolP384r1", "secp521r1": "P-521"}

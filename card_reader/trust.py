@@ -29,7 +29,7 @@ from card_reader.certs import (
     load_crl,
     name_key,
 )
-from card_reader.errors import TrustStoreError
+from card_reader.errors import TrustStoreError, nested
 from card_reader.masterlist import CSCA_MASTER_LIST, MasterList, Skipped, is_master_list, parse_master_list
 
 __all__ = ["CSCA_MASTER_LIST", "TrustStore", "load_trust_store", "Skipped"]
@@ -57,7 +57,7 @@ class TrustStore:
             if not isinstance(cert, Cert):
                 from cryptography.hazmat.primitives.serialization import Encoding
 
-                cert = load_certificate(cert.public_bytes(Encoding.DER), "given")  # type: ignore[attr-defined]
+                cert = load_certificate(cert.public_bytes(Encoding.DER), "given")
             converted.append(cert)
         self.certificates = converted
 
@@ -69,26 +69,29 @@ class TrustStore:
         elif path.is_file():
             self._add_file(path, strict=True)
         else:
-            raise TrustStoreError(f"{path} does not exist")
+            raise TrustStoreError(f"{path} does not exist", code="card.trust_store.missing", path=str(path))
 
     def _add_file(self, path: Path, strict: bool) -> None:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise TrustStoreError(f"{path}: {exc.strerror}") from None
+            raise TrustStoreError(f"{path}: {exc.strerror}", code="card.trust_store.unreadable", path=str(path)) from None
         before = (len(self.certificates), len(self.crls), len(self.master_lists))
         try:
             self.add_bytes(data, str(path))
         except (CertProblem, ValueError) as exc:
             if strict:
-                raise TrustStoreError(f"{path}: not a certificate, CRL or master list ({exc})") from None
+                cause = nested(exc) if isinstance(exc, CertProblem) else {}
+                raise TrustStoreError(f"{path}: not a certificate, CRL or master list ({exc})",
+                                      code="card.trust_store.not_trust_data", path=str(path), **cause) from None
             self.skipped.append(Skipped(str(path), None, "?", getattr(exc, "code", "cert.unparseable"),
                                         getattr(exc, "params", {"detail": str(exc)})))
             return
         if (len(self.certificates), len(self.crls), len(self.master_lists)) != before:
             self.sources.append(str(path))
         elif strict:
-            raise TrustStoreError(f"{path}: no certificate, CRL or master list found")
+            raise TrustStoreError(f"{path}: no certificate, CRL or master list found", code="card.trust_store.empty",
+                                  path=str(path))
 
     def add_bytes(self, data: bytes, source: str = "bytes") -> None:
         if pem.detect(data):
@@ -120,10 +123,9 @@ class TrustStore:
         """Add a list's certificates. A list whose own signature fails, or that does not chain to
         the root the operator gave, is refused whole: it is not the list that was published."""
         if not listed.signature_valid:
-            raise TrustStoreError(f"{listed.source}: the master list's signature does not verify "
-                                  f"({listed.signature_problem})")
+            raise list_refused(listed)
         if listed.root_verified is False:
-            raise TrustStoreError(f"{listed.source}: {listed.root_problem}")
+            raise list_refused(listed)
         self.master_lists.append(listed)
         self.certificates.extend(listed.certificates)
         self.skipped.extend(listed.skipped)
@@ -151,8 +153,10 @@ class TrustStore:
     def same_subject(self, cert: Cert) -> list[Cert]:
         return [c for c in self._by_subject().get(cert.subject_key, []) if c is not cert and c.subject == cert.subject]
 
-    def summary(self, lang: str | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
-        """What the station trusts: counts per country, master lists, skipped and tolerated entries."""
+    def summary(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """What the station trusts: counts per country, master lists, skipped and tolerated entries.
+
+        Reasons are codes (`code`/`params`, oddity codes): the application adds their texts."""
         now = now or dt.datetime.now(dt.UTC)
         oddities = Counter(o for c in self.certificates for o in c.oddities)
         test_only = [c.subject_text for c in self.certificates if TEST_MARK in c.subject_text]
@@ -162,15 +166,26 @@ class TrustStore:
             "expired": sum(1 for c in self.certificates if c.not_after < now),
             "crls": len(self.crls),
             "sources": list(self.sources),
-            "master_lists": [m.summary(lang) for m in self.master_lists],
-            "skipped": [s.to_dict(lang) for s in self.skipped],
-            "tolerated": {code: {"count": n, "text": CertProblem(code).text(lang)} for code, n in oddities.items()},
+            "master_lists": [m.summary() for m in self.master_lists],
+            "skipped": [s.to_dict() for s in self.skipped],
+            "tolerated": {code: {"count": n} for code, n in oddities.items()},
             # the entries a strict parser (e.g. `cryptography`) refuses, named: loaded here on purpose
             "tolerated_entries": [{"subject": c.subject_text, "source": c.source,
-                                   "oddities": [CertProblem(o).text(lang) for o in c.oddities]}
+                                   "oddities": list(c.oddities)}
                                   for c in self.certificates if set(c.oddities) & STRICT_REFUSED],
             "test_only": test_only,
         }
+
+
+def list_refused(listed: MasterList) -> TrustStoreError:
+    """Why a master list is refused whole: its signature (`list_signature`) or its root (`list_root`)."""
+    if not listed.signature_valid:
+        problem = listed.signature_problem or CertProblem("cms.no_signer_certificate")
+        return TrustStoreError(f"{listed.source}: the master list's signature does not verify ({problem})",
+                               code="card.trust_store.list_signature", path=listed.source, **nested(problem))
+    assert listed.root_problem is not None
+    return TrustStoreError(f"{listed.source}: {listed.root_problem}", code="card.trust_store.list_root",
+                           path=listed.source, **nested(listed.root_problem))
 
 
 def load_root(path: Path) -> Cert:
@@ -179,9 +194,10 @@ def load_root(path: Path) -> Cert:
         blobs = certificates_from_bytes(path.read_bytes())
         return load_certificate(blobs[0], str(path))
     except (OSError, IndexError) as exc:
-        raise TrustStoreError(f"{path}: {exc}") from None
+        raise TrustStoreError(f"{path}: {exc}", code="card.trust_store.unreadable", path=str(path)) from None
     except CertProblem as problem:
-        raise TrustStoreError(f"{path}: {problem}") from None
+        raise TrustStoreError(f"{path}: {problem}", code="card.trust_store.bad_root", path=str(path),
+                              **nested(problem)) from None
 
 
 def load_trust_store(paths: list[Path] | tuple[Path, ...], roots: list[Path] | tuple[Path, ...] = (),

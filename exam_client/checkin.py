@@ -7,7 +7,6 @@ server. The station's web UI and the headless `exam-client checkin` command both
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from exam_client.camera import Camera, CameraError
 from exam_client.chip import CardKeys, ChipReader, ChipResult
@@ -32,6 +32,8 @@ from exam_client.faces import (
 from exam_client.outbox import EntryState, Outbox
 from exam_client.roster import Roster
 from exam_client.server_api import ServerClient
+from exam_common import checkin as wire
+from exam_common.checkin import CheckinRequest
 
 # How long to keep trying camera frames until one shows a usable face.
 FACE_WINDOW_S = 3.0
@@ -156,10 +158,16 @@ class CheckinRunner:
             override=override,
         )
         checkin_id = str(uuid.uuid4())
-        payload = self._payload(checkin_id, decision, chip, face, live, live_frame)
         started = time.perf_counter()
-        self.outbox.add(checkin_id, self.room, payload)
-        server_answer, queued, rejected = self._send(checkin_id)
+        rejected: str | None
+        try:
+            payload = self._payload(checkin_id, decision, chip, face, live, live_frame)
+        except ValidationError as exc:
+            # The server would refuse it for good (422): say why here instead of queueing it.
+            server_answer, queued, rejected = None, False, f"invalid check-in: {wire.describe(exc)}"
+        else:
+            self.outbox.add(checkin_id, self.room, payload.to_wire())
+            server_answer, queued, rejected = self._send(checkin_id)
         timings.measure("server", started)
         if server_answer is not None:
             self.roster.apply(server_answer)
@@ -212,27 +220,30 @@ class CheckinRunner:
         face: MatchResult | FaceQualityError | None,
         live: DetectedFace | None,
         live_frame: np.ndarray | None,
-    ) -> dict[str, Any]:
+    ) -> CheckinRequest:
+        """The check-in as the server's schema declares it (raises ValidationError when it does not fit)."""
         thumbnail = None
         if self.keep_thumbnails and live is not None and live_frame is not None:
-            thumbnail = base64.b64encode(thumbnail_jpeg(live_frame, live.box)).decode()
-        return {
-            "checkin_id": checkin_id,
-            "citizen_id": decision.citizen_id,
-            "station": self.station,
-            "captured_at": datetime.now(UTC).isoformat(),
-            "decision": decision.outcome.value,
-            "reasons": [r.to_dict() for r in decision.reasons],
-            "override": decision.override.to_dict() if decision.override else None,
-            "chip": {
-                "passed": chip.outcome.passed,
-                "error": chip.outcome.error,
-                "failures": list(chip.outcome.failures),
-                "report": chip.report,  # already without the sensitive DG13 fields
-            },
-            "face": face_dict(face),
-            "thumbnail_jpeg_b64": thumbnail,
-        }
+            thumbnail = thumbnail_jpeg(live_frame, live.box)
+        face_data = face_dict(face)
+        return CheckinRequest(
+            checkin_id=checkin_id,
+            citizen_id=decision.citizen_id or "",
+            station=self.station,
+            captured_at=datetime.now(UTC),
+            decision=decision.outcome.value,
+            reasons=[wire.Reason(code=r.code, params=r.params, overridable=r.overridable) for r in decision.reasons],
+            override=wire.Override(reason=decision.override.reason, by=decision.override.by)
+            if decision.override else None,
+            chip=wire.ChipEvidence(
+                passed=chip.outcome.passed,
+                error=chip.outcome.error,
+                failures=list(chip.outcome.failures),
+                report=chip.report or {},  # already without the sensitive DG13 fields
+            ),
+            face=wire.FaceEvidence.model_validate(face_data) if face_data is not None else None,
+            thumbnail=thumbnail,
+        )
 
     def _send(self, checkin_id: str) -> tuple[dict[str, Any] | None, bool, str | None]:
         """Flush the queue (older entries first); report what happened to this entry."""

@@ -19,6 +19,7 @@ from card_reader.report import CardReport, Status
 from card_reader.transport import PcscTransport, card_present, first_reader_with_card
 from card_reader.trust import TrustStore
 from exam_client.decision import ChipOutcome
+from exam_client.messages import check_text, error_text
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,14 @@ class ChipResult:
 
 
 class CardAbsentError(Exception):
-    """No card on the reader, or it left mid-read: nothing to record, ask for the card again."""
+    """No card on the reader, or it left mid-read: nothing to record, ask for the card again.
+
+    Carries card_reader's `code` and `params` (the page shows them in its own language)."""
+
+    def __init__(self, cause: CardError) -> None:
+        super().__init__(str(cause))
+        self.code = cause.code
+        self.params = dict(cause.params)
 
 
 class ChipReader(Protocol):
@@ -87,11 +95,11 @@ class CardReaderChip:
             options = ReadOptions(expected_id=expected_id, trust=self.trust, extended=False if self.short_only else None)
             report = read_card(PcscTransport(reader), credentials, options)
         except (NoCardError, CardRemovedError) as exc:
-            raise CardAbsentError(exc.text(self.lang)) from exc
+            raise CardAbsentError(exc) from exc
         except (NoReaderError, PcscUnavailableError):
             raise  # the station's problem, not the candidate's: nothing to record
         except CardError as exc:
-            return unreadable(exc.text(self.lang), expected_id)
+            return unreadable(error_text(exc, self.lang), expected_id)
         return result_from_report(report, self.lang)
 
 
@@ -99,10 +107,11 @@ def result_from_report(report: CardReport, lang: str = "vi") -> ChipResult:
     """The station's verdict; each failure says which check failed and why, in `lang`
     (e.g. which certificate, curve or algorithm), from card_reader's codes and parameters."""
     failed = [c for c in report.checks if c.status == Status.FAILED]
-    failures = [f"{c.name}: {c.text(lang)}" for c in failed]
+    failures = [f"{c.name}: {check_text(c.to_dict(), lang)}" for c in failed]
     if not report.passed("passive_authentication") and not any(c.name == "passive_authentication" for c in failed):
         check = report.check("passive_authentication")
-        failures.append(f"passive_authentication: {check.text(lang) if check else 'not run'}")
+        failures.append("passive_authentication: " + check_text(check.to_dict() if check else
+                                                                  {"code": "pa.not_run"}, lang))
     photo = None
     jpeg_bytes = None
     if report.photo is not None:

@@ -10,18 +10,19 @@ import socket
 import sys
 import webbrowser
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-import exam_client.messages  # noqa: F401  (registers the catalogue)
-from card_reader.commands import read_card_command
 from card_reader.errors import CardError
 from card_reader.trust import TrustStore
 from exam_client.camera import CameraError, open_camera
+from exam_client.card_commands import read_card_command
 from exam_client.checkin import CheckinRunner
 from exam_client.chip import CardAbsentError, CardKeys, CardReaderChip
 from exam_client.decision import Override, OverrideError
 from exam_client.faces import FaceMatcher
+from exam_client.messages import error_text, language, reason_text, text
 from exam_client.outbox import Outbox, ServerRejected, ServerUnreachable
 from exam_client.qr import decode_qr
 from exam_client.roster import Roster
@@ -29,7 +30,7 @@ from exam_client.server_api import ServerClient
 from exam_client.trust_store import show as show_trust
 from exam_client.trust_store import station_trust
 from exam_client.trust_store import update as update_trust
-from exam_server.i18n import translate
+from exam_common.i18n import LANGUAGES
 
 PASSWORD_ENV = "EXAM_CLIENT_PASSWORD"  # noqa: S105  (the variable's name, not a password)
 
@@ -48,16 +49,29 @@ def _trust(paths: tuple[Path, ...], data_dir: Path | None) -> TrustStore:
     return station_trust(data_dir or default_data_dir(), paths)
 
 
-def _fail(message: str, code: int = 2) -> None:
-    click.echo(json.dumps({"error": message}, ensure_ascii=False), err=True)
+def _fail(message: str, code: int = 2, error: Exception | None = None) -> NoReturn:
+    """Exit with `{"error": text}` on stderr; a coded error adds its `code` and log `diagnostic`."""
+    body: dict[str, str] = {"error": message}
+    message_code = getattr(error, "code", None)
+    if isinstance(message_code, str):
+        body.update(code=message_code, diagnostic=str(error))
+    click.echo(json.dumps(body, ensure_ascii=False), err=True)
     sys.exit(code)
+
+
+def _fail_error(error: Exception, lang: str) -> NoReturn:
+    _fail(error_text(error, lang), error=error)
+
+
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+                           help="Language of the messages: vi or en (default: the LANG environment, else vi).")
 
 
 class _StationGroup(click.Group):
     """Loads the virtual card (a Linux test tool: pcscd + vpcd) only when its own command runs, so
     the station, `checkin` and `read-card` start on the invigilators' Windows PCs."""
 
-    LAZY = {"virtual-card": ("card_reader.virtual.commands", "virtual_card")}
+    LAZY = {"virtual-card": ("exam_client.virtual_card", "virtual_card")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -97,27 +111,31 @@ data_option = click.option("--data-dir", type=click.Path(file_okay=False, path_t
 @click.option("--port", type=int, default=8765, show_default=True, help="Local port of the station page.")
 @click.option("--name", "station_name", default=None, help="Station name shown to examiners (default: host name).")
 @click.option("--open-browser/--no-browser", default=True, show_default=True)
+@lang_option
 def station(server_url: str, room: str, reader: str | None, camera_index: int, image: Path | None,
             trust_paths: tuple[Path, ...], data_dir: Path | None, port: int, station_name: str | None,
-            open_browser: bool) -> None:
+            open_browser: bool, lang: str | None) -> None:
     """Run the check-in station: a local page on http://127.0.0.1:PORT."""
     from exam_client.station import serve
     from exam_client.station.service import Station, StationConfig
 
+    lang = language(lang)
     try:
         camera = open_camera(camera_index, image)
         trust = _trust(trust_paths, data_dir)
-    except (CameraError, CardError) as exc:
+    except CameraError as exc:
         _fail(str(exc))
-    _say_trust(trust)
+    except CardError as exc:
+        _fail_error(exc, lang)
+    _say_trust(trust, lang)
     name = station_name or socket.gethostname()
     config = StationConfig(server_url=server_url, room=room, reader=reader, station_name=name,
                            data_dir=(data_dir or default_data_dir()) / _safe(room))
-    st = Station(config, camera, CardReaderChip(trust), FaceMatcher())
+    st = Station(config, camera, CardReaderChip(trust, lang=lang), FaceMatcher())
     st.start()
     server = serve(st, port)
     url = f"http://127.0.0.1:{server.server_port}/"
-    click.echo(f"{translate('client.title')}: {url}", err=True)
+    click.echo(text("client.cli.station_url", lang, url=url), err=True)
     if open_browser:
         webbrowser.open(url)
     try:
@@ -131,14 +149,14 @@ def station(server_url: str, room: str, reader: str | None, camera_index: int, i
 
 def _say_trust(store: TrustStore, lang: str = "vi") -> None:
     """One line on what the station trusts, then each skipped entry and each TEST-ONLY anchor, by name."""
-    summary = store.summary(lang)
-    click.echo(translate("client.trust.summary", lang, certificates=summary["certificates"],
-                         lists=len(summary["master_lists"]), skipped=len(summary["skipped"])), err=True)
+    summary = store.summary()
+    click.echo(text("client.trust.summary", lang, certificates=summary["certificates"],
+                    lists=len(summary["master_lists"]), skipped=len(summary["skipped"])), err=True)
     for skipped in summary["skipped"]:
-        click.echo(translate("client.trust.skipped", lang, subject=skipped["subject"], source=skipped["source"],
-                             reason=skipped["reason"]), err=True)
+        click.echo(text("client.trust.skipped", lang, subject=skipped["subject"], source=skipped["source"],
+                        reason=reason_text(skipped, lang)), err=True)
     for subject in summary["test_only"]:
-        click.echo(translate("client.trust.test_only", lang, subject=subject), err=True)
+        click.echo(text("client.trust.test_only", lang, subject=subject), err=True)
 
 
 def _safe(room: str) -> str:
@@ -162,18 +180,22 @@ def _safe(room: str) -> str:
 @click.option("--override", "override_reason", help="Accept a refusal the invigilator overrides, with this reason.")
 @trust_option
 @data_option
+@lang_option
 def checkin(server_url: str, room: str, reader: str | None, camera_index: int | None, image: Path | None,
             qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None,
             username: str | None, token: str | None, override_reason: str | None,
-            trust_paths: tuple[Path, ...], data_dir: Path | None) -> None:
+            trust_paths: tuple[Path, ...], data_dir: Path | None, lang: str | None) -> None:
     """Check one candidate in and print the decision as JSON (exit 0 accepted, 1 refused, 3 queued)."""
+    lang = language(lang)
     if (camera_index is None) == (image is None):
-        _fail("give exactly one of --camera N or --image FILE")
+        _fail(text("client.cli.camera_or_image", lang))
     try:
-        keys = _headless_keys(qr_image, can, mrz, expected_id)
+        keys = _headless_keys(qr_image, can, mrz, expected_id, lang)
         camera = open_camera(camera_index, image)
         trust = _trust(trust_paths, data_dir)
-    except (CameraError, CardError, ValueError) as exc:
+    except CardError as exc:
+        _fail_error(exc, lang)
+    except (CameraError, ValueError) as exc:
         _fail(str(exc))
     client = ServerClient(server_url, token)
     try:
@@ -181,8 +203,9 @@ def checkin(server_url: str, room: str, reader: str | None, camera_index: int | 
             invigilator = client.device()["invigilator"]["username"]
         else:
             if not username:
-                _fail("give --user (invigilator account) or --token")
-            password = os.environ.get(PASSWORD_ENV) or click.prompt("Mật khẩu / password", hide_input=True, err=True)
+                _fail(text("client.cli.user_or_token", lang))
+            password = os.environ.get(PASSWORD_ENV) or click.prompt(text("client.cli.password", lang),
+                                                                    hide_input=True, err=True)
             invigilator = client.register_device(username, password, room, socket.gethostname()).invigilator["username"]
     except (ServerUnreachable, ServerRejected) as exc:
         _fail(str(exc))
@@ -192,17 +215,20 @@ def checkin(server_url: str, room: str, reader: str | None, camera_index: int | 
     with contextlib.suppress(ServerUnreachable):  # offline: the cached roster decides; the server re-checks
         roster.load(client.roster())
     runner = CheckinRunner(room=room, station=socket.gethostname(), invigilator=invigilator, matcher=FaceMatcher(),
-                           chip_reader=CardReaderChip(trust), outbox=Outbox(base / "outbox.sqlite"), server=client,
+                           chip_reader=CardReaderChip(trust, lang=lang), outbox=Outbox(base / "outbox.sqlite"),
+                           server=client,
                            roster=roster)
     try:
         result = runner.run(reader, keys, camera)
         if override_reason and not result.decision.accepted:
             result = runner.run(reader, keys, camera, override=Override(override_reason, invigilator), previous=result)
     except (CardAbsentError, CardError, OverrideError) as exc:
-        _fail(str(exc))
+        _fail_error(exc, lang)
     finally:
         camera.close()
     body = result.to_dict()
+    for reason in (body.get("server") or {}).get("reasons") or []:
+        reason["text"] = reason_text(reason, lang)  # ours, or the server's message for a code we lack
     click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     status = body["status"]
     sys.exit(0 if status == "accepted" else 3 if status == "queued" else 1)
@@ -216,13 +242,14 @@ def trust() -> None:
 @trust.command("show")
 @trust_option
 @data_option
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def trust_show(trust_paths: tuple[Path, ...], data_dir: Path | None, lang: str) -> None:
+@lang_option
+def trust_show(trust_paths: tuple[Path, ...], data_dir: Path | None, lang: str | None) -> None:
     """Print what the station trusts: anchors, master lists (signer, signing time), skipped entries."""
+    lang = language(lang)
     try:
         summary = show_trust(data_dir or default_data_dir(), trust_paths, lang)
     except CardError as exc:
-        _fail(exc.text(lang))
+        _fail_error(exc, lang)
     click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
@@ -232,34 +259,37 @@ def trust_show(trust_paths: tuple[Path, ...], data_dir: Path | None, lang: str) 
               help="The master-list signer's root (e.g. DE_ROOT_CA_CSCA07.cer); remembered for later updates.")
 @click.option("--force", is_flag=True, help="Install even if the list is older than the installed one.")
 @data_option
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def trust_update(master_list: Path, root_path: Path | None, force: bool, data_dir: Path | None, lang: str) -> None:
+@lang_option
+def trust_update(master_list: Path, root_path: Path | None, force: bool, data_dir: Path | None,
+                 lang: str | None) -> None:
     """Refresh the station's anchors from a newer ICAO master list (signature verified; difference shown)."""
+    lang = language(lang)
     try:
         result = update_trust(data_dir or default_data_dir(), master_list, root_path, force)
     except CardError as exc:
-        _fail(exc.text(lang))
+        _fail_error(exc, lang)
     click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
 
 
-def _headless_keys(qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None) -> CardKeys:
+def _headless_keys(qr_image: Path | None, can: str | None, mrz: str | None, expected_id: str | None,
+                   lang: str) -> CardKeys:
     if mrz:
         return CardKeys(mrz=mrz, expected_id=expected_id, source="mrz")
     if qr_image is not None:
         import cv2
 
         image = cv2.imread(str(qr_image))
-        text = decode_qr(image) if image is not None else None
-        if not text:
-            raise ValueError(f"{qr_image}: no readable QR code")
+        decoded = decode_qr(image) if image is not None else None
+        if not decoded:
+            raise ValueError(text("client.cli.no_qr", lang, path=qr_image))
         from card_reader.qr import read_qr
 
-        return CardKeys(qr_text=text, expected_id=expected_id or read_qr(text).id_number, source="qr")
+        return CardKeys(qr_text=decoded, expected_id=expected_id or read_qr(decoded).id_number, source="qr")
     if can:
         return CardKeys(can=can, expected_id=expected_id or (can if len(can) == 12 else None), source="can")
     if expected_id:
         return CardKeys(can=expected_id, expected_id=expected_id, source="roster")
-    raise ValueError("give --qr-image, --can, --mrz or --expected-id to open the chip")
+    raise ValueError(text("client.cli.no_keys", lang))
 
 
 if __name__ == "__main__":

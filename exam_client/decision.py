@@ -117,7 +117,8 @@ def decide(
     elif not chip.passed:
         reasons.append(Reason("client.decision.chip_failed", {"detail": "; ".join(chip.failures)}))
     if isinstance(face, FaceQualityError):
-        reasons.append(Reason("client.decision.face_unusable", {"detail": face.problem.value}))
+        reasons.append(Reason("client.decision.face_unusable", {"detail": face.problem.value,
+                                                                "problem_code": face.message_key}))
     elif isinstance(face, MatchResult) and not face.matched:
         reasons.append(
             Reason(
@@ -126,7 +127,8 @@ def decide(
             )
         )
     elif face is None and chip.readable:
-        reasons.append(Reason("client.decision.face_unusable", {"detail": "no chip photo"}))
+        reasons.append(Reason("client.decision.face_unusable", {"detail": "no chip photo",
+                                                                "problem_code": "client.face.no_chip_photo"}))
     if liveness_passed is False:
         reasons.append(Reason("client.face.liveness_failed"))
 

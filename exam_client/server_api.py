@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from pydantic import ValidationError
 
 from exam_client.outbox import ServerRejected, ServerUnreachable
+from exam_common.checkin import CheckinAnswer, CheckinRequest, describe
 
 API = "/api/v1/checkin"
 TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
@@ -80,5 +82,19 @@ class ServerClient:
     def roster(self) -> dict[str, Any]:
         return self._call("GET", "/roster")
 
-    def send_checkin(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._call("POST", "/checkins", json=payload)
+    def send_checkin(self, payload: dict[str, Any] | CheckinRequest) -> dict[str, Any]:
+        """Post one check-in (a queued entry's JSON or a request) and return the parsed answer.
+
+        Both directions go through the schema the server validates with (`exam_common.checkin`):
+        an entry that does not fit is refused here for good, naming its wrong fields, since the
+        server would refuse it the same way; an answer that does not fit is refused too, rather
+        than shown half-read (the server records a check-in idempotently, so nothing is lost)."""
+        try:
+            request = payload if isinstance(payload, CheckinRequest) else CheckinRequest.model_validate(payload)
+        except ValidationError as exc:
+            raise ServerRejected(f"invalid check-in: {describe(exc)}") from None
+        body = self._call("POST", "/checkins", json=request.to_wire())
+        try:
+            return CheckinAnswer.model_validate(body).to_wire()
+        except ValidationError as exc:
+            raise ServerRejected(f"the server's answer is not a check-in answer: {describe(exc)}", body) from None

@@ -18,9 +18,10 @@ from typing import Any
 
 from card_reader.builtin_trust import VN_CSCA_SHA256, add_builtin, vn_csca
 from card_reader.certs import Cert, CertProblem
-from card_reader.errors import TrustStoreError
+from card_reader.errors import TrustStoreError, nested
 from card_reader.masterlist import MasterList, parse_master_list
-from card_reader.trust import TrustStore, load_root
+from card_reader.trust import TrustStore, list_refused, load_root
+from exam_client.messages import describe, reason_text
 
 LIST_FILE = "masterlist.ml"
 ROOT_FILE = "masterlist-root.der"
@@ -45,8 +46,10 @@ def installed_list(data_dir: Path) -> MasterList | None:
     root = _installed_root(folder)
     listed = parse_master_list(path.read_bytes(), str(path), [root] if root else [])
     if not listed.signature_valid or listed.root_verified is False:
-        raise TrustStoreError(f"{path}: the installed master list no longer verifies "
-                              f"({listed.signature_problem or listed.root_problem})")
+        problem = listed.signature_problem or listed.root_problem
+        raise TrustStoreError(f"{path}: the installed master list no longer verifies ({problem})",
+                              code="client.trust.installed_invalid", path=str(path),
+                              **(nested(problem) if problem else {}))
     return listed
 
 
@@ -69,7 +72,29 @@ def show(data_dir: Path, extra: tuple[Path, ...] = (), lang: str = "vi") -> dict
     return {"builtin": {"subject": builtin.subject_text, "sha256": builtin.fingerprint,
                         "pinned_sha256": VN_CSCA_SHA256, "not_after": builtin.not_after.isoformat(),
                         "key": builtin.key_info.description},
-            "trust_dir": str(trust_dir(data_dir)), **store.summary(lang)}
+            "trust_dir": str(trust_dir(data_dir)), **summary_with_texts(store.summary(), lang)}
+
+
+def summary_with_texts(summary: dict[str, Any], lang: str) -> dict[str, Any]:
+    """card_reader's trust summary (codes only) with each reason and oddity in `lang`."""
+    out = dict(summary)
+    out["skipped"] = [{**s, "reason": reason_text(s, lang)} for s in summary["skipped"]]
+    out["master_lists"] = [master_list_with_texts(m, lang) for m in summary["master_lists"]]
+    out["tolerated"] = {code: {**entry, "text": describe(code, {}, lang)}
+                        for code, entry in summary["tolerated"].items()}
+    out["tolerated_entries"] = [{**e, "oddity_codes": e["oddities"],
+                                 "oddities": [describe(o, {}, lang) for o in e["oddities"]]}
+                                for e in summary["tolerated_entries"]]
+    return out
+
+
+def master_list_with_texts(summary: dict[str, Any], lang: str) -> dict[str, Any]:
+    out = dict(summary)
+    out["skipped"] = [{**s, "reason": reason_text(s, lang)} for s in summary["skipped"]]
+    for name in ("signature_problem", "root_problem"):
+        problem = summary.get(name)
+        out[name] = {**problem, "text": reason_text(problem, lang)} if problem else None
+    return out
 
 
 @dataclass
@@ -85,7 +110,8 @@ class UpdateResult:
             return [{"subject": c.subject_text, "not_after": c.not_after.date().isoformat(), "sha256": c.fingerprint}
                     for c in certs]
 
-        return {"installed": self.listed.summary(lang), "added": names(self.added), "removed": names(self.removed),
+        return {"installed": master_list_with_texts(self.listed.summary(), lang), "added": names(self.added),
+                "removed": names(self.removed),
                 "expired": names(self.expired),
                 "previous": {"sha256": self.previous.sha256,
                              "signing_time": self.previous.signing_time.isoformat()
@@ -102,20 +128,23 @@ def update(data_dir: Path, list_path: Path, root_path: Path | None = None, force
     try:
         data = list_path.read_bytes()
     except OSError as exc:
-        raise TrustStoreError(f"{list_path}: {exc.strerror}") from None
+        raise TrustStoreError(f"{list_path}: {exc.strerror}", code="card.trust_store.unreadable",
+                              path=str(list_path)) from None
     try:
         listed = parse_master_list(data, str(list_path), [root] if root else [])
     except CertProblem as problem:
-        raise TrustStoreError(f"{list_path}: {problem}") from None
-    if not listed.signature_valid:
-        raise TrustStoreError(f"{list_path}: the master list's signature does not verify ({listed.signature_problem})")
-    if listed.root_verified is False:
-        raise TrustStoreError(f"{list_path}: {listed.root_problem}")
+        raise TrustStoreError(f"{list_path}: {problem}", code="card.trust_store.not_trust_data",
+                              path=str(list_path), **nested(problem)) from None
+    if not listed.signature_valid or listed.root_verified is False:
+        raise list_refused(listed)
     previous = installed_list(data_dir) if (folder / LIST_FILE).exists() else None
     if previous and previous.signing_time and listed.signing_time and listed.signing_time < previous.signing_time \
             and not force:
         raise TrustStoreError(f"{list_path}: signed {listed.signing_time:%d/%m/%Y}, older than the installed list "
-                              f"({previous.signing_time:%d/%m/%Y}); use --force to install it anyway")
+                              f"({previous.signing_time:%d/%m/%Y}); use --force to install it anyway",
+                              code="client.trust.older_list", path=str(list_path),
+                              signed=listed.signing_time.date().isoformat(),
+                              installed=previous.signing_time.date().isoformat())
     old = {c.fingerprint: c for c in previous.certificates} if previous else {}
     new = {c.fingerprint: c for c in listed.certificates}
     result = UpdateResult(listed, [c for f, c in new.items() if f not in old],

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 
-from exam_server import caching, i18n, security_headers
+from exam_server import caching, i18n, page_scripts, security_headers
 from exam_server.accounts import revocation
 from exam_server.accounts.sessions import ServerSideSessionInterface
 from exam_server.config import (
@@ -26,9 +24,9 @@ from exam_server.db import db
 from exam_server.errors import ServiceError
 from exam_server.extensions import init_extensions
 
-# Domain packages; each may have `api.py` and `views.py` exposing `bp` (a Blueprint), and
-# `messages.py` registering its catalogue.
-DOMAINS = ("accounts", "exams", "attempts", "events", "checkin", "monitor", "results", "bank")
+# The domains are layered (lowest first: events, accounts, bank, exams, attempts, checkin,
+# realtime, then monitor and results); `[tool.importlinter]` in pyproject.toml holds the order
+# and `lint-imports` (scripts/test.sh) fails on an import against it.
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -44,19 +42,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     caching.install(app)  # bounded per-process caches (attempt owners, papers)
     revocation.install(app)  # first before_request: a revoked login is answered before CSRF
     security_headers.install(app)
+    page_scripts.install(app)  # the modules shared with the station, at /static/common/
     init_extensions(app)
-    _domain_modules("messages")  # importing a catalogue registers it
-    for module in _domain_modules("api") + _domain_modules("views"):
-        for bp in getattr(module, "blueprints", [getattr(module, "bp", None)]):
-            if bp is not None:
-                app.register_blueprint(bp)
+    _import_catalogues()
+    for bp in _blueprints():
+        app.register_blueprint(bp)
     _register_error_handlers(app)
     _register_template_helpers(app)
     _forget_request_caches(app)
 
-    from exam_server import realtime
+    from exam_server import monitor, realtime
 
     realtime.init_app(app)
+    monitor.init_app(app)  # the dashboards, above the live layer
     revocation.start_listener(app)
     return app
 
@@ -81,25 +79,53 @@ def _finish_config(app: Flask, overrides: dict[str, Any]) -> None:
     for key, value in ours.items():
         if key not in overrides:
             cfg[key] = value
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's setting, not on the base type
     if int(cfg.get("PROXY_COUNT", 0)) > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = int(cfg["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
 
 
-def _domain_modules(name: str) -> list[Any]:
-    modules = []
-    for domain in DOMAINS:
-        qualified = f"exam_server.{domain}.{name}"
-        try:
-            found = importlib.util.find_spec(qualified)
-        except ModuleNotFoundError:  # the domain package itself does not exist yet
-            found = None
-        if found is not None:
-            modules.append(importlib.import_module(qualified))
-    return modules
+def _import_catalogues() -> None:
+    """Importing a domain's catalogue registers its texts. Named one by one: a renamed or
+    missing module is an ImportError when the server starts, never a silently missing text."""
+    from exam_server.accounts import messages as _accounts  # noqa: F401
+    from exam_server.attempts import messages as _attempts  # noqa: F401
+    from exam_server.bank import messages as _bank  # noqa: F401
+    from exam_server.checkin import messages as _checkin  # noqa: F401
+    from exam_server.exams import messages as _exams  # noqa: F401
+    from exam_server.monitor import messages as _monitor  # noqa: F401
+    from exam_server.results import messages as _results  # noqa: F401
+
+
+def _blueprints() -> list[Blueprint]:
+    """Every blueprint of the app, in registration order (the JSON APIs, then the pages).
+
+    Imported by name inside the factory (so `exam-server --help` stays quick): a renamed or
+    missing module is an ImportError when the server starts, never a silently absent route.
+    The live pages (`/exam`) are registered by `realtime.init_app` with the sockets.
+    """
+    from exam_server.accounts import api as accounts_api
+    from exam_server.accounts import views as accounts_views
+    from exam_server.attempts import api as attempts_api
+    from exam_server.attempts import entry_api as candidate_entry_api
+    from exam_server.attempts import views as attempts_views
+    from exam_server.bank import api as bank_api
+    from exam_server.bank import views as bank_views
+    from exam_server.checkin import api as checkin_api
+    from exam_server.exams import api as exams_api
+    from exam_server.exams import views as exams_views
+    from exam_server.monitor import views as monitor_views
+    from exam_server.results import api as results_api
+    from exam_server.results import views as results_views
+
+    return [
+        accounts_api.bp, exams_api.bp, attempts_api.bp, candidate_entry_api.bp, checkin_api.bp, results_api.bp,
+        bank_api.bp,
+        accounts_views.bp, exams_views.bp, attempts_views.bp, monitor_views.bp, results_views.bp,
+        results_views.scores_bp, bank_views.bp,
+    ]
 
 
 def _wants_json() -> bool:
@@ -155,9 +181,7 @@ def _forget_request_caches(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.setdefault("_", i18n.translate)
-    app.jinja_env.filters.setdefault("date", i18n.format_date)
-    app.jinja_env.filters.setdefault("datetime", i18n.format_datetime)
+    i18n.init_app(app)  # Flask-Babel, the Jinja gettext globals, the date and number filters
 
 
 def start_background_jobs(app: Flask) -> None:

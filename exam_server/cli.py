@@ -8,18 +8,24 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import ScriptInfo
 
 from exam_server.app import create_app
 from exam_server.attempts.commands import COMMANDS as ATTEMPT_COMMANDS
 from exam_server.exams.commands import import_papers
+from exam_server.i18n import translate
 from exam_server.results.commands import COMMANDS as RESULT_COMMANDS
 
 GUNICORN_CONF = Path(__file__).resolve().parent.parent / "config" / "gunicorn.conf.py"
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Máy chủ thi trực tuyến — online exam server."""
+    # The domains' commands get their app from here (exam_server.command_app): they cannot
+    # import the factory, which imports every domain.
+    ctx.obj = ScriptInfo(create_app=create_app, set_debug_flag=False)
 
 
 @main.command()
@@ -114,7 +120,8 @@ def import_roster_cmd(file: Path, sitting_id: int) -> None:
         except RosterError as exc:
             click.echo(exc.message(), err=True)
             for e in exc.errors:
-                click.echo(f"  dòng {e.row}, cột {e.column}: {e.message}", err=True)
+                click.echo("  " + translate("exams.roster.row_problem", row=e.row, column=e.column, message=e.message),
+                           err=True)
             sys.exit(1)
         except Exception as exc:
             from exam_server.errors import ServiceError

@@ -13,7 +13,7 @@ import calendar
 import re
 from datetime import date, datetime, time
 
-from exam_server.i18n import register, translate
+from exam_server.i18n import CATALOGUE, coded, translate
 
 _DAY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -70,19 +70,10 @@ def parse_day_time(text: str) -> datetime:
     return datetime.combine(day, time(hour, minute))
 
 
-register({
-    "vi": {
-        "dates.bad_format": "“{value}” không phải ngày theo dạng dd/mm/yyyy (ví dụ 05/09/2008).",
-        "dates.bad_format_time": "“{value}” không phải ngày giờ theo dạng dd/mm/yyyy HH:MM (ví dụ 27/06/2026 07:30).",
-        "dates.impossible_month": "Ngày “{value}” không có thật: không có tháng {month} (tháng từ 1 đến 12).",
-        "dates.impossible_day": "Ngày “{value}” không có thật: tháng {month}/{year} chỉ có {last} ngày.",
-        "dates.impossible_time": "Giờ trong “{value}” không có thật: {hour}:{minute:02d} (giờ từ 00:00 đến 23:59).",
-    },
-    "en": {
-        "dates.bad_format": "“{value}” is not a date in the form dd/mm/yyyy (for example 05/09/2008).",
-        "dates.bad_format_time": "“{value}” is not a date and time in the form dd/mm/yyyy HH:MM (for example 27/06/2026 07:30).",
-        "dates.impossible_month": "The date “{value}” does not exist: there is no month {month} (months run from 1 to 12).",
-        "dates.impossible_day": "The date “{value}” does not exist: {month}/{year} has only {last} days.",
-        "dates.impossible_time": "The time in “{value}” does not exist: {hour}:{minute:02d} (times run from 00:00 to 23:59).",
-    },
-})
+CATALOGUE.register(
+    coded("dates.bad_format", "“{value}” is not a date in the form dd/mm/yyyy (for example 05/09/2008)."),
+    coded("dates.bad_format_time", "“{value}” is not a date and time in the form dd/mm/yyyy HH:MM (for example 27/06/2026 07:30)."),
+    coded("dates.impossible_month", "The date “{value}” does not exist: there is no month {month} (months run from 1 to 12)."),
+    coded("dates.impossible_day", "The date “{value}” does not exist: {month}/{year} has only {last} days."),
+    coded("dates.impossible_time", "The time in “{value}” does not exist: {hour}:{minute:02d} (times run from 00:00 to 23:59)."),
+)

@@ -149,13 +149,11 @@ class Database:
 
 
 db = Database()
-session: Session = LocalProxy(db.get_session)  # type: ignore[assignment]
+session: Session = LocalProxy(db.get_session)  # type: ignore[assignment]  # a proxy that acts as the Session
 
 
 def dialect_insert(dialect_name: str) -> Any:
     """The INSERT construct with ON CONFLICT support for this backend."""
-    if dialect_name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert

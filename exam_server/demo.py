@@ -22,7 +22,7 @@ from exam_server.db import utcnow
 from exam_server.errors import ServiceError
 from exam_server.events.log import Actor
 from exam_server.exams import lifecycle, service
-from exam_server.exams.models import Exam, Registration, Sitting
+from exam_server.exams.models import Exam, Registration
 from exam_server.exams.papers import add_paper
 from exam_server.sample_questions import sample_questions
 from question_bank.model import Question
@@ -141,7 +141,7 @@ def _seed_demo() -> DemoInfo:
         users[name] = db.scalar(select(User).where(User.username == name)) or create_user(
             name, password, role, full_name=full_name)
     exam = service.create_exam(DEMO_EXAM_CODE, "Kỳ thi thử tốt nghiệp THPT năm 2026")
-    sitting: Sitting = service.create_sitting(
+    sitting = service.create_sitting(
         exam.id, "Ca 1 — Môn Toán", utcnow() + timedelta(minutes=30), 45 * 60, subject="Toán",
         late_entry_s=15 * 60, grace_s=10, allow_password_login=True)
     questions = sample_questions()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exam_server.i18n import register, translate
+from exam_server.i18n import CATALOGUE, coded, translate
 
 
 class ServiceError(Exception):
@@ -46,15 +46,8 @@ class Conflict(ServiceError):
     status = 409
 
 
-register({
-    "vi": {
-        "errors.not_found": "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
-        "errors.method_not_allowed": "Phương thức không được phép cho địa chỉ này.",
-        "errors.json_object_expected": "Yêu cầu phải có nội dung JSON dạng đối tượng.",
-    },
-    "en": {
-        "errors.not_found": "The requested page or data was not found.",
-        "errors.method_not_allowed": "This method is not allowed for this address.",
-        "errors.json_object_expected": "The request body must be a JSON object.",
-    },
-})
+CATALOGUE.register(
+    coded("errors.not_found", "The requested page or data was not found."),
+    coded("errors.method_not_allowed", "This method is not allowed for this address."),
+    coded("errors.json_object_expected", "The request body must be a JSON object."),
+)

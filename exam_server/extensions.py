@@ -16,6 +16,18 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 socketio = SocketIO()
 
 
+def real_app() -> Flask:
+    """The app behind `current_app` (to hand to a thread, a child process or a store)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's own method
+    return app
+
+
+def current_sid() -> str:
+    """The Socket.IO session id of the event being handled (flask-socketio sets it on the request)."""
+    sid: str = request.sid  # type: ignore[attr-defined]  # added at run time; Flask's types do not know it
+    return sid
+
+
 def login_rate_limit() -> str:
     """Per client address, every login attempt. 200 a minute by default: a room of 40 behind one
     school NAT address logs in within a minute even with a retry each (10 a minute locked it out)."""

@@ -1,88 +1,120 @@
-"""Messages in Vietnamese (default) and English.
+"""The server's messages: gettext catalogues in Vietnamese (default) and English.
 
-Each domain package keeps its own catalogue in a `messages.py` and registers it at import:
+The catalogue is `exam_server/translations/<lang>/LC_MESSAGES/messages.po` (compiled `.mo`
+beside it); ARCHITECTURE.md describes the translator's workflow (`make i18n-update`, Poedit,
+`make i18n-check`). Two kinds of messages, both extracted by `scripts/i18n.py`:
 
-    register({"vi": {"attempts.saved": "Đã lưu"}, "en": {"attempts.saved": "Saved"}})
+* **coded** messages, which APIs return as `code` + translated `message`: each domain declares
+  its codes once with the English source text, the code becoming the entry's msgctxt,
 
-so no shared file grows with every feature. Keys are namespaced by domain. Pages use `_()` in
-templates; APIs return the key as `code` and the translated text as `message`.
+      CATALOGUE.register(coded("attempts.saved", "Saved"))
+
+  and `translate("attempts.saved", name=value)` gives the text in the request's language;
+* **page texts**, written in templates as English source text with brace parameters,
+  `{{ _("Candidates of {room}", room=room.name) }}` (or `pgettext("context", "…")` when the
+  same English needs two Vietnamese readings; `ngettext` for plurals).
+
+`init_app` installs Flask-Babel (locale: `?lang=`, then the `lang` cookie, then Vietnamese), the
+Jinja globals `_`/`gettext`/`pgettext`/`ngettext` and the `date`/`datetime`/`decimal`/`percent`
+filters (Babel's CLDR data: dd/mm/yyyy, decimal comma in Vietnamese).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
-_CATALOGS: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
+from exam_common import i18n as common
+from exam_common.i18n import Catalogue, coded  # noqa: F401  (re-exported for the domains)
+from question_bank.messages import DECLARATIONS as _QB_DECLARATIONS
 
+# The server's gettext catalogue; the question bank's merges in (the server shows its codes).
+CATALOGUE = Catalogue(Path(__file__).parent / "translations",
+                      Path(__file__).parent.parent / "question_bank" / "translations")
+CATALOGUE.register(*_QB_DECLARATIONS)  # `translate("qb.…")` shows the question bank's codes
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add a domain's catalogue. Every key must exist in every language."""
-    keys = {lang: set(messages.get(lang, {})) for lang in LANGUAGES}
-    if keys["vi"] != keys["en"]:
-        diff = sorted(keys["vi"] ^ keys["en"])
-        raise ValueError(f"message keys not translated in both languages: {', '.join(diff)}")
-    for lang in LANGUAGES:
-        for key, text in messages[lang].items():
-            known = _CATALOGS[lang].get(key)
-            if known is not None and known != text:
-                raise ValueError(f"message key {key!r} registered twice with different texts")
-            _CATALOGS[lang][key] = text
-
+LANGUAGES = common.LANGUAGES
+DEFAULT_LANGUAGE = common.DEFAULT_LANGUAGE
+LABELLED_PARAMS = common.LABELLED_PARAMS
 
 def current_language() -> str:
     """The request's language: ?lang=, then the `lang` cookie, then Vietnamese."""
     try:
         from flask import has_request_context, request
-    except ImportError:  # used outside Flask (e.g. the station's CLI)
+    except ImportError:  # used outside Flask (e.g. a CLI)
         return DEFAULT_LANGUAGE
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    for candidate in (request.args.get("lang"), request.cookies.get("lang")):
-        if candidate in LANGUAGES:
-            return candidate
-    return DEFAULT_LANGUAGE
+    return common.pick_language((request.args.get("lang"), request.cookies.get("lang")))
 
 
-# Parameters that name a state or an action are shown by their label, never raw ("ở trạng thái
-# started"): `<domain>.state.<value>` (e.g. `attempts.state.submitted`), else `exams.state.<value>`.
-LABELLED_PARAMS = ("state", "action")
-
-
-def _lookup(lang: str, key: str) -> str | None:
-    return _CATALOGS.get(lang, {}).get(key) or _CATALOGS[DEFAULT_LANGUAGE].get(key)
-
-
-def _labelled(key: str, lang: str, params: dict[str, Any]) -> dict[str, Any]:
-    domain = key.split(".", 1)[0]
-    out = dict(params)
-    for name in LABELLED_PARAMS:
-        value = params.get(name)
-        if isinstance(value, str):
-            out[name] = _lookup(lang, f"{domain}.{name}.{value}") or _lookup(lang, f"exams.{name}.{value}") or value
-    return out
-
-
-def translate(key: str, lang: str | None = None, **params: Any) -> str:
-    """The text for `key`; falls back to Vietnamese, then to the key itself (visible in tests)."""
+def translate(key: str, /, lang: str | None = None, **params: Any) -> str:
+    """The coded message `key` in `lang` (default: the request's); an unknown code is returned as
+    itself, so a missing declaration shows up in tests and on the page."""
     lang = lang or current_language()
-    text = _lookup(lang, key) or key
-    return text.format(**_labelled(key, lang, params)) if params else text
+    return CATALOGUE.text(key, lang, **params)
 
 
 _ = translate
 
 
-def format_date(value: date | datetime | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+def page_text(message: str, /, **params: Any) -> str:
+    """A template's `_()`: English source text by msgid; a code (computed lookups such as
+    `_("pages.state." ~ state)`) by its declaration.
+
+    The result is a plain string, so Jinja's autoescaping escapes the text and its parameters
+    once, wherever it is printed (element or attribute)."""
+    lang = current_language()
+    if CATALOGUE.knows(message):
+        return translate(message, lang, **params)
+    return CATALOGUE.gettext(message, lang, **params)
 
 
-def format_datetime(value: datetime | None) -> str:
-    return value.strftime("%d/%m/%Y %H:%M:%S") if value else ""
+def page_pgettext(context: str, message: str, /, **params: Any) -> str:
+    return CATALOGUE.pgettext(context, message, current_language(), **params)
+
+
+def page_ngettext(singular: str, plural: str, n: int, /, **params: Any) -> str:
+    return CATALOGUE.ngettext(singular, plural, n, current_language(), **params)
+
+
+def format_date(value: date | datetime | None, lang: str | None = None) -> str:
+    """dd/mm/yyyy (Babel, CLDR)."""
+    return common.format_date(value, lang or current_language())
+
+
+def format_datetime(value: datetime | None, lang: str | None = None) -> str:
+    return common.format_datetime(value, lang or current_language())
+
+
+def format_decimal(value: float | Decimal | int | None, digits: int | None = None, lang: str | None = None,
+                   *, empty: str = "", min_digits: int = 0, max_digits: int | None = None) -> str:
+    """`8,25` in Vietnamese, `8.25` in English (Babel); see exam_common.i18n.format_decimal."""
+    return common.format_decimal(value, lang or current_language(), digits, empty=empty,
+                                 min_digits=min_digits, max_digits=max_digits)
+
+
+def format_percent(value: float | None, digits: int = 0, lang: str | None = None) -> str:
+    return common.format_percent(value, lang or current_language(), digits)
 
 
 def catalog(lang: str) -> dict[str, str]:
-    """The whole catalogue for one language (pages hand it to their scripts)."""
-    return dict(_CATALOGS.get(lang, _CATALOGS[DEFAULT_LANGUAGE]))
+    """Every coded message in one language, code -> text with its `{params}` still in it."""
+    return {code: CATALOGUE.text(code, lang) for code in CATALOGUE.codes()}
+
+
+def init_app(app: Any) -> None:
+    """Flask-Babel (locale selection, `flask_babel.gettext` in Python) and the Jinja helpers.
+
+    Flask-Babel's own Jinja setup is off: its callables format with `%`, ours with braces like
+    every other message, and `{% trans %}` blocks are not used."""
+    from flask_babel import Babel
+
+    Babel(app, locale_selector=current_language, default_locale=DEFAULT_LANGUAGE,
+          default_domain="messages", configure_jinja=False)
+    app.jinja_env.globals.update(_=page_text, gettext=page_text, pgettext=page_pgettext,
+                                 ngettext=page_ngettext)
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, decimal=format_decimal,
+                                 percent=format_percent)

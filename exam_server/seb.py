@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
+from werkzeug.datastructures import Headers
+
 CONFIG_KEY_HEADER = "X-SafeExamBrowser-ConfigKeyHash"
 REQUEST_HASH_HEADER = "X-SafeExamBrowser-RequestHash"
 
@@ -83,7 +85,7 @@ def _check_pair(policy: SebPolicy, url: str, config_hash: str | None,
     return ""
 
 
-def check_headers(policy: SebPolicy, url: str, headers: Mapping[str, str]) -> SebResult:
+def check_headers(policy: SebPolicy, url: str, headers: Headers | Mapping[str, str]) -> SebResult:
     """Check the SEB headers of a request for the absolute external `url`."""
     if not policy.required:
         return SebResult(True)
@@ -111,7 +113,7 @@ def check_js_keys(policy: SebPolicy, page_url: str, keys: Mapping[str, object] |
     return SebResult(not reason, reason, "js" if not reason else "")
 
 
-def check(policy: SebPolicy, url: str, headers: Mapping[str, str],
+def check(policy: SebPolicy, url: str, headers: Headers | Mapping[str, str],
           js: Mapping[str, object] | None, expected_origin: str, expected_path: str) -> SebResult:
     """Headers when the browser sent them, otherwise the JavaScript API keys."""
     if not policy.required:

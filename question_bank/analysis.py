@@ -19,14 +19,19 @@ Conventions (stated because textbooks differ):
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from exam_common.i18n import DEFAULT_LANGUAGE
+from question_bank.errors import QuestionBankError
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, Blank, Question
 from question_bank.scoring import blank_scores, score, validate_response
 
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     from question_bank.papers import Paper
 
 OMITTED = ""
+TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -47,13 +53,16 @@ class Thresholds:
 
 @dataclass
 class OptionStats:
-    label: str
+    label: str  # pooled over codes: the bank option id(s); one code analysed: that code's letters
     is_key: bool
     count: int
     proportion: float
     upper: float  # proportion of the upper group choosing it
     middle: float
     lower: float
+    text: str = ""  # the option's text (options of a multiple response joined by " + ")
+    letters: dict[str, str] = field(default_factory=dict)  # paper code -> its letter(s) on that code
+    counts_by_code: dict[str, int] = field(default_factory=dict)  # paper code -> candidates choosing it
 
 
 @dataclass
@@ -100,15 +109,17 @@ class AnalysisReport:
         return rows
 
 
-FLAG_TEXT = {
-    "negative_discrimination": "phân biệt âm: có thể sai đáp án (negative discrimination: possibly miskeyed)",
-    "distractor_beats_key": "nhóm giỏi chọn phương án nhiễu nhiều hơn đáp án (upper group prefers a distractor)",
-    "low_discrimination": "độ phân biệt thấp (low discrimination)",
-    "too_easy": "quá dễ (too easy)",
-    "too_hard": "quá khó (too hard)",
-    "no_variance": "mọi thí sinh cùng điểm: câu không có tác dụng (no variance: useless)",
-    "non_functional_distractor": "có phương án nhiễu hầu như không ai chọn (a distractor nobody chooses)",
-}
+FLAGS = ("negative_discrimination", "distractor_beats_key", "low_discrimination", "too_easy", "too_hard",
+         "no_variance", "non_functional_distractor")
+
+
+def flag_text(flag: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What a flag means, in `lang` (its code is `qb.flag.<flag>`); an unknown flag as itself."""
+    return msg(f"qb.flag.{flag}").text(lang) if flag in FLAGS else flag
+
+
+# English texts of the flags (kept for callers that want a plain dict, e.g. logs).
+FLAG_TEXT = {flag: flag_text(flag, "en") for flag in FLAGS}
 
 
 def _clean(value: Any) -> Any:
@@ -149,26 +160,34 @@ def analyse(
     *,
     item_ids: list[str] | None = None,
     choices: np.ndarray | None = None,
-    keys: list[str | list[str]] | None = None,
+    keys: Sequence[str | list[str]] | None = None,
     option_labels: list[list[str]] | None = None,
+    option_details: list[dict[str, OptionDetail]] | None = None,
+    candidate_codes: list[str] | None = None,
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, immutable default
     bins: int = 10,
 ) -> AnalysisReport:
-    """Analyse a candidates × items matrix of points (NaN where the candidate omitted)."""
+    """Analyse a candidates × items matrix of points (NaN where the candidate omitted).
+
+    option_details (per item, label -> text and letter per code) and candidate_codes (each
+    candidate's paper code) name the options of a pooled analysis as the candidates saw them:
+    every option keeps its bank identity and shows, per code, the letter it had and how many
+    candidates on that code chose it.
+    """
     raw = np.asarray(scores, dtype=float)
     if raw.ndim != 2 or raw.shape[0] < 1 or raw.shape[1] < 1:
-        raise ValueError(f"cần ma trận thí sinh × câu hỏi, nhận được hình dạng {raw.shape} (need candidates × items)")
+        raise QuestionBankError(msg("qb.analysis.shape", shape=" × ".join(map(str, raw.shape))))
     n, k = raw.shape
     omitted = np.isnan(raw)
     x = np.where(omitted, 0.0, raw)
     if not np.isfinite(x).all():
-        raise ValueError("điểm phải là số hữu hạn (scores must be finite numbers; NaN = omitted)")
+        raise QuestionBankError(msg("qb.analysis.not_finite"))
     maxp = np.ones(k) if max_points is None else np.asarray(max_points, dtype=float)
     if maxp.shape != (k,) or np.any(maxp <= 0):
-        raise ValueError(f"điểm tối đa phải gồm {k} số dương (max points must be {k} positive numbers)")
+        raise QuestionBankError(msg("qb.analysis.max_points", count=k))
     ids = item_ids or [f"{j + 1}" for j in range(k)]
     if len(ids) != k:
-        raise ValueError(f"cần {k} mã câu hỏi, nhận {len(ids)} (need {k} item ids)")
+        raise QuestionBankError(msg("qb.analysis.item_ids", count=k, given=len(ids)))
 
     totals = x.sum(axis=1)
     frac = x / maxp
@@ -203,7 +222,10 @@ def analyse(
     sd = math.sqrt(var_t)
     sem = sd * math.sqrt(1 - alpha) if math.isfinite(alpha) and alpha <= 1 else math.nan
 
-    options = _distractors(choices, keys, option_labels, group, n, k) if choices is not None else [[] for _ in range(k)]
+    if candidate_codes is not None and len(candidate_codes) != n:
+        raise QuestionBankError(msg("qb.analysis.codes_length", rows=n, given=len(candidate_codes)))
+    options = (_distractors(choices, keys, option_labels, group, n, k, option_details, candidate_codes)
+               if choices is not None else [[] for _ in range(k)])
     items = []
     for j in range(k):
         item = ItemStats(
@@ -234,16 +256,18 @@ def analyse(
 
 def _distractors(
     choices: np.ndarray,
-    keys: list[str | list[str]] | None,
+    keys: Sequence[str | list[str]] | None,
     option_labels: list[list[str]] | None,
     group: np.ndarray,
     n: int,
     k: int,
+    details: list[dict[str, OptionDetail]] | None = None,
+    candidate_codes: list[str] | None = None,
 ) -> list[list[OptionStats]]:
     """Who chose each option, overall and by score group, with one bincount for all items."""
     labels_matrix = np.asarray(choices, dtype=object)
     if labels_matrix.shape != (n, k):
-        raise ValueError(f"ma trận lựa chọn phải có hình dạng {(n, k)} (choices must be {n} × {k})")
+        raise QuestionBankError(msg("qb.analysis.choices_shape", rows=n, columns=k))
     as_text = np.where(labels_matrix == None, OMITTED, labels_matrix).astype(str)  # noqa: E711 - elementwise
     labels, codes = np.unique(as_text, return_inverse=True)
     codes = codes.reshape(n, k)
@@ -252,6 +276,12 @@ def _distractors(
     counts = np.bincount(flat.ravel(), minlength=k * n_labels * 3).reshape(k, n_labels, 3)
     group_sizes = np.bincount(group, minlength=3).astype(float)
     group_sizes[group_sizes == 0] = 1.0
+    by_code = None
+    if candidate_codes is not None:  # item × option × paper code, one more bincount
+        code_names, code_index = np.unique(np.asarray(candidate_codes, dtype=str), return_inverse=True)
+        m = len(code_names)
+        flat_codes = (np.arange(k)[None, :] * n_labels + codes) * m + code_index[:, None]
+        by_code = np.bincount(flat_codes.ravel(), minlength=k * n_labels * m).reshape(k, n_labels, m)
     result = []
     for j in range(k):
         key = keys[j] if keys is not None else None
@@ -275,6 +305,14 @@ def _distractors(
         expected = key_set | set(option_labels[j] if option_labels is not None else [])
         for label in sorted(expected - {s.label for s in stats}):
             stats.append(OptionStats(label, label in key_set, 0, 0.0, 0.0, 0.0, 0.0))
+        item_details = details[j] if details is not None else {}
+        index = {str(label): c for c, label in enumerate(labels)}
+        for s in stats:
+            if s.label in item_details:
+                s.text, s.letters = item_details[s.label].text, dict(item_details[s.label].letters)
+            if by_code is not None:
+                row = by_code[j, index[s.label]] if s.label in index else np.zeros(len(code_names), dtype=int)
+                s.counts_by_code = {str(name): int(c) for name, c in zip(code_names, row, strict=True)}
         stats.sort(key=lambda s: (s.label == OMITTED, s.label))
         result.append(stats)
     return result
@@ -307,17 +345,27 @@ KEY_ROW = {"KEY", "ĐÁP ÁN", "DAP AN"}
 MAX_ROW = {"MAX", "ĐIỂM TỐI ĐA", "DIEM TOI DA"}
 
 
+@dataclass(frozen=True)
+class OptionDetail:
+    """What an option label stands for: the option's text and its letter on each paper code."""
+
+    text: str
+    letters: dict[str, str]
+
+
 @dataclass
 class ResponseTable:
-    """A responses CSV read into the matrices `analyse` takes."""
+    """A responses CSV (or stored papers and attempts) read into the matrices `analyse` takes."""
 
     candidates: list[str]
     item_ids: list[str]
     scores: np.ndarray
     max_points: np.ndarray
     choices: np.ndarray | None = None
-    keys: list[str] | None = None
+    keys: Sequence[str | list[str]] | None = None
     option_labels: list[list[str]] | None = None
+    option_details: list[dict[str, OptionDetail]] | None = None
+    candidate_codes: list[str] | None = None
 
     def analyse(self, **kwargs: Any) -> AnalysisReport:
         return analyse(
@@ -327,6 +375,8 @@ class ResponseTable:
             choices=self.choices,
             keys=self.keys,
             option_labels=self.option_labels,
+            option_details=self.option_details,
+            candidate_codes=self.candidate_codes,
             **kwargs,
         )
 
@@ -349,15 +399,15 @@ def read_responses_csv(text: str, name: str = "responses.csv") -> ResponseTable:
     rows = list(csv.reader(text.splitlines()))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2 or len(rows[0]) < 2:
-        raise ValueError(f"{name}: cần dòng tiêu đề và ít nhất một thí sinh (need a header and one candidate)")
+        raise QuestionBankError(msg("qb.analysis.csv_header", file=name))
     item_ids = [c.strip() for c in rows[0][1:]]
     k = len(item_ids)
-    errors: list[str] = []
+    errors: list[Message] = []
     key_row = max_row = None
     data: list[tuple[int, list[str]]] = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != k + 1:
-            errors.append(f"{name}: dòng {line}: có {len(row) - 1} cột câu hỏi, cần {k} (has {len(row) - 1} items, needs {k})")
+            errors.append(msg("qb.analysis.csv_columns", file=name, line=line, given=len(row) - 1, count=k))
             continue
         label = row[0].strip().upper()
         if label in KEY_ROW:
@@ -372,38 +422,39 @@ def read_responses_csv(text: str, name: str = "responses.csv") -> ResponseTable:
             try:
                 max_points[j] = _number(cell)
             except ValueError:
-                errors.append(f"{name}: dòng {max_row[0]}, cột {item_ids[j]}: điểm tối đa không hợp lệ {cell!r}")
+                errors.append(msg("qb.analysis.csv_bad_max", file=name, line=max_row[0], column=item_ids[j], value=cell))
     if not data:
-        errors.append(f"{name}: không có thí sinh nào (no candidate rows)")
+        errors.append(msg("qb.analysis.csv_no_candidates", file=name))
     n = len(data)
     scores = np.full((n, k), np.nan)
-    choices = np.full((n, k), None, dtype=object) if key_row is not None else None
+    grid = np.full((n, k), None, dtype=object)  # the options chosen, when the sheet has a key row
     for i, (line, row) in enumerate(data):
         for j, cell in enumerate(row[1:]):
             cell = cell.strip()
             if not cell:
                 continue
             if key_row is not None:
-                choices[i, j] = cell.upper()
+                grid[i, j] = cell.upper()
                 scores[i, j] = max_points[j] if cell.upper() == key_row[j] else 0.0
                 continue
             try:
                 scores[i, j] = _number(cell)
             except ValueError:
-                errors.append(f"{name}: dòng {line}, cột {item_ids[j]}: không phải số điểm {cell!r} (not a number)")
+                errors.append(msg("qb.analysis.csv_not_number", file=name, line=line, column=item_ids[j], value=cell))
                 continue
             if not -max_points[j] <= scores[i, j] <= max_points[j]:
-                errors.append(f"{name}: dòng {line}, cột {item_ids[j]}: {cell} vượt điểm tối đa {max_points[j]:g}")
+                errors.append(msg("qb.analysis.csv_over_max", file=name, line=line, column=item_ids[j], value=cell, max=float(max_points[j])))
         if len(errors) > 20:
             break
     if errors:
-        raise ValueError("\n".join(errors[:20]))
+        raise QuestionBankError(errors[:20], separator="\n")
     labels = None
     if key_row is not None:
         # An answer sheet offers the same options for every item (A–D): an option nobody
         # chose on one item is still an option of that item.
-        seen = sorted({c for c in choices.ravel() if c} | {c for c in key_row if c})
+        seen = sorted({c for c in grid.ravel() if c} | {c for c in key_row if c})
         labels = [seen] * k
+    choices = grid if key_row is not None else None
     return ResponseTable([r[0].strip() for _, r in data], item_ids, scores, max_points, choices, key_row, labels)
 
 
@@ -421,7 +472,9 @@ class Attempt:
     graded: dict[int, float] = field(default_factory=dict)  # item number -> points given by hand
 
 
-def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_blank: bool = False) -> ResponseTable:
+def table_from_papers(
+    papers: list[Paper], attempts: Iterable[Attempt], *, per_blank: bool = False, code: str | None = None
+) -> ResponseTable:
     """The matrices for `analyse` from paper snapshots and the candidates' responses.
 
     per_blank: a cloze / gapselect / ddwtos question becomes one item per blank
@@ -430,23 +483,33 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_b
     as 0), so the test total is unchanged and each blank gets its facility, discrimination
     and answer distribution (choices by their text; typed answers as typed, trimmed).
 
-    Items are the bank questions (by uid) in the order of the first paper, so every paper
-    code is pooled; options are labelled by their bank id, which shuffling keeps. Points are
-    recomputed with `scoring.score`; an essay counts the points a grader gave (Attempt.graded)
-    or is omitted. Every paper must hold the same questions: analysing items that only some
-    candidates saw would count "not shown" as "omitted".
+    Pooled (code None): items are the bank questions (by uid) in the order of the first paper,
+    so every paper code is pooled; a choice option is labelled by its bank id, which shuffling
+    keeps, and carries its text and its letter on each code (`OptionDetail`), so a report shows
+    "Hà Nội — 101: B, 102: D" rather than an id. With `code`, only that code's candidates are
+    analysed, items in that paper's order, options labelled by that code's letters.
+
+    Points are recomputed with `scoring.score`; an essay counts the points a grader gave
+    (Attempt.graded) or is omitted. Every paper must hold the same questions: analysing items
+    that only some candidates saw would count "not shown" as "omitted".
     """
+    from question_bank.papers import letter_map, letters_of, option_letters
+
     if not papers:
-        raise ValueError("không có mã đề nào (no papers)")
+        raise QuestionBankError(msg("qb.analysis.no_papers"))
     by_code = {p.code: p for p in papers}
-    first = papers[0]
+    if code is not None and code not in by_code:
+        raise QuestionBankError(msg("qb.analysis.no_such_code", paper=code))
+    first = by_code[code] if code is not None else papers[0]
     uids = [i.question.uid for i in first.items if i.question.type != "description"]
     if len(set(uids)) != len(uids) or not all(uids):
-        raise ValueError(f"đề {first.code}: câu hỏi thiếu uid hoặc bị lặp (questions need distinct uids)")
-    for paper in papers[1:]:
-        if sorted(i.question.uid for i in paper.items if i.question.type != "description") != sorted(uids):
-            raise ValueError(f"đề {paper.code} không cùng bộ câu hỏi với đề {first.code} (papers hold different questions)")
+        raise QuestionBankError(msg("qb.analysis.uids", paper=first.code))
+    for other in papers:
+        if sorted(i.question.uid for i in other.items if i.question.type != "description") != sorted(uids):
+            raise QuestionBankError(msg("qb.analysis.different_questions", paper=other.code, first=first.code))
     questions = {i.question.uid: i.question for i in first.items}
+    # uid -> code -> that code's Question (options in its order), for letters per code.
+    on_code = {u: {p.code: i.question for p in papers for i in p.items if i.question.uid == u} for u in uids}
     split = [u for u in uids if per_blank and questions[u].type in BLANK_TYPES]
     item_ids = [c for u in uids for c in ([f"{u}#{b.id}" for b in questions[u].blanks] if u in split else [u])]
     column = {c: j for j, c in enumerate(item_ids)}
@@ -462,16 +525,26 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_b
                 option_labels.append(_blank_labels(q, b))
                 max_points_list.append(_blank_share(q, b))
             continue
-        keys.append(",".join(sorted(o.id for o in q.options if o.correct)) if q.type in CHOICE_TYPES else "")
-        option_labels.append([])
+        correct = [o.id for o in q.options if o.correct]
+        if q.type not in CHOICE_TYPES:
+            keys.append("")
+        else:
+            keys.append(letters_of(q, correct) if code is not None else ",".join(sorted(correct)))
+        # A single choice's options are all expected, so one nobody chose still shows; the
+        # answers to a multiple response are combinations, only the chosen ones are listed.
+        single = q.type == "single_choice"
+        option_labels.append((list(letter_map(q)) if code is not None else [o.id for o in q.options]) if single else [])
         max_points_list.append(q.points)
     rows: list[np.ndarray] = []
     chosen: list[list[str | None]] = []
     candidates: list[str] = []
+    candidate_codes: list[str] = []
     for attempt in attempts:
         paper = by_code.get(attempt.code)
         if paper is None:
-            raise ValueError(f"thí sinh {attempt.candidate}: không có mã đề {attempt.code!r} (unknown paper code)")
+            raise QuestionBankError(msg("qb.analysis.unknown_code", candidate=attempt.candidate, paper=attempt.code))
+        if code is not None and attempt.code != code:
+            continue
         row = np.full(k, np.nan)
         labels: list[str | None] = [None] * k
         for item in paper.items:
@@ -480,7 +553,7 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_b
                 continue
             response = attempt.responses.get(item.number)
             if q.uid in split:
-                _blank_row(q, response, row, labels, column, f"{attempt.candidate}, câu {item.number}")
+                _blank_row(q, response, row, labels, column, attempt.candidate, item.number)
                 continue
             j = column[q.uid]
             if q.type == "essay":
@@ -490,21 +563,49 @@ def table_from_papers(papers: list[Paper], attempts: Iterable[Attempt], *, per_b
             try:
                 result = score(q, response)
             except ValueError as exc:
-                raise ValueError(f"thí sinh {attempt.candidate}, câu {item.number}: {exc}") from exc
+                raise QuestionBankError(msg("qb.analysis.candidate_item", candidate=attempt.candidate,
+                                            number=item.number, reason=_reason(exc))) from exc
             if result.status != "unanswered":
                 row[j] = result.points
                 if q.type in CHOICE_TYPES:
-                    labels[j] = response if isinstance(response, str) else ",".join(sorted(response))
+                    ids = [response] if isinstance(response, str) else list(response or [])
+                    labels[j] = letters_of(q, ids) if code is not None else ",".join(sorted(ids))
         rows.append(row)
         chosen.append(labels)
         candidates.append(attempt.candidate)
+        candidate_codes.append(attempt.code)
     if not rows:
-        raise ValueError("chưa có bài làm nào (no attempts)")
+        raise QuestionBankError(msg("qb.analysis.no_attempts"))
+    details: list[dict[str, OptionDetail]] = [{} for _ in range(k)]
+    for u in uids:
+        q = questions[u]
+        if u in split or q.type not in CHOICE_TYPES:
+            continue
+        j = column[u]
+        key = keys[j]
+        seen = {label for c in chosen if (label := c[j])} | set(option_labels[j]) | ({key} if isinstance(key, str) and key else set())
+        if code is not None:  # letters -> ids of this code
+            to_ids = {label: [letter_map(q)[x] for x in label if x in letter_map(q)] for label in seen}
+        else:
+            to_ids = {label: label.split(",") for label in seen}
+        texts = {o.id: o.text for o in q.options}
+        for label, ids in to_ids.items():
+            details[j][label] = OptionDetail(
+                text=" + ".join(_first_words(texts.get(i, i)) for i in ids),
+                letters={c: letters_of(cq, ids) for c, cq in on_code[u].items()
+                         if all(i in option_letters(cq) for i in ids)},
+            )
     max_points = np.array(max_points_list, dtype=float)
     return ResponseTable(
-        candidates, item_ids, np.vstack(rows), max_points, np.array(chosen, dtype=object), keys,  # type: ignore[arg-type]
-        option_labels if split else None,
+        candidates, item_ids, np.vstack(rows), max_points, np.array(chosen, dtype=object), keys,
+        option_labels, details, candidate_codes,
     )
+
+
+def _first_words(text: str, count: int = 8) -> str:
+    """An option's text as a short label: markup dropped, the first `count` words."""
+    words = " ".join(html.unescape(TAG.sub(" ", text)).split()).split(" ")
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
 # -- per blank (cloze, gapselect, ddwtos) ------------------------------------------------------
@@ -540,12 +641,20 @@ def _blank_label(q: Question, blank: Blank, part: Any) -> str:
     return " ".join(str(part).split())[:60]
 
 
-def _blank_row(q: Question, response: Any, row: np.ndarray, labels: list[str | None], column: dict[str, int], who: str) -> None:
+def _reason(exc: Exception) -> Message:
+    """A coded failure as its message; anything else (a library's ValueError) as its text."""
+    if isinstance(exc, QuestionBankError) and exc.problems:
+        return exc.problems[0] if len(exc.problems) == 1 else msg("qb.joined", items=exc.problems)
+    return msg("qb.invalid_value", detail=str(exc))
+
+
+def _blank_row(q: Question, response: Any, row: np.ndarray, labels: list[str | None], column: dict[str, int],
+               candidate: str, number: int) -> None:
     """Fill one candidate's cells for the blanks of `q` (omitted blanks stay NaN)."""
     if response is not None:
         reason = validate_response(q, response)
         if reason:
-            raise ValueError(f"thí sinh {who}: {reason}")
+            raise QuestionBankError(msg("qb.analysis.candidate_item", candidate=candidate, number=number, reason=reason))
     given = response if isinstance(response, dict) else {}
     earned = blank_scores(q, given)
     for b in q.blanks:
@@ -563,14 +672,15 @@ def read_attempts_json(text: str, name: str = "attempts.json") -> list[Attempt]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{name}: JSON không hợp lệ (invalid JSON): {exc}") from exc
+        raise QuestionBankError(msg("qb.analysis.invalid_json", file=name, detail=str(exc))) from exc
     if not isinstance(data, list):
-        raise ValueError(f"{name}: cần một danh sách bài làm (a list of attempts)")
-    attempts, errors = [], []
+        raise QuestionBankError(msg("qb.analysis.not_list", file=name))
+    attempts: list[Attempt] = []
+    errors: list[Message] = []
     for n, raw in enumerate(data, start=1):
         try:
             if not isinstance(raw, dict) or set(raw) - {"candidate", "code", "responses", "graded"}:
-                raise ValueError("cần các khoá candidate, code, responses, graded (expected keys)")
+                raise QuestionBankError(msg("qb.analysis.expected_keys"))
             attempts.append(Attempt(
                 candidate=str(raw["candidate"]),
                 code=str(raw["code"]),
@@ -578,7 +688,7 @@ def read_attempts_json(text: str, name: str = "attempts.json") -> list[Attempt]:
                 graded={int(k): float(v) for k, v in dict(raw.get("graded") or {}).items()},
             ))
         except (KeyError, TypeError, ValueError) as exc:
-            errors.append(f"{name}: bài làm thứ {n}: {exc}")
+            errors.append(msg("qb.analysis.attempt", file=name, number=n, reason=_reason(exc)))
     if errors:
-        raise ValueError("\n".join(errors[:20]))
+        raise QuestionBankError(errors[:20], separator="\n")
     return attempts

@@ -2,6 +2,10 @@
 
 Exit status: 0 on success, 1 when the input is refused (the reasons go to stderr and nothing
 is written), 2 for a wrong command line (click's own usage errors).
+
+Everything printed is in the user's language: `--lang vi|en`, else the locale environment
+(LC_ALL, LC_MESSAGES, LANG: `vi*` is Vietnamese, `en*` English), else Vietnamese. The help
+texts follow the environment only (click builds them before `--lang` is read).
 """
 
 from __future__ import annotations
@@ -9,16 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
-from question_bank.analysis import FLAG_TEXT, read_attempts_json, read_responses_csv, table_from_papers
-from question_bank.errors import FormatError, ImportResult
+from exam_common.i18n import DEFAULT_LANGUAGE, LANGUAGES, format_decimal
+from question_bank.analysis import flag_text, read_attempts_json, read_responses_csv, table_from_papers
+from question_bank.errors import FormatError, ImportResult, QuestionBankError
+from question_bank.messages import Message, msg, render
 from question_bank.model import Question
 from question_bank.papers import (
     Blueprint,
@@ -32,21 +40,57 @@ from question_bank.papers import (
 BANK_JSON = ".json"  # a list of Question.to_dict(): the model's own form, read without a format
 
 
-def _vi(number: str) -> str:
-    """Vietnamese decimal comma for figures shown to people (files keep the point)."""
-    return number.replace(".", ",")
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(message, err=True)
+def language_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """`vi`/`en` from the first locale variable that names a language (`C`, `POSIX` do not)."""
+    environ = os.environ if environ is None else environ
+    for name in LOCALE_VARIABLES:
+        value = (environ.get(name) or "").strip().lower()
+        if value.startswith("vi"):
+            return "vi"
+        if value.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+def _lang() -> str:
+    """The language of this run: `--lang`, else the environment."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    chosen = (root.obj or {}).get("lang") if root is not None and isinstance(root.obj, dict) else None
+    return chosen or language_from_env()
+
+
+def _t(code: str, **params: Any) -> str:
+    return msg(code, **params).text(_lang())
+
+
+def _help(code: str) -> str:
+    """A help text, in the environment's language (click needs it before parsing)."""
+    return msg(code).text(language_from_env())
+
+
+def _fail(message: str | Message) -> NoReturn:
+    click.echo(render(message, _lang()), err=True)
     sys.exit(1)
 
 
+def _refused(exc: Exception) -> str:
+    """A refusal in the run's language: every issue of a FormatError, every problem of a coded one."""
+    lang = _lang()
+    if isinstance(exc, (FormatError, QuestionBankError)):
+        return exc.message(lang)
+    return str(exc)
+
+
 def _warn(result: ImportResult) -> None:
+    lang = _lang()
     for warning in result.warnings:
-        click.echo(f"cảnh báo (warning): {warning}", err=True)
+        click.echo(_t("qb.cli.warning", text=warning.message(lang)), err=True)
     for note in result.report:
-        click.echo(f"ghi chú (note): {note}", err=True)
+        click.echo(_t("qb.cli.note", text=note.text(lang)), err=True)
 
 
 def read_bank(path: Path) -> ImportResult:
@@ -63,55 +107,52 @@ def read_bank(path: Path) -> ImportResult:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path.name}: không đọc được JSON (cannot read JSON): {exc}") from exc
+        raise QuestionBankError(msg("qb.cli.bad_json", file=path.name, detail=str(exc))) from exc
     if not isinstance(data, list):
-        raise ValueError(f"{path.name}: cần một danh sách câu hỏi (a list of questions)")
+        raise QuestionBankError(msg("qb.cli.not_list", file=path.name))
     issues = Issues(path.name)
-    questions, locations = [], []
+    questions: list[Question] = []
+    locations: list[Message | str] = []
     for n, item in enumerate(data, start=1):
         try:
             questions.append(Question.from_dict(item))
-            locations.append(f"câu {n}")
+            locations.append(msg("qb.where.question", number=n))
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            issues.error(f"câu {n}", f"không phải câu hỏi hợp lệ (not a question): {exc}")
+            issues.error(msg("qb.where.question", number=n), msg("qb.cli.not_question", detail=str(exc)))
     return issues.finish(questions, locations)
 
 
 def _read_or_fail(path: Path) -> ImportResult:
     try:
         return read_bank(path)
-    except FormatError as exc:
-        _fail("\n".join(str(e) for e in exc.errors) or str(exc))
-    except ValueError as exc:
-        _fail(str(exc))
+    except (FormatError, ValueError) as exc:
+        _fail(_refused(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Ngân hàng câu hỏi: kiểm tra, chuyển đổi, tạo mã đề, phân tích câu hỏi.
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_help("qb.cli.help.main"))
+@click.option("--lang", type=click.Choice(LANGUAGES), help=_help("qb.cli.help.lang"))
+@click.pass_context
+def main(ctx: click.Context, lang: str | None) -> None:
+    ctx.ensure_object(dict)
+    ctx.obj["lang"] = lang or language_from_env()
 
-    Question bank: validate, convert, generate papers, item analysis.
-    """
 
-
-@main.command()
+@main.command(help=_help("qb.cli.help.validate"))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(file: Path) -> None:
-    """Kiểm tra tệp câu hỏi FILE (validate FILE; nothing is written)."""
     result = _read_or_fail(file)
     _warn(result)
     counts: dict[str, int] = {}
     for q in result.questions:
         counts[q.type] = counts.get(q.type, 0) + 1
     detail = ", ".join(f"{t}: {n}" for t, n in sorted(counts.items()))
-    click.echo(f"{file.name}: hợp lệ, {len(result.questions)} câu hỏi ({detail}) — valid")
+    click.echo(_t("qb.cli.valid", file=file.name, count=len(result.questions), detail=detail))
 
 
-@main.command()
+@main.command(help=_help("qb.cli.help.convert"))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 def convert(source: Path, target: Path) -> None:
-    """Chuyển đổi SOURCE sang TARGET theo phần mở rộng (convert by extension; .json = bank JSON)."""
     result = _read_or_fail(source)
     _warn(result)
     if target.suffix.lower() == BANK_JSON:
@@ -124,27 +165,27 @@ def convert(source: Path, target: Path) -> None:
         try:
             write_any(result.questions, target)
         except FormatError as exc:
-            _fail("\n".join(str(e) for e in exc.errors) or str(exc))
-    click.echo(f"{source.name} -> {target.name}: {len(result.questions)} câu hỏi (questions)")
+            _fail(_refused(exc))
+    click.echo(_t("qb.cli.converted", source=source.name, target=target.name, count=len(result.questions)))
 
 
-@main.group()
+@main.group(help=_help("qb.cli.help.papers"))
 def papers() -> None:
-    """Mã đề: tạo đề từ thiết kế (papers from a blueprint)."""
+    pass
 
 
-@papers.command("generate")
+@papers.command("generate", help=_help("qb.cli.help.generate"))
 @click.argument("blueprint", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "banks", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Tệp ngân hàng câu hỏi (thêm vào 'bank' của thiết kế). Question files.")
-@click.option("--count", type=click.IntRange(1, 9999), help="Số mã đề (number of paper codes).")
-@click.option("--start", default="0101", show_default=True, help="Mã đề đầu tiên (first code).")
+              help=_help("qb.cli.help.bank"))
+@click.option("--count", type=click.IntRange(1, 9999), help=_help("qb.cli.help.count"))
+@click.option("--start", default="0101", show_default=True, help=_help("qb.cli.help.start"))
 @click.option("--candidates", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Một đề riêng cho mỗi thí sinh: tệp mỗi dòng một mã thí sinh (one paper per candidate id).")
-@click.option("--seed", help="Hạt giống ngẫu nhiên (seed); mặc định lấy từ thiết kế.")
+              help=_help("qb.cli.help.candidates"))
+@click.option("--seed", help=_help("qb.cli.help.seed"))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Thư mục kết quả (output directory).")
-@click.option("--pdf/--no-pdf", default=True, show_default=True, help="papers.pdf và keys.pdf")
+              help=_help("qb.cli.help.out_dir"))
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="papers.pdf, keys.pdf")
 @click.option("--xlsx/--no-xlsx", default=True, show_default=True, help="papers.xlsx")
 def papers_generate(
     blueprint: Path,
@@ -157,22 +198,19 @@ def papers_generate(
     pdf: bool,
     xlsx: bool,
 ) -> None:
-    """Tạo các mã đề từ thiết kế BLUEPRINT (.toml/.json) — generate paper codes.
-
-    Writes OUT/papers.json (the snapshots the server stores), OUT/<code>.json per paper,
-    papers.pdf, keys.pdf and papers.xlsx.
-    """
+    """Writes OUT/papers.json (the snapshots the server stores), OUT/<code>.json per paper,
+    papers.pdf, keys.pdf and papers.xlsx."""
     try:
         bp = Blueprint.load(blueprint)
     except BlueprintError as exc:
-        _fail("\n".join(exc.problems))
+        _fail("\n".join(p.text(_lang()) for p in exc.problems))
     questions: list[Question] = []
     sources = [Path(b) for b in bp.bank] + list(banks)
     if not sources:
-        _fail("chưa có ngân hàng câu hỏi: dùng --bank hoặc khoá 'bank' trong thiết kế (no question bank given)")
+        _fail(msg("qb.cli.no_bank"))
     for source in sources:
         if not source.exists():
-            _fail(f"{blueprint.name}: không thấy tệp ngân hàng {source} (bank file not found)")
+            _fail(msg("qb.cli.bank_not_found", blueprint=blueprint.name, bank=str(source)))
         result = _read_or_fail(source)
         _warn(result)
         questions += result.questions
@@ -182,29 +220,29 @@ def papers_generate(
         try:
             codes = paper_codes(count, start)
         except ValueError as exc:
-            _fail(str(exc))
+            _fail(_refused(exc))
     else:
         codes = bp.codes
     try:
-        result = generate_papers(bp, questions, codes, seed=seed)
+        paper_set = generate_papers(bp, questions, codes, seed=seed)
     except BlueprintError as exc:
-        _fail("\n".join(exc.problems))
-    for warning in result.warnings:
-        click.echo(f"cảnh báo (warning): {warning}", err=True)
+        _fail("\n".join(p.text(_lang()) for p in exc.problems))
+    for warning in paper_set.warnings:
+        click.echo(_t("qb.cli.warning", text=warning.text(_lang())), err=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     # Written aside first, so a failure half-way leaves no half set of papers behind.
     from question_bank.print.pdf import FontMissing
 
     staging = Path(tempfile.mkdtemp(prefix=".papers-", dir=out_dir))
     try:
-        _write_paper_files(result.papers, staging, pdf=pdf, xlsx=xlsx)
+        _write_paper_files(paper_set.papers, staging, pdf=pdf, xlsx=xlsx)
         for file in staging.iterdir():
             file.replace(out_dir / file.name)
     except FontMissing as exc:  # names the package to install
-        _fail(str(exc))
+        _fail(exc.message(_lang()))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    click.echo(f"{len(result.papers)} mã đề, {len(result.papers[0].items)} câu mỗi đề -> {out_dir}")
+    click.echo(_t("qb.cli.generated", papers=len(paper_set.papers), items=len(paper_set.papers[0].items), out=str(out_dir)))
 
 
 def _write_paper_files(papers: list, out_dir: Path, *, pdf: bool, xlsx: bool) -> None:
@@ -222,17 +260,15 @@ def _write_paper_files(papers: list, out_dir: Path, *, pdf: bool, xlsx: bool) ->
         write_papers_xlsx(papers, out_dir / "papers.xlsx")
 
 
-@main.command()
+@main.command(help=_help("qb.cli.help.analyze"))
 @click.argument("responses", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Tệp kết quả; mặc định in ra màn hình.")
-@click.option("--bins", type=click.IntRange(1, 100), default=10, show_default=True, help="Số khoảng của biểu đồ điểm.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help=_help("qb.cli.help.out"))
+@click.option("--bins", type=click.IntRange(1, 100), default=10, show_default=True, help=_help("qb.cli.help.bins"))
 @click.option("--papers", "papers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="papers.json: RESPONSES là bài làm JSON trên các mã đề này (responses are attempts on these papers).")
+              help=_help("qb.cli.help.papers_file"))
 def analyze(responses: Path, fmt: str, out: Path | None, bins: int, papers_file: Path | None) -> None:
-    """Phân tích câu hỏi từ tệp RESPONSES — item analysis.
-
-    RESPONSES.csv: first column candidate id, one column per item. Optional rows KEY (cells
+    """RESPONSES.csv: first column candidate id, one column per item. Optional rows KEY (cells
     are the chosen options, scored against the key) and MAX (points per item); otherwise cells
     are points. Empty cell = omitted.
 
@@ -246,9 +282,9 @@ def analyze(responses: Path, fmt: str, out: Path | None, bins: int, papers_file:
         else:
             table = table_from_papers(load_papers(papers_file), read_attempts_json(text, responses.name))
     except UnicodeDecodeError:
-        _fail(f"{responses.name}: không phải UTF-8 (not UTF-8 text)")
+        _fail(msg("qb.cli.not_utf8", file=responses.name))
     except (ValueError, KeyError, TypeError) as exc:
-        _fail(str(exc))
+        _fail(_refused(exc))
     report = table.analyse(bins=bins)
     if fmt == "json":
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
@@ -263,10 +299,10 @@ def analyze(responses: Path, fmt: str, out: Path | None, bins: int, papers_file:
         click.echo(text)
     else:
         out.write_text(text, encoding="utf-8")
-    t = report.test
-    alpha = "–" if t.alpha is None else _vi(f"{round(t.alpha, 3) + 0.0:.3f}")
-    summary = f"{t.candidates} thí sinh × {t.items} câu; trung bình {_vi(f'{t.mean:.2f}')}/{_vi(f'{t.max_total:g}')}"
-    click.echo(f"{summary}, α = {alpha}", err=True)
+    t, lang = report.test, _lang()
+    alpha = "–" if t.alpha is None else format_decimal(round(t.alpha, 3) + 0.0, lang, 3)
+    click.echo(_t("qb.cli.summary", candidates=t.candidates, items=t.items, mean=format_decimal(t.mean, lang, 2),
+                  max=format_decimal(t.max_total, lang), alpha=alpha), err=True)
     for item in report.items:
         for flag in item.flags:
-            click.echo(f"câu {item.id}: {FLAG_TEXT[flag]}", err=True)
+            click.echo(_t("qb.cli.flag", item=item.id, flag=flag_text(flag, lang)), err=True)

@@ -9,8 +9,13 @@ on the other candidates.
 
 Shuffling keeps the bank's option ids: a candidate's answer is an option id, so the same
 option keeps one id on every paper and item analysis can pool all codes. Pages and printouts
-label options by position (A, B, C …), never by id. Ordering questions keep their option
-order — it *is* the key — but get opaque option ids on each paper.
+label options by position (A, B, C …), never by id: the letter is what the candidate saw on
+their code. The stored paper (its snapshot, papers.json) holds the options in paper order, so
+that order *is* the mapping letter <-> bank option; `letter_map` / `option_letters` read it
+from a Question or a stored snapshot dict, and everything that shows a letter goes through
+them. papers.json also writes the mapping out ("letters") for readers outside this code, and
+`Paper.from_dict` refuses a file whose mapping disagrees with its option order. Ordering
+questions keep their option order — it *is* the key — but get opaque option ids on each paper.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import math
 import random
 import re
 import tomllib
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from question_bank.errors import QuestionBankError
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, QUESTION_TYPES, Blank, Question
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -31,12 +39,8 @@ CODE = re.compile(r"[0-9A-Za-z_-]{1,64}")  # codes name files and URLs: nothing 
 MAX_RETRIES = 50  # redraws of one paper before accepting that it repeats another
 
 
-class BlueprintError(ValueError):
-    """A blueprint that cannot be used; `problems` lists every reason with its place."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
+class BlueprintError(QuestionBankError):
+    """A blueprint that cannot be used; `problems` lists every reason (coded) with its place."""
 
 
 # -- blueprint -------------------------------------------------------------------------------
@@ -82,18 +86,18 @@ class Blueprint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str = "blueprint") -> Blueprint:
-        problems: list[str] = []
+        problems: list[Message] = []
         top = _known(data, cls, where, problems, extra={"sections"})
         _check_types(top, BLUEPRINT_TYPES, where, problems)
         sections = []
         raw_sections = data.get("sections")
         if not isinstance(raw_sections, list) or not raw_sections:
-            problems.append(f"{where}: cần ít nhất một phần thi trong 'sections' (at least one section)")
+            problems.append(msg("qb.paper.no_sections", where=where))
             raw_sections = []
         for i, raw in enumerate(raw_sections):
             place = f"{where}: sections[{i}]"
             if not isinstance(raw, dict):
-                problems.append(f"{place}: phải là một bảng (must be a table)")
+                problems.append(msg("qb.paper.not_table", where=place))
                 continue
             kwargs = _known(raw, Section, place, problems, extra={"pool"})
             pool_kwargs = _known(raw.get("pool", {}), Pool, f"{place}.pool", problems)
@@ -105,27 +109,29 @@ class Blueprint:
             if "name" not in kwargs:
                 kwargs["name"] = f"Phần {i + 1}"
             if not isinstance(kwargs.get("draw"), int) or kwargs["draw"] < 1:
-                problems.append(f"{place}: 'draw' phải là số nguyên ≥ 1 (draw must be an integer ≥ 1)")
+                problems.append(msg("qb.paper.bad_draw", where=place))
                 continue
             if kwargs.get("points") is not None and kwargs["points"] <= 0:
-                problems.append(f"{place}: 'points' phải dương (points must be positive)")
+                problems.append(msg("qb.paper.bad_points", where=place))
                 continue
             if kwargs.get("table") is not None:
                 try:
                     kwargs["table"] = {int(k): float(v) for k, v in kwargs["table"].items()}
                 except (AttributeError, TypeError, ValueError):
-                    problems.append(f"{place}: 'table' phải ánh xạ số câu đúng -> tỉ lệ điểm (count -> fraction)")
+                    problems.append(msg("qb.paper.bad_table", where=place))
                     continue
             unknown_types = set(pool.types) - set(QUESTION_TYPES)
             if unknown_types:
-                problems.append(f"{place}.pool: loại câu hỏi không có: {', '.join(sorted(unknown_types))}")
+                problems.append(msg("qb.paper.unknown_types", where=f"{place}.pool", types=", ".join(sorted(unknown_types))))
             sections.append(Section(pool=pool, **kwargs))
         codes = top.get("codes", [])
         if isinstance(codes, dict):
             try:
                 codes = paper_codes(int(codes.get("count", 0)), str(codes.get("start", "0101")))
-            except ValueError as exc:
-                problems.append(f"{where}: codes: {exc}")
+            except QuestionBankError as exc:
+                problems.extend(msg("qb.paper.bad_codes", where=where, reason=p) for p in exc.problems)
+            except ValueError as exc:  # a count that is not a number
+                problems.append(msg("qb.paper.bad_codes", where=where, reason=msg("qb.invalid_value", detail=str(exc))))
                 codes = []
         top["codes"] = [str(c) for c in codes]
         top["bank"] = [str(b) for b in top.get("bank", [])]
@@ -141,9 +147,9 @@ class Blueprint:
             text = path.read_text(encoding="utf-8")
             data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise BlueprintError([f"{path}: không đọc được thiết kế đề (cannot read blueprint): {exc}"]) from exc
+            raise BlueprintError([msg("qb.paper.unreadable", where=str(path), detail=str(exc))]) from exc
         if not isinstance(data, dict):
-            raise BlueprintError([f"{path}: thiết kế đề phải là một bảng (must be an object)"])
+            raise BlueprintError([msg("qb.paper.not_object", where=str(path))])
         blueprint = cls.from_dict(data, where=str(path))
         blueprint.bank = [str((path.parent / b).resolve()) for b in blueprint.bank]
         return blueprint
@@ -160,7 +166,7 @@ SECTION_TYPES: dict[str, Any] = {
 POOL_TYPES: dict[str, Any] = {name: _LIST_OF_STR for name in ("topics", "tags", "difficulties", "types")}
 
 
-def _check_types(values: dict[str, Any], spec: dict[str, Any], where: str, problems: list[str]) -> bool:
+def _check_types(values: dict[str, Any], spec: dict[str, Any], where: str, problems: list[Message]) -> bool:
     """True when every value has its expected type; otherwise each wrong one is a problem."""
     ok = True
     for name, value in values.items():
@@ -169,39 +175,82 @@ def _check_types(values: dict[str, Any], spec: dict[str, Any], where: str, probl
             good = isinstance(value, list) and all(isinstance(v, str) for v in value)
         else:
             # bool is an int in Python; a flag is not a count and a count is not a flag.
-            good = isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
+            good = expected is not None and isinstance(value, expected) and (expected is bool or not isinstance(value, bool))
         if expected is not None and not good:
             what = expected if isinstance(expected, str) else " | ".join(
                 t.__name__ for t in (expected if isinstance(expected, tuple) else (expected,)))
-            problems.append(f"{where}: '{name}' sai kiểu, cần {what} (wrong type, expected {what})")
+            problems.append(msg("qb.paper.wrong_type", where=where, name=name, expected=what))
             ok = False
     return ok
 
 
-def _known(data: Any, cls: type, where: str, problems: list[str], extra: set[str] = frozenset()) -> dict[str, Any]:
+def _known(data: Any, cls: type, where: str, problems: list[Message], extra: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     if not isinstance(data, dict):
-        problems.append(f"{where}: phải là một bảng (must be a table)")
+        problems.append(msg("qb.paper.not_table", where=where))
         return {}
     names = {f.name for f in fields(cls)}
     unknown = set(data) - names - extra
     if unknown:
-        problems.append(f"{where}: khoá không hợp lệ (unknown keys): {', '.join(sorted(unknown))}")
+        problems.append(msg("qb.paper.unknown_keys", where=where, keys=", ".join(sorted(unknown))))
     return {k: v for k, v in data.items() if k in names - extra}
 
 
 def paper_codes(count: int, start: str = "0101") -> list[str]:
     """['0101', '0102', …]: consecutive codes keeping the width of `start`."""
     if count < 1:
-        raise ValueError("số mã đề phải ≥ 1 (count must be ≥ 1)")
+        raise QuestionBankError(msg("qb.paper.count_positive"))
     if not start.isdigit():
-        raise ValueError(f"mã đề bắt đầu phải là chữ số: {start!r} (start code must be digits)")
+        raise QuestionBankError(msg("qb.paper.start_digits", start=start))
     first = int(start)
     if len(str(first + count - 1)) > len(start):
-        raise ValueError(f"{count} mã đề không vừa {len(start)} chữ số từ {start}")
+        raise QuestionBankError(msg("qb.paper.codes_overflow", count=count, width=len(start), start=start))
     return [str(first + i).zfill(len(start)) for i in range(count)]
 
 
 # -- papers ----------------------------------------------------------------------------------
+CHOICE_TYPES = ("single_choice", "multiple_response")
+
+
+def _options_of(question: Question | dict[str, Any]) -> tuple[str, list[str]]:
+    """(type, option ids in paper order) of a Question or of a stored snapshot dict."""
+    if isinstance(question, Question):
+        return question.type, [o.id for o in question.options]
+    return str(question.get("type", "")), [str(o.get("id")) for o in question.get("options") or []]
+
+
+def letter_map(question: Question | dict[str, Any]) -> dict[str, str]:
+    """Letter -> bank option id, in the order the candidate sees the options on this paper.
+
+    Only choice questions (single choice, multiple response) are lettered for answers; any
+    other type gives {}. Accepts the paper's Question or its stored snapshot dict, so the
+    server, the printouts and the analysis all read the same mapping from the same order.
+    """
+    kind, ids = _options_of(question)
+    if kind not in CHOICE_TYPES:
+        return {}
+    if len(ids) > len(LETTERS):
+        raise QuestionBankError(msg("qb.paper.too_many_options", count=len(ids), max=len(LETTERS)))
+    return {LETTERS[i]: option_id for i, option_id in enumerate(ids)}
+
+
+def option_letters(question: Question | dict[str, Any]) -> dict[str, str]:
+    """Bank option id -> the letter it has on this paper (the reverse of `letter_map`)."""
+    return {option_id: letter for letter, option_id in letter_map(question).items()}
+
+
+def letters_of(question: Question | dict[str, Any], response: Any) -> str:
+    """A choice response (an option id, or a list of them) as this paper's letters: "B", "AC".
+
+    Letters come sorted, as on the key; an id the paper does not hold is shown as "?" (a
+    response saved against another paper would otherwise pass for a real answer).
+    """
+    if response is None or response == "" or response == []:
+        return ""
+    ids = [response] if isinstance(response, str) else [str(r) for r in response]
+    letters = option_letters(question)
+    return "".join(sorted(letters.get(i, "?") for i in ids))
+
+
 @dataclass
 class PaperItem:
     number: int
@@ -228,28 +277,36 @@ class Paper:
         return tuple(_arrangement(i.question) for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "seed": self.seed,
-            "title": self.title,
-            "items": [
-                {"number": i.number, "section": i.section, "question": i.question.to_dict(), "key": i.key}
-                for i in self.items
-            ],
-        }
+        items = []
+        for i in self.items:
+            item = {"number": i.number, "section": i.section, "question": i.question.to_dict(), "key": i.key}
+            letters = letter_map(i.question)
+            if letters:  # derived from the option order; written for readers of papers.json
+                item["letters"] = letters
+            items.append(item)
+        return {"code": self.code, "seed": self.seed, "title": self.title, "items": items}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Paper:
-        items = [
-            PaperItem(int(i["number"]), str(i["section"]), Question.from_dict(i["question"])) for i in data["items"]
-        ]
+        items = []
+        for i in data["items"]:
+            item = PaperItem(int(i["number"]), str(i["section"]), Question.from_dict(i["question"]))
+            # The option order is the mapping; a "letters" that says otherwise was edited by hand
+            # and would make keys and statistics disagree with the printed paper.
+            if "letters" in i and i["letters"] != letter_map(item.question):
+                raise QuestionBankError(msg("qb.paper.letters_mismatch", code=data["code"], number=item.number))
+            items.append(item)
         return cls(str(data["code"]), str(data["seed"]), items, str(data.get("title", "")))
+
+    def letters(self) -> dict[int, dict[str, str]]:
+        """Question number -> letter -> bank option id, for every choice question of this code."""
+        return {i.number: m for i in self.items if (m := letter_map(i.question))}
 
 
 @dataclass
 class PaperSet:
     papers: list[Paper]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
 
 
 def _arrangement(q: Question) -> tuple:
@@ -265,8 +322,8 @@ def _arrangement(q: Question) -> tuple:
 
 def answer_key(q: Question) -> str:
     """The key as printed on the answer sheet, with options labelled by position."""
-    if q.type in ("single_choice", "multiple_response"):
-        return "".join(LETTERS[i] for i, o in enumerate(q.options) if o.correct) or "?"
+    if q.type in CHOICE_TYPES:
+        return letters_of(q, [o.id for o in q.options if o.correct]) or "?"
     if q.type == "true_false":
         return "Đúng" if q.correct_bool else "Sai"
     if q.type == "tf_cluster":
@@ -284,6 +341,17 @@ def answer_key(q: Question) -> str:
     if q.type in BLANK_TYPES:
         return "; ".join(f"({b.id}) {_blank_key(q, b)}" for b in q.blanks)
     return ""
+
+
+def key_table(papers: list[Paper]) -> list[tuple[int, dict[str, str]]]:
+    """The combined key: one row per question number, each code's key side by side.
+
+    Row n holds what question n of each code expects, in that code's letters, as the board
+    pins it up after the exam ("Câu 1: 101 B, 102 D …"); a code with fewer items has no cell.
+    """
+    numbers = sorted({i.number for p in papers for i in p.items})
+    by_code = {p.code: {i.number: i.key for i in p.items} for p in papers}
+    return [(n, {code: keys[n] for code, keys in by_code.items() if n in keys}) for n in numbers]
 
 
 def _blank_key(q: Question, blank: Blank) -> str:
@@ -386,16 +454,13 @@ class _Drawer:
         # left; a section's worst case is every earlier section drawing from its pool.
         self.order = sorted(range(len(self.pools)), key=lambda i: len(self.pools[i]))
         uid_sets = [{q.uid for q in pool} for pool in self.pools]
-        problems = []
+        problems: list[Message] = []
         for n, i in enumerate(self.order):
             section = blueprint.sections[i]
             shared = sum(min(blueprint.sections[e].draw, len(uid_sets[i] & uid_sets[e])) for e in self.order[:n])
             if len(self.pools[i]) - shared < section.draw:
-                detail = f", {shared} câu có thể đã được phần khác rút (may be drawn by other sections)" if shared else ""
-                problems.append(
-                    f"phần '{section.name}': cần {section.draw} câu nhưng ngân hàng chỉ có {len(self.pools[i])} câu phù hợp"
-                    f"{detail} (needs {section.draw} questions, the pool has {len(self.pools[i])})"
-                )
+                problems.append(msg("qb.paper.pool_too_small_shared" if shared else "qb.paper.pool_too_small",
+                                    section=section.name, draw=section.draw, available=len(self.pools[i]), shared=shared))
         if problems:
             raise BlueprintError(problems)
 
@@ -423,12 +488,12 @@ def generate_papers(
     """
     codes = list(codes if codes is not None else blueprint.codes)
     if not codes:
-        raise BlueprintError(["chưa có mã đề nào (no paper codes given)"])
+        raise BlueprintError([msg("qb.paper.no_codes")])
     bad = [c for c in codes if not CODE.fullmatch(c)]
     if bad:
-        raise BlueprintError([f"mã đề chỉ gồm chữ, số, '-', '_' (tối đa 64 ký tự): {', '.join(map(repr, bad[:5]))}"])
+        raise BlueprintError([msg("qb.paper.bad_code", codes=", ".join(map(repr, bad[:5])))])
     if len(set(codes)) != len(codes):
-        raise BlueprintError(["mã đề bị trùng (duplicate paper codes)"])
+        raise BlueprintError([msg("qb.paper.duplicate_codes")])
     seed = blueprint.seed if seed is None else seed
     drawer = _Drawer(blueprint, bank)
     shared = drawer.draw(random.Random(f"{seed}:questions")) if blueprint.same_questions else None
@@ -453,13 +518,9 @@ def generate_papers(
         else:
             first_with[fp] = code
         papers.append(paper)
-    warnings = []
+    warnings: list[Message] = []
     if repeats:
-        warnings.append(
-            f"Thiết kế đề chỉ cho phép khoảng {capacity} đề khác nhau nên không thể tạo {len(codes)} đề khác nhau;"
-            f" đề trùng: {', '.join(repeats)}. (The blueprint allows about {capacity} distinct papers;"
-            f" {len(repeats)} of {len(codes)} repeat another.)"
-        )
+        warnings.append(msg("qb.paper.repeats", capacity=capacity, count=len(codes), repeats=", ".join(repeats)))
     return PaperSet(papers, warnings)
 
 
@@ -503,6 +564,10 @@ __all__ = [
     "Pool",
     "Section",
     "answer_key",
+    "key_table",
+    "letter_map",
+    "letters_of",
+    "option_letters",
     "generate_papers",
     "load_papers",
     "paper_codes",

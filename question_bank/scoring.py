@@ -51,6 +51,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from question_bank.errors import QuestionBankError
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, CHOICE_KINDS, TF_CLUSTER_TABLE, Blank, Question, nfc
 
 Status = Literal["correct", "partial", "incorrect", "unanswered", "manual"]
@@ -316,7 +318,7 @@ def score(question: Question, response: Any) -> Score:
         return Score(0.0, max_points, "unanswered")
     reason = validate_response(question, response)
     if reason:
-        raise ValueError(reason)
+        raise QuestionBankError(reason)
     if question.type == "essay":
         return Score(0.0, max_points, "manual")
     return _SCORERS[question.type](question, response)
@@ -327,19 +329,21 @@ def max_points(question: Question) -> float:
 
 
 # -- shape validation ------------------------------------------------------------------------
-def _ids_reason(given: list[Any], known: set[str], what: str) -> str | None:
+def _ids_reason(given: list[Any], known: set[str], what: str) -> Message | None:
+    """`what` names the ids (a code under qb.response.what)."""
+    thing = msg(f"qb.response.what.{what}")
     if not all(isinstance(x, str) for x in given):
-        return f"mỗi {what} phải là một mã (chuỗi)"
+        return msg("qb.response.ids_not_text", what=thing)
     unknown = [x for x in given if x not in known]
     if unknown:
-        return f"{what} không có trong câu hỏi: {', '.join(unknown[:5])}"
+        return msg("qb.response.ids_unknown", what=thing, ids=", ".join(unknown[:5]))
     if len(set(given)) != len(given):
-        return f"{what} bị lặp"
+        return msg("qb.response.ids_repeated", what=thing)
     return None
 
 
-def validate_response(question: Question, response: Any) -> str | None:
-    """Why `response` cannot be an answer to `question`, in Vietnamese; None when it can.
+def validate_response(question: Question, response: Any) -> Message | None:
+    """Why `response` cannot be an answer to `question` (a coded message); None when it can.
 
     None (no answer / answer withdrawn) is always acceptable.
     """
@@ -347,69 +351,69 @@ def validate_response(question: Question, response: Any) -> str | None:
         return None
     t = question.type
     if t == "description":
-        return "câu mô tả không nhận câu trả lời"
+        return msg("qb.response.description")
     if t == "single_choice":
         if not isinstance(response, str):
-            return "câu một lựa chọn cần một mã phương án (chuỗi)"
+            return msg("qb.response.single_choice")
         if response and response not in {o.id for o in question.options}:
-            return f"phương án {response!r} không có trong câu hỏi"
+            return msg("qb.response.unknown_option", option=response)
         return None
     if t in ("multiple_response", "ordering"):
         if not isinstance(response, list):
-            return "câu trả lời phải là danh sách mã phương án"
-        return _ids_reason(response, {o.id for o in question.options}, "phương án")
+            return msg("qb.response.option_list")
+        return _ids_reason(response, {o.id for o in question.options}, "option")
     if t == "true_false":
-        return None if isinstance(response, bool) else "câu đúng/sai cần giá trị true hoặc false"
+        return None if isinstance(response, bool) else msg("qb.response.true_false")
     if t in MAX_TEXT:
         if t == "numeric" and isinstance(response, int | float) and not isinstance(response, bool):
-            return None if math.isfinite(response) else "số không hợp lệ"
+            return None if math.isfinite(response) else msg("qb.response.bad_number")
         if not isinstance(response, str):
-            return "câu trả lời phải là văn bản"
+            return msg("qb.response.text")
         if len(response) > MAX_TEXT[t]:
-            return f"câu trả lời dài quá {MAX_TEXT[t]} ký tự"
+            return msg("qb.response.too_long", max=MAX_TEXT[t])
         return None
     if t == "matching":
         if not isinstance(response, dict):
-            return "câu ghép cặp cần một bảng mã trái -> mã phải"
-        reason = _ids_reason(list(response), {p.id for p in question.pairs if p.left}, "mục bên trái")
+            return msg("qb.response.matching")
+        reason = _ids_reason(list(response), {p.id for p in question.pairs if p.left}, "left_item")
         if reason:
             return reason
         rights = {p.right_id for p in question.pairs}
         if not all(isinstance(v, str) and v in rights for v in response.values()):
-            return "mục bên phải không có trong câu hỏi"
+            return msg("qb.response.unknown_right")
         return None
     if t == "tf_cluster":
         if not isinstance(response, dict):
-            return "câu Đúng/Sai cần một bảng mã ý -> true/false"
-        reason = _ids_reason(list(response), {s.id for s in question.statements}, "ý")
+            return msg("qb.response.tf_cluster")
+        reason = _ids_reason(list(response), {s.id for s in question.statements}, "statement")
         if reason:
             return reason
         if not all(isinstance(v, bool) for v in response.values()):
-            return "mỗi ý phải được đánh giá true (Đúng) hoặc false (Sai)"
+            return msg("qb.response.tf_verdict")
         return None
     if t in BLANK_TYPES:
         return _blanks_reason(question, response)
     if t == "short_answer4":
         if not isinstance(response, str):
-            return "câu trả lời ngắn phải là văn bản"
+            return msg("qb.response.short_answer_text")
         text = normalise_short_answer4(response)
         if len(text) > SHORT_ANSWER4_MAX:
-            return f"câu trả lời ngắn tối đa {SHORT_ANSWER4_MAX} ký tự"
+            return msg("qb.response.short_answer_length", max=SHORT_ANSWER4_MAX)
         bad = sorted(set(text) - SHORT_ANSWER4_CHARS)
         if bad:
-            return f"ký tự không được phép: {' '.join(bad)} (chỉ chữ số, dấu trừ, dấu phẩy)"
+            return msg("qb.response.short_answer_chars", chars=" ".join(bad))
         return None
-    return f"loại câu hỏi không xác định {t!r}"
+    return msg("qb.response.unknown_type", type=t)
 
 
-def _blanks_reason(question: Question, response: Any) -> str | None:
+def _blanks_reason(question: Question, response: Any) -> Message | None:
     """Shape of a blank type's response: {blank id: part}; an absent or null part is unanswered."""
     if not isinstance(response, dict):
-        return "câu điền khuyết cần một bảng số ô trống -> câu trả lời"
+        return msg("qb.response.blanks_table")
     blanks = {b.id: b for b in question.blanks}
     unknown = [k for k in response if k not in blanks]
     if unknown:
-        return f"ô trống không có trong câu hỏi: {', '.join(str(k) for k in unknown[:5])}"
+        return msg("qb.response.unknown_blanks", blanks=", ".join(str(k) for k in unknown[:5]))
     used: dict[str, str] = {}
     infinite = {c.id for c in question.choices if c.infinite}
     for blank_id, part in response.items():
@@ -420,22 +424,23 @@ def _blanks_reason(question: Question, response: Any) -> str | None:
             ids = {a.id for a in blank.answers}
             if blank.kind == "multichoice":
                 if not isinstance(part, str) or (part and part not in ids):
-                    return f"ô trống {blank_id}: lựa chọn không có trong câu hỏi"
-            elif not isinstance(part, list) or (reason := _ids_reason(part, ids, "lựa chọn")):
-                return f"ô trống {blank_id}: " + (reason if isinstance(part, list) else "cần danh sách lựa chọn")
+                    return msg("qb.response.blank_unknown_choice", blank=blank_id)
+            elif not isinstance(part, list) or (reason := _ids_reason(part, ids, "choice")):
+                return msg("qb.blanks.blank_reason", blank=blank_id,
+                           reason=reason if isinstance(part, list) else msg("qb.response.blank_choice_list"))
         elif blank.kind == "gap":
             offered = {c.id for c in question.choices if c.group == blank.group}
             if not isinstance(part, str) or (part and part not in offered):
-                return f"ô trống {blank_id}: lựa chọn không thuộc nhóm của ô"
+                return msg("qb.response.blank_other_group", blank=blank_id)
             if part and question.type == "ddwtos" and part not in infinite:
                 if part in used:
-                    return f"lựa chọn {part!r} chỉ được kéo vào một ô (đã dùng ở ô {used[part]})"
+                    return msg("qb.response.choice_reused", choice=part, used=used[part])
                 used[part] = blank_id
         else:
             if isinstance(part, bool) or not isinstance(part, str | int | float):
-                return f"ô trống {blank_id}: câu trả lời phải là văn bản"
+                return msg("qb.response.blank_text", blank=blank_id)
             if isinstance(part, str) and len(part) > MAX_TEXT["short_text"]:
-                return f"ô trống {blank_id}: câu trả lời dài quá {MAX_TEXT['short_text']} ký tự"
+                return msg("qb.response.blank_too_long", blank=blank_id, max=MAX_TEXT["short_text"])
             if isinstance(part, float) and not math.isfinite(part):
-                return f"ô trống {blank_id}: số không hợp lệ"
+                return msg("qb.response.blank_bad_number", blank=blank_id)
     return None

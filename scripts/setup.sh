@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs, from the project's own files, idempotently.
-#   scripts/setup.sh          what the demo needs (venv, Python packages, front-end assets)
-#   scripts/setup.sh --test   plus what the tests need (card stack, chromium, test packages)
+#   scripts/setup.sh          what the demo needs: the server role ('.[server]': no card stack,
+#                             camera or face models), the PDFs' font, the front-end assets
+#   scripts/setup.sh --test   everything: both roles and the test tools ('.[server,station,test]'),
+#                             the card stack (pcscd + vsmartcard-vpcd), chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
 
-debs=(libpcsclite-dev pcscd vsmartcard-vpcd fonts-dejavu-core)
-[ "$mode" = "--test" ] && debs+=(chromium)
+debs=(fonts-dejavu-core)  # DejaVu Sans: the Vietnamese glyphs of the result PDFs
+[ "$mode" = "--test" ] && debs+=(libpcsclite-dev pcscd vsmartcard-vpcd chromium)
 missing=()
 for d in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$d" 2>/dev/null | grep -q "install ok installed" || missing+=("$d")
@@ -24,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extras="."; [ "$mode" = "--test" ] && extras=".[test]"
+extras=".[server]"; [ "$mode" = "--test" ] && extras=".[server,station,test]"
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${mode:-demo}"
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip setuptools wheel
@@ -34,9 +36,12 @@ fi
 
 # Front-end libraries: from the npm registry through the lockfile, copied where the server serves them.
 if [ -f package-lock.json ]; then
-  lockstamp="node_modules/.lock-$(sha256sum package-lock.json | cut -c1-16)"
+  # The demo needs only the pages' libraries; the tests also need the devDependencies
+  # (eslint, jsdom, fake-indexeddb for the JavaScript unit tests).
+  lockstamp="node_modules/.lock-$(sha256sum package-lock.json | cut -c1-16)-${mode:-demo}"
   if [ ! -f "$lockstamp" ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    npm_omit=(); [ "$mode" = "--test" ] || npm_omit=(--omit=dev)
+    npm ci --no-audit --no-fund --loglevel=error "${npm_omit[@]}"
     touch "$lockstamp"
   fi
   .venv/bin/python scripts/vendor_assets.py

@@ -1,7 +1,8 @@
 """Simulated candidates and dashboards over the real protocol.
 
 A candidate logs in with its one-time code (HTTP, for the session cookie), holds one socket on
-`/exam`, waits for the start push, fetches its paper with `hello`, changes an answer every
+`/exam`, waits for the start push, opens the paper it holds sealed since its first `hello` with the
+pushed key (as the page does; `sealed=False`: fetches it with `hello` at the start), changes an answer every
 `pace` seconds, and submits near the deadline. Like the browser page it keeps unacknowledged
 changes in a numbered journal and replays them after every reconnect; an answer counts as
 saved only when acknowledged. Every value sent and every acknowledgement is kept for the
@@ -11,12 +12,15 @@ zero-loss check against the database.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from benchmarks.load.seed import Candidate
 from benchmarks.load.wire import ConnectRefused, Disconnected, SocketIO
@@ -74,7 +78,8 @@ def random_value(kind: str) -> Any:
 
 class SimCandidate:
     def __init__(self, plan: Candidate, kinds: list[str], base: str, http: aiohttp.ClientSession,
-                 metrics: Metrics, pace: Pace, *, clock_skew_s: float = 0.0, submits: bool = True) -> None:
+                 metrics: Metrics, pace: Pace, *, clock_skew_s: float = 0.0, submits: bool = True,
+                 sealed: bool = True, jitter_s: float = 2.0) -> None:
         self.plan = plan
         self.kinds = kinds
         self.base = base
@@ -94,6 +99,10 @@ class SimCandidate:
         self.sent: dict[tuple[int, int], Any] = {}  # (question, seq) -> value
         self.acked: dict[tuple[int, int], Any] = {}  # (question, seq) -> value acknowledged as stored
         self.paper_at: float | None = None
+        self.use_sealed = sealed  # keep the sealed paper of `hello`, open it with the pushed key
+        self.jitter_s = jitter_s  # without it: fetch after a random delay up to this (as the page)
+        self.sealed: dict[str, Any] | None = None
+        self.opened_sealed = False  # the paper came from the sealed copy, not from a request
         self.submitted_at: float | None = None
         self.submit_sent_at: float | None = None
         self.blocked_until = 0.0  # network cut: no reconnect before
@@ -111,7 +120,20 @@ class SimCandidate:
                 self.deadline_ms = data["deadline"]
                 self.deadlines_seen.add(data["deadline"])
             if data.get("phase") == "writing":
+                self._open_sealed(data.get("paper_key"))
                 self.writing.set()
+
+    def _open_sealed(self, key: Any) -> None:
+        """The page's work at the start: decrypt the sealed copy with the pushed key (AES-GCM,
+        the server's associated data); no request."""
+        s = self.sealed
+        if self.paper_at is not None or s is None or not isinstance(key, dict) or key.get("id") != s["id"]:
+            return
+        aad = json.dumps(["exam-paper", key["v"], key["sitting"], key["code"]], separators=(",", ":"),
+                         ensure_ascii=False).encode()
+        AESGCM(base64.b64decode(key["key"])).decrypt(base64.b64decode(s["nonce"]), base64.b64decode(s["ct"]), aad)
+        self.paper_at = time.monotonic()
+        self.opened_sealed = True
 
     async def connect(self) -> None:
         """Connect (retrying like socket.io-client: randomised back-off) and resynchronise."""
@@ -136,9 +158,12 @@ class SimCandidate:
     async def _hello(self) -> None:
         assert self.sock is not None
         sent = self.local_ms()
-        reply = await self.sock.call("hello", {"attempt": self.plan.attempt})
+        held = self.sealed["id"] if self.use_sealed and self.sealed else None
+        reply = await self.sock.call("hello", {"attempt": self.plan.attempt, "sealed": held})
         if not reply.get("ok"):
             raise Disconnected()
+        if self.use_sealed and reply.get("sealed_paper"):
+            self.sealed = reply["sealed_paper"]
         self.offset_ms = reply["server_time"] - (sent + self.local_ms()) / 2
         state = reply["state"]
         if state.get("deadline"):
@@ -148,6 +173,7 @@ class SimCandidate:
         if state["phase"] == "writing":
             if reply.get("paper") and self.paper_at is None:
                 self.paper_at = time.monotonic()
+            self._open_sealed(state.get("paper_key"))
             self.writing.set()
         elif state["phase"] == "submitted":
             self.finished = True
@@ -177,6 +203,8 @@ class SimCandidate:
     async def run(self, stop_before_deadline_s: float, submit_window: tuple[float, float],
                   reconnect_p: float) -> None:
         await self.writing.wait()
+        if self.paper_at is None and self.use_sealed:
+            await asyncio.sleep(random.uniform(0, self.jitter_s))  # no sealed copy: jittered, as the page
         while self.paper_at is None and not self.finished:
             try:
                 await self._hello()

@@ -51,6 +51,7 @@ class Options:
     skewed: float = 0.01
     non_submitters: float = 0.1
     cut_seconds: float = 15.0
+    fetch_paper_at_start: bool = False  # the clients of before issue 14: every page fetches at the start
     workdir: Path = Path("/tmp/exam-load")
 
 
@@ -193,7 +194,7 @@ class Run:
         n_skew = len(plan.candidates) // 10 if "clock-skew" in o.scenarios else int(len(plan.candidates) * o.skewed)
         cands = [SimCandidate(c, plan.kinds, base, http, self.m, pace,
                               clock_skew_s=(3600 if i % 2 else -3600) if i < n_skew else 0.0,
-                              submits=random.random() >= o.non_submitters)
+                              submits=random.random() >= o.non_submitters, sealed=not o.fetch_paper_at_start)
                  for i, c in enumerate(plan.candidates)]
         t = time.monotonic()
         cookies = await gather_limited([login(http, base, code=c.plan.code) for c in cands], 32)
@@ -227,6 +228,10 @@ class Run:
         have = [c.paper_at for c in cands if c.paper_at is not None]
         self.report["start_storm_s"] = round(max(have) - t0, 2) if have else None
         self.report["start_storm_missing"] = len(cands) - len(have)
+        # after the start request returned: the pushes (and whatever the pages still fetch)
+        self.report["start_storm_after_request_s"] = (
+            round(max(have) - t0 - self.report["start_request_s"], 2) if have else None)
+        self.report["start_papers_opened_sealed"] = sum(1 for c in cands if c.opened_sealed)
         log(f"start storm {self.report['start_storm_s']}s, missing {self.report['start_storm_missing']}")
         deadlines_at_start = self.db_deadlines()
         first_deadline = min(deadlines_at_start.values())
@@ -343,13 +348,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="fault(s) injected during the writing phase, in order (repeatable)")
     p.add_argument("--reconnect-p", type=float, default=0.01, help="chance of a dropped socket after a save")
     p.add_argument("--cut-seconds", type=float, default=15.0, help="length of the cut-third network outage")
+    p.add_argument("--fetch-paper-at-start", action="store_true",
+                   help="clients ignore the sealed paper and fetch it with hello at the start (as before)")
     p.add_argument("--json", type=Path, help="write the report here too")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/exam-load"))
     args = p.parse_args(argv)
     opts = Options(candidates=args.candidates, workers=args.workers, duration=args.duration,
                    pace_low=args.pace[0], pace_high=args.pace[1], compress=args.compress,
                    dashboards=args.dashboards, scenarios=tuple(args.scenario), reconnect_p=args.reconnect_p,
-                   cut_seconds=args.cut_seconds, workdir=args.workdir)
+                   cut_seconds=args.cut_seconds, fetch_paper_at_start=args.fetch_paper_at_start,
+                   workdir=args.workdir)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the servers on `timeout`
     report = execute(opts)
     report["command"] = " ".join(["python -m benchmarks.load.run", *(argv if argv is not None else sys.argv[1:])])

@@ -230,6 +230,7 @@ class VirtualChip:
 
     def _read_binary(self, command: Command, protected: bool) -> Response:
         unknown = -1  # a short EF identifier the chip does not have
+        target: int | None
         if command.ins == 0xB0 and command.p1 & 0x80:  # short EF identifier in P1, offset in P2
             target, offset = self.contents.sfi.get(command.p1 & 0x1F, unknown), command.p2
         elif command.ins == 0xB0:

@@ -6,6 +6,7 @@ On the command line each fault is `name` or `name=value` (`--fault remove-after=
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 TAMPERABLE = (1, 2, 13, 14, 15)
 
@@ -63,7 +64,8 @@ def parse_faults(specs: list[str] | tuple[str, ...]) -> Faults:
         value = raw.strip() if raw else None
         key = name.strip().lower()
         if key in ("remove-after", "slow", "unprotected-at", "bad-mac-at"):
-            faults = replace(faults, **{key.replace("-", "_"): _int(key, value)})
+            number: dict[str, Any] = {key.replace("-", "_"): _int(key, value)}
+            faults = replace(faults, **number)
         elif key == "reinsert-after":
             try:
                 faults = replace(faults, reinsert_after=float(value or "1"))
@@ -80,7 +82,8 @@ def parse_faults(specs: list[str] | tuple[str, ...]) -> Faults:
         elif key in ("wrong-csca", "no-extended", "clone"):
             if value is not None:
                 raise FaultError(f"fault {key} takes no value")
-            faults = replace(faults, **{key.replace("-", "_"): True})
+            flag: dict[str, Any] = {key.replace("-", "_"): True}
+            faults = replace(faults, **flag)
         else:
             raise FaultError(
                 f"unknown fault {name!r}; known: remove-after=N, reinsert-after=S, slow=MS, unprotected-at=N, "

@@ -153,3 +153,16 @@ class Identity:
         if not isinstance(data, dict):
             raise IdentityError(f"{path}: expected an object of identity fields")
         return cls.from_mapping(data, where=str(path))
+
+
+def load_identity(identity_file: Path | None, overrides: dict[str, Any]) -> Identity:
+    """Identity from a JSON/TOML file (or the built-in sample), with flags taking precedence."""
+    base = Identity.from_file(identity_file) if identity_file else Identity()
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if not values:
+        return base
+    merged = {f.name: getattr(base, f.name) for f in fields(base)}
+    if "date_of_birth" in values or "issue_date" in values:
+        merged["expiry_date"] = None  # recompute by the renewal rule unless given
+    merged.update(values)
+    return Identity.from_mapping(merged, where="flags")

@@ -230,7 +230,8 @@ class Station:
             try:
                 present = self.chip_reader.card_present(self.config.reader)
             except CardError as exc:
-                self._set_card("error", {"code": "client.card.error", "text": exc.text()})
+                self._set_card("error", {"code": "client.card.error", "cause_code": exc.code,
+                                         "cause_params": dict(exc.params)})
                 self._stop.wait(1.0)
                 continue
             if not present:
@@ -253,7 +254,8 @@ class Station:
             try:
                 result = runner.run(self.config.reader, keys, self.camera)
             except CardAbsentError as exc:
-                self._set_card("waiting", {"code": "client.card.error", "text": str(exc)})
+                self._set_card("waiting", {"code": "client.card.error", "cause_code": exc.code,
+                                           "cause_params": exc.params})
                 continue
             except Exception as exc:  # keep the station alive; show what went wrong
                 log.exception("check-in failed")

@@ -10,16 +10,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, session
 
 from exam_client.decision import OverrideError
+from exam_client.messages import describe, reason_text, text
 from exam_client.outbox import ServerRejected, ServerUnreachable
+from exam_client.station import page_language
 from exam_client.station.service import Station
-from exam_server.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalog, translate
+from exam_common.assets import script_messages
+from exam_common.i18n import LANGUAGES
 
 bp = Blueprint("station", __name__, template_folder="templates", static_folder="static")
+SCRIPT_TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"  # exam_client/translations
 
 
 def station() -> Station:
@@ -31,12 +36,11 @@ def _fingerprint(token: str | None) -> str | None:
 
 
 def _lang() -> str:
-    lang = request.args.get("lang") or request.cookies.get("lang") or DEFAULT_LANGUAGE
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    return page_language()
 
 
 def _error(code: str, status: int, **params: Any) -> tuple[Response, int]:
-    return jsonify(code=code, message=translate(code, _lang(), **params)), status
+    return jsonify(code=code, message=text(code, _lang(), **params)), status
 
 
 def logged_in(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,8 +57,9 @@ def logged_in(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.get("/")
 def index() -> str:
     lang = _lang()
-    texts = {k: v for k, v in catalog(lang).items() if k.startswith(("client.", "card.", "checkin."))}
-    return render_template("station.html", lang=lang, texts=texts, languages=LANGUAGES)
+    # The script's texts: the station's `js` gettext domain (English msgid -> the page's language).
+    return render_template("station.html", lang=lang, texts=script_messages(SCRIPT_TRANSLATIONS, lang),
+                           languages=LANGUAGES)
 
 
 @bp.post("/api/login")
@@ -87,7 +92,33 @@ def state() -> Any:
     st = station()
     if st.token is None or session.get("device") != _fingerprint(st.token):
         return jsonify(logged_in=False, room={"name": st.config.room}, station=st.config.station_name)
-    return jsonify(st.state())
+    return jsonify(with_texts(st.state(), _lang()))
+
+
+def with_texts(state: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The station's state with texts in the page's language: the card message, and each reason
+    the server gave (ours for a code we know, else the server's own `message`)."""
+    state = dict(state)  # the stored answer is shared: texts go on copies
+    card = dict(state.get("card") or {})
+    message = card.get("message")
+    if message and message.get("cause_code"):
+        card["message"] = {**message, "text": describe(message["cause_code"], message.get("cause_params"), lang)}
+    state["card"] = card
+    result = state.get("result")
+    if result and result.get("decision"):  # the station's own reasons (shown while the server has none)
+        decision = dict(result["decision"])
+        decision["reasons"] = [
+            {**r, "text": reason_text({**r, "params": {"room": result.get("room") or "", **(r.get("params") or {})}}, lang)}
+            for r in decision.get("reasons") or []]
+        result = state["result"] = {**result, "decision": decision}
+    if result and result.get("server"):
+        server = dict(result["server"])
+        server["reasons"] = [{**r, "text": reason_text(r, lang)} for r in server.get("reasons") or []]
+        if server.get("code"):
+            server["text"] = reason_text({"code": server["code"], "message": server.get("message"),
+                                          "params": {"seat": server.get("seat") or ""}}, lang)
+        state["result"] = {**result, "server": server}
+    return state
 
 
 @bp.post("/api/keys")

@@ -1,4 +1,5 @@
-"""JSON API: logging in and out (staff and candidates), CSRF token, server time."""
+"""JSON API: logging in and out, CSRF token, staff accounts. Candidates log in through
+`exam_server.attempts.entry_api` (their login opens their attempt, a layer above accounts)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,8 @@ from flask import Blueprint, jsonify, request, session
 from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth, service, staff_admin
-from exam_server.attempts.candidate import server_time
-from exam_server.attempts.control import attempt_for_registration
-from exam_server.db import session as db
-from exam_server.db import utcnow
+from exam_server.accounts.sessions import server_session
 from exam_server.errors import Forbidden, ServiceError
-from exam_server.events.log import Actor, append_event
 from exam_server.extensions import limit_login_per_account, limiter, login_rate_limit
 from exam_server.i18n import translate
 
@@ -25,12 +22,6 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ServiceError("errors.json_object_expected")
     return data
-
-
-@bp.get("/time")
-@auth.public
-def time() -> Any:
-    return jsonify(server_time())
 
 
 @bp.get("/auth/csrf")
@@ -64,36 +55,6 @@ def login() -> Any:
     return jsonify(role=user.role, user_id=user.id, csrf_token=generate_csrf())
 
 
-@bp.post("/auth/candidate-login")
-@auth.public
-@limiter.limit(login_rate_limit)
-@limit_login_per_account()
-def candidate_login() -> Any:
-    """{"code": "ABCD2345", "seat": "M01"?} or {"sitting_id": 1, "sbd": "010001", "password": "..."}."""
-    data = json_body()
-    if data.get("code"):
-        reg = service.redeem_login_code(str(data["code"]), seat=str(data.get("seat") or "") or None)
-        how = "code"
-    else:
-        try:
-            sitting_id = int(data.get("sitting_id", 0))
-        except (TypeError, ValueError):
-            sitting_id = 0
-        reg = service.authenticate_candidate(sitting_id, str(data.get("sbd", "")), str(data.get("password", "")))
-        if reg is None:
-            raise Forbidden("accounts.bad_credentials")
-        how = "password"
-    service.check_entry(reg, utcnow())
-    attempt = attempt_for_registration(reg.id)
-    assert attempt is not None
-    append_event(db, "candidate.login", Actor(f"candidate:{reg.sbd}", registration_id=reg.id),
-                 sitting_id=reg.sitting_id, room_id=reg.room_id, attempt_id=attempt.id,
-                 data={"how": how, "seat": reg.seat, "ip": request.remote_addr})
-    db.commit()
-    auth.login_candidate(reg, attempt.id)
-    return jsonify(role="candidate", registration_id=reg.id, attempt_id=attempt.id, csrf_token=generate_csrf())
-
-
 @bp.post("/auth/logout")
 @auth.public
 def logout() -> Any:
@@ -111,7 +72,7 @@ def change_password() -> Any:
     user = auth.current_user()
     assert user is not None  # guaranteed by staff_required
     service.change_password(user, str(data.get("current_password", "")), str(data.get("new_password", "")))
-    session.rotate = True  # type: ignore[attr-defined]
+    server_session().rotate = True
     return jsonify(ok=True, message=translate("accounts.password_changed"), csrf_token=generate_csrf())
 
 

@@ -23,6 +23,8 @@ from flask import Flask, current_app, jsonify, redirect, request, session, url_f
 from werkzeug.http import parse_cookie
 
 from exam_server.accounts.session_store import store
+from exam_server.accounts.sessions import server_session
+from exam_server.extensions import real_app
 from exam_server.i18n import LANGUAGES, translate
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def _channel(app: Flask) -> str:
 def revoke_sessions(reason: str, *, id_hash: str | None = None, user_id: int | None = None,
                     registration_id: int | None = None, keep: str | None = None) -> list[str]:
     """Revoke records (see `SessionStore.revoke`) and disconnect their sockets in every process."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     hashes = store(app).revoke(reason, id_hash=id_hash, user_id=user_id, registration_id=registration_id, keep=keep)
     if hashes:
         announce(app, hashes)
@@ -54,7 +56,7 @@ def revoke_current(reason: str) -> None:
     id_hash = getattr(session, "id_hash", None)
     if id_hash:
         revoke_sessions(reason, id_hash=id_hash)
-        session.id_hash = None  # type: ignore[attr-defined]
+        server_session().id_hash = None
 
 
 def announce(app: Flask, hashes: list[str]) -> None:

@@ -23,20 +23,21 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from flask import Flask, current_app
+from flask import Flask
 from flask.json.tag import TaggedJSONSerializer
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 
 from exam_server.accounts.models import LoginSession
 from exam_server.db import session as db
 from exam_server.db import utcnow
+from exam_server.extensions import real_app
 
 log = logging.getLogger(__name__)
 _DATA = TaggedJSONSerializer()  # the session data's own format (tuples, bytes, dates survive)
-TABLE = LoginSession.__table__
+TABLE = cast(Table, LoginSession.__table__)  # a mapped class's __table__ is typed as FromClause
 _BY_ID = select(TABLE).where(TABLE.c.id_hash == bindparam("h"))
 
 
@@ -184,7 +185,7 @@ class RedisStore:
                registration_id: int | None = None, keep: str | None = None) -> list[str]:
         hashes = {id_hash} if id_hash else set()
         for key in self._owner_keys(user_id, registration_id):
-            hashes |= {h.decode() for h in self.redis.smembers(key)}
+            hashes |= {h.decode() if isinstance(h, bytes) else h for h in self.redis.smembers(key)}
         revoked = []
         for h in sorted(hashes - {keep}):
             record = self.get(h)
@@ -247,7 +248,7 @@ def make_store(app: Flask) -> SessionStore:
 
 
 def store(app: Flask | None = None) -> SessionStore:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or real_app()
     found = app.extensions.get("exam_session_store")
     if found is None:
         found = app.extensions["exam_session_store"] = make_store(app)

@@ -10,6 +10,7 @@ not when the cookie expires. An admin cannot deactivate or demote themselves (no
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -17,10 +18,11 @@ from sqlalchemy import select
 from exam_server.accounts.models import STAFF_ROLES, User
 from exam_server.accounts.revocation import revoke_sessions
 from exam_server.accounts.service import create_user
+from exam_server.accounts.staff_rooms import StaffableRoom
+from exam_server.accounts.staff_rooms import current as staff_rooms
 from exam_server.db import session as db
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
-from exam_server.exams.models import Room
 
 # No 0/O, 1/I/l: a temporary password is read out over the phone.
 _TEMP_CHARS = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
@@ -42,15 +44,14 @@ def list_staff() -> list[User]:
     return list(db.scalars(select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.username)))
 
 
-def rooms_of(user: User) -> list[Room]:
-    # One query per user: walking every room's invigilators was rooms × users queries.
-    return list(db.scalars(select(Room).where(Room.invigilators.any(User.id == user.id))
-                           .order_by(Room.sitting_id, Room.name)))
+def rooms_of(user: User) -> Sequence[StaffableRoom]:
+    """The rooms the user invigilates (one query, through `accounts.staff_rooms`)."""
+    return staff_rooms().rooms_of(user)
 
 
-def open_rooms() -> list[Room]:
+def open_rooms() -> Sequence[StaffableRoom]:
     """Rooms that can still be staffed (not ended)."""
-    return list(db.scalars(select(Room).where(Room.state != "ended").order_by(Room.sitting_id, Room.name)))
+    return staff_rooms().open_rooms()
 
 
 def as_json(user: User) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def update_staff(user_id: int, actor: Actor, *, role: str | None = None, full_na
         user.full_name = full_name.strip()[:200]
     if room_ids is not None:
         wanted = set(room_ids)
-        rooms = {r.id: r for r in db.scalars(select(Room).where(Room.id.in_(wanted)))} if wanted else {}
+        rooms = staff_rooms().by_id(wanted)
         if set(rooms) != wanted:
             raise ServiceError("accounts.bad_rooms", field="room_ids")
         before = {r.id for r in rooms_of(user)}

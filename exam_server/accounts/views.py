@@ -138,16 +138,13 @@ def time_vn(value: datetime | None) -> str:
 
 @bp.app_template_filter("date_vn")
 def date_vn(value: date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
+    return i18n.format_date(value)
 
 
 @bp.app_template_filter("decimal_vn")
 def decimal_vn(value: float | None, places: int = 2) -> str:
-    """A number with the decimal comma in Vietnamese (8,25) and the point in English."""
-    if value is None:
-        return ""
-    text = f"{value:.{places}f}"
-    return text.replace(".", ",") if i18n.current_language() == "vi" else text
+    """A number with the decimal comma in Vietnamese (8,25) and the point in English (Babel)."""
+    return i18n.format_decimal(value, places)
 
 
 # --- Staff accounts (admins only) ---------------------------------------------------------

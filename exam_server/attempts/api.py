@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
-from exam_server.attempts import candidate, control, receipt
+from exam_server.attempts import candidate, control, disqualification, receipt
 from exam_server.attempts.autosave import SaveConflict, save_answer
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
@@ -29,7 +29,7 @@ bp = Blueprint("attempts_api", __name__, url_prefix="/api/v1")
 @auth.candidate_required
 def my_attempt() -> Any:
     _enforce_seb(session["attempt_id"])  # the paper only with SEB proof, by the sitting's current policy
-    view = candidate.attempt_view(session["attempt_id"], session["registration_id"])
+    view = candidate.attempt_view(session["attempt_id"], session["registration_id"], request.args.get("sealed"))
     return jsonify({**view, "csrf_token": generate_csrf()})
 
 
@@ -37,13 +37,13 @@ def my_attempt() -> Any:
 @auth.candidate_required
 def attempt(attempt_id: int) -> Any:
     _enforce_seb(attempt_id)
-    return jsonify(candidate.attempt_view(attempt_id, session["registration_id"]))
+    return jsonify(candidate.attempt_view(attempt_id, session["registration_id"], request.args.get("sealed")))
 
 
 def _enforce_seb(attempt_id: int, js_keys: Any = None) -> None:
     """Safe Exam Browser on a candidate's GET or submit: the request's SEB headers, or the
     JavaScript-API keys (body `seb` or the `X-SEB-Keys` header), against the current policy."""
-    from exam_server.realtime import seb_guard
+    from exam_server.attempts import seb_guard
 
     seb_guard.enforce_http(candidate.owned_attempt(attempt_id, session["registration_id"]), js_keys)
 
@@ -53,7 +53,7 @@ def _check_seb(attempt_id: int, js_keys: Any) -> None:
 
     `save_answer` calls this only when the attempt's sitting requires SEB, learnt by the save
     statement itself, so a save in a sitting without SEB costs no query for it."""
-    from exam_server.realtime import seb_guard
+    from exam_server.attempts import seb_guard
 
     attempt = db.get(Attempt, attempt_id)
     if attempt is None:
@@ -154,6 +154,16 @@ def extra_time(attempt_id: int) -> Any:
         raise ServiceError("attempts.bad_seconds")
     a = control.add_extra_time(attempt_id, seconds, auth.current_actor(), _reason(data))
     return jsonify(candidate.attempt_status(a, utcnow()))
+
+
+@bp.post("/attempts/<int:attempt_id>/disqualify")
+@auth.staff_required
+def disqualify(attempt_id: int) -> Any:
+    """Body {"reason": "..."} (required): đình chỉ thi — the paper is closed and gets no score."""
+    attempt = _control_target(attempt_id)
+    disqualification.disqualify(db, attempt, auth.current_actor(), _reason(json_body()))
+    db.commit()
+    return jsonify(candidate.attempt_status(attempt, utcnow()))
 
 
 @bp.post("/attempts/<int:attempt_id>/<any(lock,unlock):action>")

@@ -10,6 +10,11 @@ page must learn what the server holds, never be told its own value was saved); a
 sequence is acknowledged as superseded. Conflicts and superseded acks carry the stored
 sequence and value, so the page can show what the server holds. Refusals raise `SaveRefused`
 (`SaveConflict` for a conflict) and are appended to the event log.
+
+With `[autosave] group_commit` on (the default), the statement runs in one transaction with
+the saves that arrive within a few milliseconds (`exam_server.attempts.group_commit`), and the
+acknowledgement is built after that transaction's COMMIT; off, each save is its own
+transaction as described above (kept for comparison and as the fallback).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, NamedTuple, NoReturn
 from flask import current_app
 from sqlalchemy import Connection, Engine, select
 
+from exam_server.attempts import group_commit
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.refusal_log import record_refusal
 from exam_server.attempts.submission import close_attempt
@@ -31,6 +37,8 @@ from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import SERVER, Actor
 from exam_server.exams.papers import paper_questions
+from exam_server.extensions import real_app
+from exam_server.i18n import current_language
 from question_bank.scoring import validate_response
 
 MAX_SEQ = 2**62
@@ -121,6 +129,12 @@ class _Row(NamedTuple):
     closes_at: datetime | None
 
 
+def _stored_at(value: datetime | str | None) -> str:
+    """A stored answer's save time for its acknowledgement (ISO, UTC)."""
+    at = _as_utc(value)
+    return at.isoformat() if at else ""
+
+
 def _as_utc(value: datetime | str | None) -> datetime | None:
     """SQLite hands back text in SQLAlchemy's storage format (naive UTC); PostgreSQL aware datetimes."""
     if value is None:
@@ -186,11 +200,26 @@ def save_answer(
         raise ServiceError("attempts.bad_question")
     problem = validate_response(questions[question_no - 1], value)
     if problem:
-        raise ServiceError("attempts.bad_value", question=question_no, reason=problem)
+        raise ServiceError("attempts.bad_value", question=question_no, reason=problem.text(current_language()))
 
     now = utcnow()
     text = json.dumps(value, ensure_ascii=False)
-    if db.in_transaction():
+    app = real_app()
+    if group_commit.enabled(app):
+        # One transaction with the saves that arrive alongside (see `group_commit`); the
+        # outcome is final when `run` returns, because it returns only after COMMIT did. A
+        # caller's own transaction is committed first: the committer needs the connection
+        # (SQLite pools one), and what the caller did is kept, as the path below keeps it.
+        if db.in_transaction():
+            db.commit()
+        work = group_commit.SaveWork(attempt_id, lambda conn, at: _write_or_why(
+            conn, check_seb, attempt_id, owner, question_no, text, seq, at))
+        why = group_commit.for_app(app, current_app.extensions["exam_db"]["engine"]).run(work)
+        now = work.now  # the save's time is its arrival in the queue (its place in the order)
+        if why is None:
+            return SaveAck(attempt_id, question_no, seq, seq, now.isoformat(), "saved")
+        found, stored, seb_required = why
+    elif db.in_transaction():
         # A caller inside a transaction (SQLite pools one connection) continues in it.
         conn = db.connection()
         try:
@@ -222,10 +251,10 @@ def save_answer(
             _refuse(attempt_id, "attempts.conflict", question_no, seq, actor, now,
                     SaveConflict(question=question_no, seq=seq, stored_seq=stored_seq, stored_value=stored_value))
         # A replay of the stored change: acknowledged again, identically, even after closing.
-        return SaveAck(attempt_id, question_no, seq, stored_seq, _as_utc(saved_at).isoformat(), "duplicate")
+        return SaveAck(attempt_id, question_no, seq, stored_seq, _stored_at(saved_at), "duplicate")
     if stored is not None and stored[0] > seq and refusal is None:
         stored_seq, saved_at, stored_value = stored
-        return SaveAck(attempt_id, question_no, seq, stored_seq, _as_utc(saved_at).isoformat(), "superseded",
+        return SaveAck(attempt_id, question_no, seq, stored_seq, _stored_at(saved_at), "superseded",
                        stored_value)
     if refusal is None:  # the attempt closed between the two statements
         refusal = "attempts.refused_submitted"
@@ -252,6 +281,14 @@ def _write(conn: Connection, check_seb: Callable[[], None] | None, attempt_id: i
         params = (attempt_id, owner, now, question_no, text, seq, now)
     sql = (_FAST_SEB if check_seb is not None else _FAST)[dialect]
     return conn.exec_driver_sql(sql, params).first()
+
+
+def _write_or_why(conn: Connection, check_seb: Callable[[], None] | None, attempt_id: int, owner: int,
+                  question_no: int, text: str, seq: int, now: datetime) -> tuple[Any, Any, bool] | None:
+    """A save inside a group commit's transaction: None when it wrote, else what `_why_not` says."""
+    if _write(conn, check_seb, attempt_id, owner, question_no, text, seq, now) is not None:
+        return None
+    return _why_not(conn, attempt_id, owner, question_no, check_seb)
 
 
 def _why_not(conn: Connection, attempt_id: int, owner: int, question_no: int,

@@ -15,6 +15,7 @@ from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import SERVER, Actor
+from exam_server.exams import paper_crypto
 from exam_server.exams.papers import paper_questions
 
 
@@ -61,8 +62,11 @@ def attempt_status(attempt: Attempt, now: datetime) -> dict[str, Any]:
     }
 
 
-def attempt_view(attempt_id: int, registration_id: int) -> dict[str, Any]:
-    """Everything the candidate page needs: public questions, stored answers, status, server time."""
+def attempt_view(attempt_id: int, registration_id: int, sealed: str | None = None) -> dict[str, Any]:
+    """Everything the candidate page needs: public questions, stored answers, status, server time.
+
+    Before the start, the paper sealed under its code's key instead (`exams.paper_crypto`),
+    unless the page names (`sealed`) the copy it holds already."""
     now = utcnow()
     attempt = owned_attempt(attempt_id, registration_id)
     enforce_deadline(attempt, now)
@@ -86,13 +90,16 @@ def attempt_view(attempt_id: int, registration_id: int) -> dict[str, Any]:
         **_screen_details(attempt),
         **server_time(now),
     }
+    sealed_paper = paper_crypto.sealed_for_waiting(attempt, db, sealed)
+    if sealed_paper is not None:
+        view["sealed_paper"] = sealed_paper
     db.rollback()
     return view
 
 
 def _screen_details(attempt: Attempt) -> dict[str, Any]:
     """The pause reason and the receipt, as the socket's state gives them."""
-    from exam_server.realtime.attempt_state import pause_reason
+    from exam_server.attempts.attempt_state import pause_reason
 
     receipt = receipt_for(db, attempt)
     return {"pause_reason": pause_reason(attempt, db) if attempt.state == "paused" else "",

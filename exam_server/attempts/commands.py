@@ -13,12 +13,12 @@ import click
 @click.argument("code")
 def verify_receipt(code: str) -> None:
     """Check a submission receipt code; exit 0 when it matches the stored attempt, 1 otherwise."""
-    from exam_server.app import create_app
     from exam_server.attempts import receipt
+    from exam_server.command_app import command_app
     from exam_server.db import session as db
     from exam_server.i18n import translate
 
-    app = create_app()
+    app = command_app()
     with app.app_context():
         valid, attempt, found = receipt.verify(db, code)
         out: dict[str, object] = {"code": code, "valid": valid}

@@ -58,7 +58,7 @@ def resume_attempt(attempt_id: int, actor: Actor, reason: str = "") -> Attempt:
     if attempt.registration.room and attempt.registration.room.state == "paused":
         raise Conflict("attempts.room_paused")
     credited = timing.restart_clock(attempt, utcnow())
-    _log(attempt, "attempt.resumed", actor, reason, credited_s=credited, deadline=attempt.deadline_at.isoformat())
+    _log(attempt, "attempt.resumed", actor, reason, credited_s=credited, deadline=timing.deadline_iso(attempt))
     db.commit()
     return attempt
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime
+from typing import Any
 
-from flask import Flask, current_app
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import Select, select
 
+from exam_server.attempts import closing
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
 from exam_server.db import session as db
@@ -33,9 +35,6 @@ from exam_server.exams import lifecycle
 from exam_server.exams.models import Registration, Sitting
 
 log = logging.getLogger(__name__)
-
-
-CLOSE_BATCH = 100  # attempts per transaction; `[exam] close_batch` overrides
 
 
 def _due_by_room(now: datetime) -> dict[int, list[int]]:
@@ -52,50 +51,27 @@ def _due_by_room(now: datetime) -> dict[int, list[int]]:
     return rooms
 
 
-def _close_batch(attempt_ids: list[int], now: datetime) -> int:
-    """Close, grade and log one batch of one room in one transaction; returns how many closed."""
-    claim = (select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.state == "active", Attempt.closes_at <= now)
-             .order_by(Attempt.id))
-    if db.get_bind().dialect.name == "postgresql":
-        claim = claim.with_for_update(skip_locked=True)  # rows another process is closing are its own
-    closed = 0
-    try:
-        for attempt in db.scalars(claim).all():
-            if attempt.deadline_at is None:
-                continue
-            if close_attempt(db, attempt, at=attempt.deadline_at, by="server", actor=SERVER,
-                             reason="deadline", from_states=("active",), closes_before=now):
-                closed += 1
-        db.commit()
-    except Exception:
-        db.rollback()
-        if len(attempt_ids) == 1:
-            raise
-        # one attempt that cannot be closed must not hold back its room: close them one by one
-        closed = 0  # the batch's closes were rolled back
-        for attempt_id in attempt_ids:
-            try:
-                closed_one = _close_batch([attempt_id], now)
-            except Exception:
-                log.exception("closing attempt %s at its deadline failed; retrying next round", attempt_id)
-                continue
-            closed += closed_one
-        return closed
-    return closed
+def _deadline_closer(now: datetime) -> closing.Closer:
+    """Claim what is still active and past its close time; close it at its deadline, by the server."""
+
+    def claim(attempt_ids: list[int]) -> Select[Any]:
+        return (select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.state == "active",
+                                      Attempt.closes_at <= now).order_by(Attempt.id))
+
+    def close(attempt: Attempt) -> bool:
+        if attempt.deadline_at is None:
+            return False
+        return close_attempt(db, attempt, at=attempt.deadline_at, by="server", actor=SERVER, reason="deadline",
+                             from_states=("active",), closes_before=now)
+
+    # rows another process is closing are its own; one that fails is retried next round
+    return closing.Closer(claim, close, skip_locked=True, what="deadline")
 
 
 def enforce_deadlines(now: datetime | None = None, batch: int | None = None) -> int:
     """Submit every active attempt whose deadline + grace has passed; returns how many this process closed."""
-    from exam_server.extensions import socketio
-
     now = now or utcnow()
-    size = batch or int(current_app.config.get("EXAM_CLOSE_BATCH", CLOSE_BATCH))
-    closed = 0
-    for attempt_ids in _due_by_room(now).values():
-        for first in range(0, len(attempt_ids), size):
-            closed += _close_batch(attempt_ids[first:first + size], now)
-            socketio.sleep(0)  # let pings and saves of other rooms run between batches
-    return closed
+    return closing.close_by_room(_due_by_room(now), _deadline_closer(now), batch)
 
 
 def start_due_sittings(now: datetime | None = None) -> int:

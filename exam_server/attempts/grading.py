@@ -26,10 +26,10 @@ def grade(
             result = score(question, values.get(no))
         except ValueError as exc:  # validated on save; a changed rule must not block submission
             rows.append({"no": no, "points": 0.0, "max_points": question.points, "status": "invalid",
-                         "reason": str(exc)})
+                         "reason": str(exc), "code": getattr(exc, "code", "")})  # English text, stable code
             maximum += question.points
             continue
-        row = {"no": no, "points": result.points, "max_points": result.max_points, "status": result.status}
+        row: dict[str, Any] = {"no": no, "points": result.points, "max_points": result.max_points, "status": result.status}
         if result.status == "manual" and no in manual:
             row.update(points=manual[no], status="marked")
         rows.append(row)

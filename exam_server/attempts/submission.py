@@ -7,8 +7,9 @@ to submit the same attempt cannot both win; the winner grades and logs in the sa
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from exam_server.attempts.grading import grade_attempt
@@ -41,7 +42,7 @@ def close_attempt(
     )
     if closes_before is not None:
         stmt = stmt.where(Attempt.closes_at <= closes_before)
-    if session.execute(stmt).rowcount != 1:
+    if cast(CursorResult[Any], session.execute(stmt)).rowcount != 1:
         return False
     session.refresh(attempt)
     grade_attempt(session, attempt)

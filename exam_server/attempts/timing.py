@@ -9,11 +9,17 @@ from exam_server.attempts.models import Attempt
 
 def refresh_deadline(attempt: Attempt, now: datetime) -> None:
     """Recompute the stored deadline; a paused or unstarted attempt has none (its clock is stopped)."""
-    if attempt.state == "active":
-        attempt.deadline_at = attempt.deadline(now)
-        attempt.closes_at = attempt.deadline_at + timedelta(seconds=attempt.grace_s)
+    deadline = attempt.deadline(now)
+    if attempt.state == "active" and deadline is not None:
+        attempt.deadline_at = deadline
+        attempt.closes_at = deadline + timedelta(seconds=attempt.grace_s)
     elif attempt.state in ("pending", "paused"):
         attempt.deadline_at = attempt.closes_at = None
+
+
+def deadline_iso(attempt: Attempt) -> str:
+    """The running clock's deadline for event data; empty when the clock is stopped."""
+    return attempt.deadline_at.isoformat() if attempt.deadline_at else ""
 
 
 def start_clock(attempt: Attempt, at: datetime) -> None:

@@ -19,13 +19,13 @@ from werkzeug.wrappers import Response
 import exam_server.exams.page_messages  # noqa: F401  (registers the page texts)
 from exam_server.accounts import auth
 from exam_server.accounts.models import LoginCode
-from exam_server.accounts.service import issue_login_code
 from exam_server.attempts import control
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import NotFound, ServiceError
 from exam_server.exams import lifecycle
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Registration, Room, Sitting, room_invigilators
 from exam_server.i18n import translate
 from exam_server.page_links import MONITOR_ROOM, optional_url

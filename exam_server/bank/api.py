@@ -64,7 +64,7 @@ def edit_question(question_id: int) -> Any:
     """{"question": {...Question.to_dict()}, "base_version": n, "note": "..."} -> the new version."""
     body = json_body()
     try:
-        base = int(body.get("base_version"))
+        base = int(body.get("base_version", ""))
     except (TypeError, ValueError):
         raise ServiceError("bank.invalid_question", status=422, problems=["base_version missing"]) from None
     row = service.edit_question(db, question_id, body.get("question"), base, str(body.get("note") or ""),

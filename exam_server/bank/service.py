@@ -21,8 +21,10 @@ from exam_server.bank.models import BankImport, BankQuestion, BankTag, BankVersi
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
+from exam_server.i18n import current_language
 from question_bank.errors import ExportFailed, FormatIssue, ImportFailed, ImportResult
 from question_bank.formats import WRITERS, blank_checks, detect, moodle_rules, read_bytes_any, write_bytes_any
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, PLACEHOLDER, QUESTION_TYPES, Question
 
 MAX_PER_PAGE = 200
@@ -47,12 +49,13 @@ class Filters:
     def from_args(cls, args: Any) -> Filters:
         return cls(**{name: (args.get(name) or "").strip()[:300] for name in ("topic", "type", "difficulty", "tag", "text")})
 
-    def as_args(self) -> dict[str, str]:
+    def as_args(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def issue_dict(issue: FormatIssue) -> dict[str, str]:
-    return {"file": issue.file, "location": issue.location, "reason": issue.reason}
+def issue_dict(issue: FormatIssue) -> dict[str, Any]:
+    """The issue in the request's language, with its code and parameters (for API clients)."""
+    return issue.to_dict(current_language())
 
 
 def excerpt(stem: str, limit: int = 200) -> str:
@@ -79,7 +82,8 @@ def import_file(db: Session, data: bytes, filename: str, actor: Actor) -> dict[s
                            warnings=[issue_dict(w) for w in exc.warnings]) from None
     if not result.questions:
         raise ServiceError("bank.import_empty", status=422, file=filename,
-                           errors=[{"file": filename, "location": "", "reason": "no questions"}], warnings=[])
+                           errors=[{"file": filename, "location": "", "code": "qb.import.no_questions",
+                                    "reason": msg("qb.import.no_questions").text(current_language())}], warnings=[])
     questions = [q if q.uid else q.with_uid() for q in result.questions]
     known = _known_uids(db, {q.uid for q in questions})
     fresh: list[Question] = []
@@ -96,7 +100,8 @@ def import_file(db: Session, data: bytes, filename: str, actor: Actor) -> dict[s
         "by_type": dict(sorted(Counter(q.type for q in questions).items())),
         "points": round(sum(q.points for q in questions), 4),
         "warnings": [issue_dict(w) for w in result.warnings],
-        "report": list(result.report),
+        "report": result.report_text(current_language()),
+        "notes": [note.to_dict(current_language()) for note in result.report],  # codes: re-readable later
     }
     record = BankImport(filename=filename[:300], summary=summary, by_id=actor.user_id)
     db.add(record)
@@ -236,18 +241,20 @@ def parse_question(data: Any) -> Question:
         q = Question.from_dict(data)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ServiceError("bank.invalid_question", status=422, problems=[str(exc)[:300]]) from None
-    problems = []
+    problems: list[Message] = []
     if q.type not in QUESTION_TYPES:
-        problems.append(f"unknown type {q.type}")
+        problems.append(msg("qb.response.unknown_type", type=q.type))
     if not q.stem.strip() and q.type != "description":
-        problems.append("đề bài trống (empty stem)")
+        problems.append(msg("qb.check.empty_stem"))
     if not isinstance(q.points, int | float) or q.points < 0:
-        problems.append("điểm phải là số không âm (points must be a non-negative number)")
+        problems.append(msg("qb.check.negative_points"))
     problems += moodle_rules.problems(q)
     if q.type in BLANK_TYPES:
         problems += blank_checks.problems(q)
     if problems:
-        raise ServiceError("bank.invalid_question", status=422, problems=problems)
+        lang = current_language()
+        raise ServiceError("bank.invalid_question", status=422, problems=[p.text(lang) for p in problems],
+                           codes=[p.code for p in problems])
     return q.with_uid()
 
 

@@ -18,7 +18,8 @@ from exam_server.bank import service
 from exam_server.bank.api import file_response
 from exam_server.db import session as db
 from exam_server.errors import ServiceError
-from exam_server.i18n import catalog, current_language, translate
+from exam_server.i18n import current_language, format_decimal, translate
+from exam_server.page_scripts import script_messages
 from question_bank.formats import WRITERS
 from question_bank.model import QUESTION_TYPES, Question
 
@@ -29,9 +30,8 @@ IMPORT_ACCEPT = ".xml,.gift,.txt,.aiken,.zip,.xlsx,.docx"
 
 
 def decimal(value: float) -> str:
-    """1.5 -> "1,5" in Vietnamese (decimal comma), "1.5" in English."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",") if current_language() == "vi" else text
+    """1.5 -> "1,5" in Vietnamese (decimal comma), "1.5" in English (Babel)."""
+    return format_decimal(value, max_digits=4)
 
 
 def parse_decimal(text: str) -> float | None:
@@ -95,8 +95,7 @@ def preview(question_id: int) -> str:
     number = request.args.get("version", type=int)
     q = service.question_of(service.version(db, question_id, number) if number else row)
     lang = current_language()
-    messages = {k: v for k, v in catalog(lang).items() if k.startswith("live.")}
-    config = {"question": q.public_dict(), "messages": messages, "lang": lang}
+    config = {"question": q.public_dict(), "messages": script_messages(lang), "lang": lang}
     return render_template("bank/preview.html", row=row, version=number or row.version, page_config=config,
                            lang=lang, **_common())
 

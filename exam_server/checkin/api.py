@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, g, jsonify, request
 
@@ -40,8 +40,8 @@ def station_required(view: F) -> F:
         g.station = service.station_for_token(token.strip())
         return view(*args, **kwargs)
 
-    wrapper.access = frozenset({"station"})  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    auth.declare_access(wrapper, frozenset({"station"}))
+    return cast(F, wrapper)
 
 
 def current_station() -> Station:
@@ -69,14 +69,14 @@ def register_device() -> Any:
 def issue_for_room(room_id: int) -> Any:
     """A token issued from a staff session (for a kiosk started with --token)."""
     data = request.get_json(silent=True) or {}
-    token, station = service.issue_station_token(auth.current_user(), get_room(room_id), str(data.get("station", "")))
+    token, station = service.issue_station_token(auth.staff_user(), get_room(room_id), str(data.get("station", "")))
     return jsonify(token=token, **service.station_dict(station)), 201
 
 
 @bp.post("/stations/<int:station_id>/revoke")
 @auth.staff_required
 def revoke(station_id: int) -> Any:
-    station = service.revoke_station(station_id, auth.current_user())
+    station = service.revoke_station(station_id, auth.staff_user())
     return jsonify(id=station.id, revoked_at=station.revoked_at.isoformat() if station.revoked_at else None)
 
 
@@ -99,7 +99,7 @@ def policy(exam_id: int) -> Any:
 def set_policy(exam_id: int) -> Any:
     """{"liveness": "" | "blink" | "turn_head", "keep_face_thumbnails": bool}"""
     data = json_body()
-    return jsonify(service.set_exam_policy(exam_id, auth.current_user(), liveness=data.get("liveness", ""),
+    return jsonify(service.set_exam_policy(exam_id, auth.staff_user(), liveness=data.get("liveness", ""),
                                            keep_face_thumbnails=data.get("keep_face_thumbnails", False)))
 
 

@@ -8,34 +8,41 @@ queue) returns the recorded outcome instead of recording it twice.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from exam_common.checkin import (
+    AnswerReason,
+    Candidate,
+    CheckinAnswer,
+    CheckinRequest,
+    FieldProblem,
+    field_problems,
+)
 from exam_server.accounts.models import User
-from exam_server.accounts.service import can_manage_room, issue_login_code
-from exam_server.checkin import personal_data
+from exam_server.accounts.service import can_manage_room
+from exam_server.checkin import (
+    messages_schema,  # noqa: F401  (registers the payload problems' texts)
+    personal_data,
+)
 from exam_server.checkin.models import LIVENESS_CHALLENGES, CheckIn, CheckinPolicy, Station
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, Forbidden, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Exam, Registration, Room, Sitting
 from exam_server.i18n import format_date, translate
 
 OPEN_SITTING_STATES = ("checkin_open", "started")
-CHECKIN_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
-CITIZEN_ID = re.compile(r"\d{12}")
-MAX_THUMBNAIL_BYTES = 32 * 1024
 
 
 def _token_hash(token: str) -> str:
@@ -199,63 +206,55 @@ def _bad(field: str, problem: str) -> ServiceError:
     return ServiceError("checkin.bad_request", 422, field=field, problem=problem)
 
 
+class BadCheckin(ServiceError):
+    """`checkin.bad_request` naming every wrong field of a posted check-in by its path.
+
+    `field` and `problem` name the first one (what stations have always read); `errors` lists
+    each with its problem code, so a client can translate them itself. The texts are produced
+    when asked for, so the answer and the log (English) each get their own language."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("checkin.bad_request", 422)
+        self.problems = problems
+
+    def _text(self, problem: FieldProblem, lang: str | None) -> str:
+        return translate(problem.code, lang, **problem.params)
+
+    def message(self, lang: str | None = None) -> str:
+        first, *rest = self.problems
+        text = "; ".join([self._text(first, lang), *(f"{p.field} {self._text(p, lang)}" for p in rest)])
+        return translate(self.code, lang, field=first.field, problem=text)
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.problems[0]
+        return {
+            "code": self.code, "message": self.message(), "field": first.field, "problem": self._text(first, None),
+            "errors": [{**p.to_dict(), "problem": self._text(p, None)} for p in self.problems],
+        }
+
+
 def parse_checkin(data: dict[str, Any]) -> CheckinInput:
-    """Validate the station's JSON; the error names the field and what is wrong with it."""
-    checkin_id = data.get("checkin_id")
-    if not isinstance(checkin_id, str) or not CHECKIN_ID.fullmatch(checkin_id):
-        raise _bad("checkin_id", "must be 8-64 letters, digits or '-'")
-    citizen_id = data.get("citizen_id") or ""
-    if not isinstance(citizen_id, str) or (citizen_id and not CITIZEN_ID.fullmatch(citizen_id)):
-        raise _bad("citizen_id", "must be 12 digits")
-    decision = data.get("decision")
-    if decision not in ("accepted", "refused"):
-        raise _bad("decision", "must be 'accepted' or 'refused'")
-    reasons = data.get("reasons") or []
-    if not isinstance(reasons, list) or not all(isinstance(r, dict) and isinstance(r.get("code"), str)
-                                                 for r in reasons):
-        raise _bad("reasons", "must be a list of {code, params}")
-    override = data.get("override")
-    if override is not None and (not isinstance(override, dict) or not isinstance(override.get("reason"), str)):
-        raise _bad("override", "must be {reason, by}")
-    chip = data.get("chip") or {}
-    if not isinstance(chip, dict):
-        raise _bad("chip", "must be an object")
-    report = chip.get("report") or {}
-    if not isinstance(report, dict):
-        raise _bad("chip.report", "must be an object")
-    face = data.get("face")
-    if face is not None and not isinstance(face, dict):
-        raise _bad("face", "must be an object")
-    captured_at = None
-    if data.get("captured_at"):
-        try:
-            captured_at = datetime.fromisoformat(str(data["captured_at"]))
-        except ValueError:
-            raise _bad("captured_at", "must be an ISO 8601 time") from None
-        if captured_at.tzinfo is None:
-            raise _bad("captured_at", "must carry a time zone")
-    thumbnail = None
-    if data.get("thumbnail_jpeg_b64"):
-        try:
-            thumbnail = base64.b64decode(str(data["thumbnail_jpeg_b64"]), validate=True)
-        except (binascii.Error, ValueError):
-            raise _bad("thumbnail_jpeg_b64", "is not base64") from None
-        if len(thumbnail) > MAX_THUMBNAIL_BYTES or not thumbnail.startswith(b"\xff\xd8"):
-            raise _bad("thumbnail_jpeg_b64", f"must be a JPEG under {MAX_THUMBNAIL_BYTES} bytes")
+    """Validate the station's JSON with the shared schema; the error names every wrong field."""
+    try:
+        request = CheckinRequest.model_validate(data)
+    except ValidationError as exc:
+        raise BadCheckin(field_problems(exc)) from None
+    chip = request.chip.model_dump()
+    face = request.face.model_dump(exclude_none=True) if request.face is not None else None
     return CheckinInput(
-        checkin_id=checkin_id,
-        citizen_id=citizen_id,
-        decision=decision,
-        reasons=[{"code": r["code"], "params": r.get("params") or {}} for r in reasons],
-        override_reason=override["reason"].strip() if override else None,
-        override_by=str(override.get("by", "")) if override else None,
-        chip_passed=chip.get("passed") is True,
+        checkin_id=request.checkin_id,
+        citizen_id=request.citizen_id,
+        decision=request.decision,
+        reasons=[{"code": r.code, "params": dict(r.params)} for r in request.reasons],
+        override_reason=request.override.reason.strip() if request.override else None,
+        override_by=request.override.by if request.override else None,
+        chip_passed=request.chip.passed,
         # an allow-list: the card's ID number, name, date of birth and the checks' outcomes
-        verification=personal_data.verification({**chip, "report": report}),
+        verification=personal_data.verification(chip),
         face=personal_data.face(face, keep_scores=True),  # scores dropped below unless the exam keeps them
-        captured_at=captured_at,
-        thumbnail=thumbnail,
-        station_name=str(data.get("station") or "")[:100],
+        captured_at=request.captured_at,
+        thumbnail=request.thumbnail,
+        station_name=request.station,
     )
 
 
@@ -353,24 +352,26 @@ def _answer_resend(existing: CheckIn, station: Station) -> dict[str, Any]:
 
 
 def answer(checkin: CheckIn, reg: Registration | None, code: str | None, duplicate: bool) -> dict[str, Any]:
-    reasons = [{**r, "message": _message(r["code"], r.get("params", {}))} for r in checkin.reasons]
-    return {
-        "checkin_id": checkin.client_id,
-        "status": checkin.status,
-        "code": f"checkin.{checkin.status}" if checkin.status == "accepted" else (
-            reasons[0]["code"] if reasons else "checkin.station_refused"),
-        "message": translate("checkin.accepted", seat=reg.seat if reg else "") if checkin.status == "accepted"
-        else (reasons[0]["message"] if reasons else translate("checkin.station_refused")),
-        "reasons": reasons,
-        "seat": reg.seat if reg is not None and checkin.status == "accepted" else None,
-        "login_code": code,
-        "candidate": {"sbd": reg.sbd, "full_name": reg.full_name, "citizen_id": reg.citizen_id, "seat": reg.seat}
+    """The answer the station parses (`exam_common.checkin.CheckinAnswer`), as JSON."""
+    reasons = [AnswerReason(code=r["code"], params=r.get("params") or {},
+                            message=_message(r["code"], r.get("params") or {})) for r in checkin.reasons]
+    accepted = checkin.status == "accepted"
+    return CheckinAnswer(
+        checkin_id=checkin.client_id,
+        status="accepted" if accepted else "refused",
+        code="checkin.accepted" if accepted else (reasons[0].code if reasons else "checkin.station_refused"),
+        message=translate("checkin.accepted", seat=reg.seat if reg else "") if accepted
+        else (reasons[0].message if reasons else translate("checkin.station_refused")),
+        reasons=reasons,
+        seat=reg.seat if reg is not None and accepted else None,
+        login_code=code,
+        candidate=Candidate(sbd=reg.sbd, full_name=reg.full_name, citizen_id=reg.citizen_id, seat=reg.seat)
         if reg is not None else None,
-        "room": checkin.room.name,
-        "override": checkin.override_reason,
-        "checked_in_at": checkin.received_at.isoformat(),
-        "duplicate": duplicate,
-    }
+        room=checkin.room.name,
+        override=checkin.override_reason,
+        checked_in_at=checkin.received_at,
+        duplicate=duplicate,
+    ).to_wire()
 
 
 def _message(code: str, params: dict[str, Any]) -> str:

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from flask import Flask
 
+from exam_server.authority import is_trusted, load_certificates, signer_paths, trust_path
+
 HEAD_FORMAT = "exam-event-tree-head/1"
 
 
@@ -55,8 +57,6 @@ def load_signer(app: Flask) -> Signer:
     cached = app.extensions.get("exam_event_signer")
     if cached is not None:
         return cached
-    from exam_server.results.commands import signer_paths
-
     key_path, cert_path = signer_paths(app)
     key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
@@ -69,14 +69,11 @@ def load_signer(app: Flask) -> Signer:
 def trusted_certificates(app: Flask) -> list[x509.Certificate]:
     """Certificates whose keys may sign heads: the trust anchors, plus the configured signing
     certificate when an anchor issued it (a head is only as good as the anchor it chains to)."""
-    from exam_server.results import package
-    from exam_server.results.commands import signer_paths, trust_path
-
-    anchors = package.load_certificates(trust_path(app))
+    anchors = load_certificates(trust_path(app))
     certs = list(anchors)
     _, cert_path = signer_paths(app)
     own = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
-    if own not in certs and package._trusted(own, anchors):
+    if own not in certs and is_trusted(own, anchors):
         certs.append(own)
     return certs
 

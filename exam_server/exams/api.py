@@ -1,4 +1,5 @@
-"""JSON API for staff: sittings and rooms (lifecycle), login codes, roster import, scores."""
+"""JSON API for staff: sittings and rooms (lifecycle), login codes, roster import (the scores
+are in `results.api`)."""
 
 from __future__ import annotations
 
@@ -11,89 +12,47 @@ from werkzeug.datastructures import MultiDict
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
-from exam_server.accounts.service import issue_login_code
-from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.errors import NotFound, ServiceError
 from exam_server.events.log import append_event
-from exam_server.exams import candidates, lifecycle, login_codes, roster, setup_changes
+from exam_server.exams import candidates, lifecycle, login_codes, room_clock, roster, setup_changes
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Registration, Room, Sitting
 from exam_server.exams.setup_forms import read_sitting
-from exam_server.i18n import register, translate
-from exam_server.results.absence import answered_attempts
-from exam_server.results.scores import is_absent
+from exam_server.i18n import CATALOGUE, coded, translate
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api/v1")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
-register({
-    "vi": {
-        "exams.seb_bad_keys": "{field}: mỗi khóa SEB là 64 ký tự hex.",
-        "exams.seb_keys_required": "Bắt buộc SEB thì cần ít nhất một Config Key hoặc Browser Exam Key.",
-        "exams.seb_browser_exam_keys_required": "Bắt buộc SEB thì cần ít nhất một Browser Exam Key: chỉ có Config Key thì ai có tệp .seb cũng tự tính được khoá, nên không chứng minh được thí sinh dùng SEB.",
-        "exams.end_needs_confirm": "{what}: còn {writing_count} thí sinh đang làm bài và {rooms_count} phòng chưa "
-                                   "bắt đầu thi. Hãy xác nhận để kết thúc.",
-        "exams.end_reason_required": "Cần ghi lý do kết thúc ({what}).",
-        "exams.login_codes_none": "Không còn thí sinh nào của phòng {room} cần mã đăng nhập.",
-        "exams.login_codes_closed": "Chỉ cấp mã khi phòng thi đang điểm danh hoặc đang thi.",
-        "exams.end.reason": "Lý do kết thúc",
-        "exams.end.title": "Kết thúc thi?",
-        "exams.end.writing": "Thí sinh còn đang làm bài",
-        "exams.end.rooms": "Phòng chưa bắt đầu thi",
-        "exams.end.nobody": "Không còn thí sinh nào đang làm bài.",
-        "exams.end.warning": "Bài đang làm sẽ được nộp ngay; thí sinh chưa làm bài được ghi là vắng. "
-                             "Không thể hoàn tác.",
-        "exams.end.confirm": "Kết thúc",
-        "exams.end.cancel": "Quay lại",
-        "exams.end.room": "Kết thúc phòng thi",
-        "exams.codes.title": "Mã đăng nhập cho cả phòng",
-        "exams.codes.help": "In phiếu cắt rời (họ tên, SBD, chỗ ngồi, mã, địa chỉ đăng nhập) cho mọi thí sinh "
-                            "chưa đăng nhập. Thí sinh đã có mã còn hiệu lực không được cấp lại, trừ khi chọn "
-                            "cấp lại.",
-        "exams.codes.reissue": "Cấp lại cả mã đã phát (mã cũ hết hiệu lực)",
-        "exams.codes.print": "In phiếu mã đăng nhập (PDF)",
-        "exams.slips.room": "Phòng",
-        "exams.slips.sitting_code": "Mã ca thi",
-        "exams.slips.sbd": "SBD",
-        "exams.slips.seat": "Chỗ ngồi",
-        "exams.slips.url": "Đăng nhập tại",
-        "exams.slips.title": "Mã đăng nhập phòng {room}",
-        "exams.slips.already": "Đã có mã còn hiệu lực (không in lại; chọn cấp lại nếu thí sinh mất mã):",
-    },
-    "en": {
-        "exams.seb_bad_keys": "{field}: each SEB key is 64 hex characters.",
-        "exams.seb_keys_required": "Requiring SEB needs at least one Config Key or Browser Exam Key.",
-        "exams.seb_browser_exam_keys_required": "Requiring SEB needs at least one Browser Exam Key: a Config Key alone can be computed by anyone holding the .seb file, so it proves nothing about the browser.",
-        "exams.end_needs_confirm": "{what}: {writing_count} candidates are still writing and {rooms_count} rooms "
-                                   "have not started. Confirm to end.",
-        "exams.end_reason_required": "A reason for ending is required ({what}).",
-        "exams.login_codes_none": "No candidate of room {room} needs a login code.",
-        "exams.login_codes_closed": "Codes are issued only while the room is checking in or writing.",
-        "exams.end.reason": "Reason for ending",
-        "exams.end.title": "End now?",
-        "exams.end.writing": "Candidates still writing",
-        "exams.end.rooms": "Rooms that have not started",
-        "exams.end.nobody": "Nobody is still writing.",
-        "exams.end.warning": "Open attempts are submitted at once; candidates who never started are recorded as "
-                             "absent. This cannot be undone.",
-        "exams.end.confirm": "End",
-        "exams.end.cancel": "Go back",
-        "exams.end.room": "End the room",
-        "exams.codes.title": "Login codes for the whole room",
-        "exams.codes.help": "Print cut-out slips (name, candidate number, seat, code, login address) for every "
-                            "candidate who has not logged in. Candidates already holding a valid code get no new "
-                            "one unless you choose to re-issue.",
-        "exams.codes.reissue": "Also re-issue codes already handed out (the old ones stop working)",
-        "exams.codes.print": "Print login code slips (PDF)",
-        "exams.slips.room": "Room",
-        "exams.slips.sitting_code": "Sitting code",
-        "exams.slips.sbd": "Cand. no.",
-        "exams.slips.seat": "Seat",
-        "exams.slips.url": "Log in at",
-        "exams.slips.title": "Login codes of room {room}",
-        "exams.slips.already": "Already hold a valid code (not reprinted; choose re-issue if a candidate lost it):",
-    },
-})
+CATALOGUE.register(
+    coded("exams.seb_bad_keys", "{field}: each SEB key is 64 hex characters."),
+    coded("exams.seb_keys_required", "Requiring SEB needs at least one Config Key or Browser Exam Key."),
+    coded("exams.seb_browser_exam_keys_required", "Requiring SEB needs at least one Browser Exam Key: a Config Key alone can be computed by anyone holding the .seb file, so it proves nothing about the browser."),
+    coded("exams.end_needs_confirm", "{what}: {writing_count} candidates are still writing and {rooms_count} rooms have not started. Confirm to end."),
+    coded("exams.end_reason_required", "A reason for ending is required ({what})."),
+    coded("exams.login_codes_none", "No candidate of room {room} needs a login code."),
+    coded("exams.login_codes_closed", "Codes are issued only while the room is checking in or writing."),
+    coded("exams.end.reason", "Reason for ending"),
+    coded("exams.end.title", "End now?"),
+    coded("exams.end.writing", "Candidates still writing"),
+    coded("exams.end.rooms", "Rooms that have not started"),
+    coded("exams.end.nobody", "Nobody is still writing."),
+    coded("exams.end.warning", "Open attempts are submitted at once; candidates who never started are recorded as absent. This cannot be undone."),
+    coded("exams.end.confirm", "End"),
+    coded("exams.end.cancel", "Go back"),
+    coded("exams.end.room", "End the room"),
+    coded("exams.codes.title", "Login codes for the whole room"),
+    coded("exams.codes.help", "Print cut-out slips (name, candidate number, seat, code, login address) for every candidate who has not logged in. Candidates already holding a valid code get no new one unless you choose to re-issue."),
+    coded("exams.codes.reissue", "Also re-issue codes already handed out (the old ones stop working)"),
+    coded("exams.codes.print", "Print login code slips (PDF)"),
+    coded("exams.slips.room", "Room"),
+    coded("exams.slips.sitting_code", "Sitting code"),
+    coded("exams.slips.sbd", "Cand. no."),
+    coded("exams.slips.seat", "Seat"),
+    coded("exams.slips.url", "Log in at"),
+    coded("exams.slips.title", "Login codes of room {room}"),
+    coded("exams.slips.already", "Already hold a valid code (not reprinted; choose re-issue if a candidate lost it):"),
+)
 
 
 def _iso(value: Any) -> str | None:
@@ -196,9 +155,7 @@ ROOM_ACTIONS = {
 def room(room_id: int) -> Any:
     room = lifecycle.get_room(room_id)
     auth.require_room_access(room)
-    attempts = {a.registration_id: a for a in db.scalars(
-        select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
-        .where(Registration.room_id == room.id))}
+    attempts = room_clock.current().attempts_in_room(room)
     candidates = []
     for reg in room.registrations:
         a = attempts.get(reg.id)
@@ -384,34 +341,6 @@ def delete_sitting(sitting_id: int) -> Any:
 def delete_room(room_id: int) -> Any:
     """Only before check-in and without candidates (409 naming them otherwise)."""
     return jsonify(deleted=room_id, name=setup_changes.delete_room(room_id, auth.current_actor()))
-
-
-@bp.get("/sittings/<int:sitting_id>/scores")
-@auth.examiner_required
-def scores(sitting_id: int) -> Any:
-    """Per candidate in SBD order. A candidate who never started is `"state": "absent"` with no
-    score (never "submitted" with 0); `status_text` is what official documents print."""
-    sitting = lifecycle.get_sitting(sitting_id)
-    rows = db.execute(
-        select(Registration, Attempt).outerjoin(Attempt, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
-    )
-    answered = answered_attempts(db, sitting_id)
-    out = []
-    for reg, a in rows:
-        absent = is_absent(a.state if a else None, a.entered_at if a else None, sitting.state,
-                           a is not None and a.id in answered)
-        out.append({
-            "registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name,
-            "room": reg.room.name if reg.room else "", "attempt_id": a.id if a else None,
-            "state": "absent" if absent else (a.state if a else None),
-            "status_text": translate("results.status.absent") if absent else "",
-            "score": None if absent or a is None else a.score,
-            "max_score": a.max_score if a else None,
-            "submitted_at": None if absent or a is None else _iso(a.submitted_at),
-            "submitted_by": "" if absent or a is None else a.submitted_by,
-        })
-    return jsonify(scores=out, absent=sum(1 for r in out if r["state"] == "absent"))
 
 
 @bp.put("/sittings/<int:sitting_id>/seb")

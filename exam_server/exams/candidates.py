@@ -15,11 +15,10 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 
 from exam_server.accounts.models import hash_password
-from exam_server.attempts.models import Attempt
-from exam_server.checkin.models import CheckIn
 from exam_server.db import session as db
 from exam_server.errors import Conflict, NotFound, ServiceError
 from exam_server.events.log import Actor, append_event
+from exam_server.exams import dependents
 from exam_server.exams.models import Registration, Room
 from exam_server.exams.roster import _CCCD, LABELS, MIN_PASSWORD, TEMPLATE_COLUMNS, parse_extra_time
 
@@ -46,12 +45,9 @@ def search(sitting_id: int, query: str = "", limit: int = MAX_LISTED) -> list[Re
 
 
 def checked_in(reg: Registration) -> bool:
-    """True once the door accepted the candidate or the candidate logged in."""
-    if db.scalar(select(CheckIn.id).where(CheckIn.registration_id == reg.id, CheckIn.status == "accepted")
-                 .limit(1)) is not None:
-        return True
-    attempt = db.scalar(select(Attempt).where(Attempt.registration_id == reg.id))
-    return attempt is not None and (attempt.entered_at is not None or attempt.state != "pending")
+    """True once the door accepted the candidate or the candidate logged in (asked of check-in
+    and attempts through `exams.dependents`)."""
+    return dependents.in_exam_record(db, reg.id)
 
 
 def _require_editable(reg: Registration) -> None:
@@ -140,9 +136,7 @@ def update_registration(registration_id: int, data: dict[str, Any], actor: Actor
             logged[name] = {"from": str(before), "to": str(value)}
             setattr(reg, name, value)
     if logged:
-        attempt = db.scalar(select(Attempt).where(Attempt.registration_id == reg.id))
-        if attempt is not None and attempt.state == "pending" and "extra_time_s" in changes:
-            attempt.extra_s = reg.extra_time_s
+        dependents.registration_changed(db, reg, changes)  # a pending attempt follows the extra time
         append_event(db, "registration.updated", actor, sitting_id=reg.sitting_id, room_id=reg.room_id,
                      data={"registration_id": reg.id, "sbd": reg.sbd, "changes": logged})
     db.commit()
@@ -158,8 +152,7 @@ def remove_registration(registration_id: int, actor: Actor, reason: str = "") ->
     sitting_id, room_id, sbd = reg.sitting_id, reg.room_id, reg.sbd
     db.execute(delete(LoginCode).where(LoginCode.registration_id == reg.id))
     db.execute(delete(LoginSession).where(LoginSession.registration_id == reg.id))
-    db.execute(delete(CheckIn).where(CheckIn.registration_id == reg.id))
-    db.execute(delete(Attempt).where(Attempt.registration_id == reg.id, Attempt.state == "pending"))
+    dependents.registration_deleting(db, reg.id)  # check-in records, the pending attempt
     db.delete(reg)
     append_event(db, "registration.removed", actor, sitting_id=sitting_id, room_id=room_id, reason=reason,
                  data={"registration_id": registration_id, "sbd": sbd})

@@ -14,11 +14,11 @@ from exam_server.events.log import Actor
 @click.option("--sitting", "sitting_id", type=int, required=True)
 def import_papers(file: Path, sitting_id: int) -> None:
     """Load paper codes from `question-bank papers generate` (papers.json) into a sitting."""
-    from exam_server.app import create_app
+    from exam_server.command_app import command_app
     from exam_server.errors import ServiceError
     from exam_server.exams import paper_import
 
-    app = create_app()
+    app = command_app()
     with app.app_context():
         try:
             codes = paper_import.import_papers(

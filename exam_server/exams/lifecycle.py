@@ -4,6 +4,9 @@ Every function checks the transition is legal (raising `Conflict("exams.illegal_
 naming the current state), applies it to the affected attempts, logs an event per changed
 attempt with who/why/when, and commits. Attempts exist from check-in opening on, so starting a
 room is an UPDATE of rows already there.
+
+What happens to the attempts is the attempts domain's (`attempts.room_clock`), reached through
+the `exams.room_clock` port so that exams does not import the layer above it.
 """
 
 from __future__ import annotations
@@ -11,16 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-
-from exam_server.attempts import timing
-from exam_server.attempts.models import Attempt
-from exam_server.attempts.submission import close_attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import Actor, append_event
-from exam_server.exams.models import Registration, Room, Sitting
+from exam_server.exams import paper_crypto, room_clock
+from exam_server.exams.models import Room, Sitting
 from exam_server.exams.papers import assign_papers
 
 
@@ -42,29 +41,11 @@ def get_room(room_id: int) -> Room:
     return room
 
 
-def room_attempts(room: Room, states: Iterable[str]) -> list[Attempt]:
-    return list(
-        db.scalars(
-            select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
-            .where(Registration.room_id == room.id, Attempt.state.in_(tuple(states)))
-            .order_by(Attempt.id)
-        )
-    )
-
-
 def prepare_attempts(sitting: Sitting) -> int:
     """Create the missing attempts (one per registration), assigning papers first. Idempotent."""
     assign_papers(db, sitting)
     db.flush()
-    missing = db.scalars(
-        select(Registration).outerjoin(Attempt, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting.id, Attempt.id.is_(None))
-    ).all()
-    for reg in missing:
-        assert reg.paper_id is not None
-        db.add(Attempt(registration_id=reg.id, paper_id=reg.paper_id, state="pending",
-                       duration_s=sitting.duration_s, extra_s=reg.extra_time_s, grace_s=sitting.grace_s))
-    return len(missing)
+    return room_clock.current().create_attempts(sitting)
 
 
 def open_checkin(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
@@ -75,32 +56,17 @@ def open_checkin(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
     for room in sitting.rooms:
         room.state = "checkin_open"
     created = prepare_attempts(sitting)
+    paper_crypto.ensure_keys(db, sitting.id)  # papers are fixed from now on: their keys exist
     append_event(db, "sitting.checkin_opened", actor, sitting_id=sitting.id, reason=reason,
                  data={"attempts_created": created})
     db.commit()
     return sitting
 
 
-def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> None:
-    """The candidate's extra time as registered at the moment the room starts (the roster may
-    have been edited after check-in opened), logged when there is any."""
-    extra = attempt.registration.extra_time_s
-    if extra and attempt.extra_s != extra:
-        attempt.extra_s = extra
-    if extra:
-        append_event(db, "attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, data={"extra_s": extra})
-
-
 def _start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
     room.state, room.started_at = "started", now
     append_event(db, "room.started", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
-    for attempt in room_attempts(room, ("pending",)):
-        _apply_accommodation(attempt, actor, room)
-        timing.start_clock(attempt, now)
-        append_event(db, "attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, reason=reason,
-                     data={"started_at": now.isoformat(), "deadline": attempt.deadline_at.isoformat()})
+    room_clock.current().start(room, actor, reason, now)
 
 
 def start_room(room_id: int, actor: Actor, reason: str = "") -> Room:
@@ -140,22 +106,13 @@ def start_sitting(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
 def _pause_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
     room.state, room.paused_since = "paused", now
     append_event(db, "room.paused", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
-    for attempt in room_attempts(room, ("active",)):
-        timing.stop_clock(attempt, now, by="room")
-        append_event(db, "attempt.paused", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, reason=reason, data={"by": "room"})
+    room_clock.current().pause(room, actor, reason, now)
 
 
 def _resume_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
     room.state, room.paused_since = "started", None
     append_event(db, "room.resumed", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
-    for attempt in room_attempts(room, ("paused",)):
-        if attempt.paused_by != "room":
-            continue  # paused on its own: stays paused until resumed on its own
-        credited = timing.restart_clock(attempt, now)
-        append_event(db, "attempt.resumed", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, reason=reason,
-                     data={"credited_s": credited, "deadline": attempt.deadline_at.isoformat()})
+    room_clock.current().resume(room, actor, reason, now)
 
 
 def pause_room(room_id: int, actor: Actor, reason: str) -> Room:
@@ -203,32 +160,20 @@ def resume_sitting(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
 
 
 def _end_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
+    """Mark a room ended (its attempts are closed before, by `_close_open_attempts`)."""
     room.state, room.ended_at, room.paused_since = "ended", now, None
     append_event(db, "room.ended", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
-    for attempt in room_attempts(room, ("pending", "active", "paused")):
-        if attempt.state == "pending":  # never started: closed without a finish time of its own
-            close_attempt(db, attempt, at=now, by="staff", actor=actor, reason=reason, from_states=("pending",))
-            continue
-        deadline = attempt.deadline(now)
-        finish = min(now, deadline) if deadline else now
-        close_attempt(db, attempt, at=finish, by="staff", actor=actor, reason=reason)
+
+
+def _close_open_attempts(rooms: Iterable[Room], actor: Actor, reason: str, now: datetime) -> None:
+    """Submit the open attempts of `rooms` in batches, committing (`attempts.room_clock`);
+    the rooms are marked ended afterwards by the caller, so a failure part way leaves them open."""
+    room_clock.current().close_open(rooms, actor, reason, now)
 
 
 def writing_candidates(rooms: Iterable[Room]) -> list[dict[str, object]]:
     """Candidates still writing (logged in, attempt open) in these rooms, in room and SBD order."""
-    room_ids = [r.id for r in rooms]
-    if not room_ids:
-        return []
-    found = db.execute(
-        select(Registration, Attempt.state, Room.name)
-        .join(Attempt, Attempt.registration_id == Registration.id)
-        .join(Room, Room.id == Registration.room_id)
-        .where(Registration.room_id.in_(room_ids), Attempt.state.in_(("active", "paused")),
-               Attempt.entered_at.is_not(None))
-        .order_by(Room.name, Registration.sbd)
-    )
-    return [{"registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name, "room": room_name,
-             "seat": reg.seat, "state": state} for reg, state, room_name in found]
+    return room_clock.current().writing(rooms)
 
 
 def end_blockers(sitting: Sitting, rooms: Iterable[Room]) -> dict[str, list[dict[str, object]]]:
@@ -244,7 +189,8 @@ def _require_confirmation(sitting: Sitting, rooms: Iterable[Room], what: str) ->
     blockers = end_blockers(sitting, rooms)
     if blockers["writing"] or blockers["rooms_not_started"]:
         raise Conflict("exams.end_needs_confirm", what=what, writing_count=len(blockers["writing"]),
-                       rooms_count=len(blockers["rooms_not_started"]), **blockers)
+                       rooms_count=len(blockers["rooms_not_started"]), writing=blockers["writing"],
+                       rooms_not_started=blockers["rooms_not_started"])
 
 
 def end_room_check(room: Room) -> None:
@@ -265,7 +211,12 @@ def end_room(room_id: int, actor: Actor, reason: str = "", *, confirm: bool = Tr
         raise _illegal(room.name, "end", room.state)
     if not confirm:
         _require_confirmation(room.sitting, [room], room.name)
-    _end_room(room, actor, reason, utcnow())
+    now = utcnow()
+    _close_open_attempts([room], actor, reason, now)
+    db.refresh(room)
+    if room.state not in ("started", "paused"):  # another examiner ended it meanwhile
+        return room
+    _end_room(room, actor, reason, now)
     sitting = room.sitting
     if all(r.state == "ended" for r in sitting.rooms):
         sitting.state, sitting.ended_at = "ended", utcnow()
@@ -284,13 +235,16 @@ def end_sitting(sitting_id: int, actor: Actor, reason: str = "", *, confirm: boo
     if not confirm:
         _require_confirmation(sitting, sitting.rooms, sitting.name)
     now = utcnow()
+    _close_open_attempts([r for r in sitting.rooms if r.state != "ended"], actor, reason, now)
+    db.refresh(sitting)
+    if sitting.state not in ("checkin_open", "started"):  # another examiner ended it meanwhile
+        return sitting
     for room in sitting.rooms:
+        db.refresh(room)
         if room.state in ("started", "paused"):
             _end_room(room, actor, reason, now)
         elif room.state != "ended":  # never started: nothing to submit, closed all the same
             room.state, room.ended_at = "ended", now
-            for attempt in room_attempts(room, ("pending",)):
-                close_attempt(db, attempt, at=now, by="staff", actor=actor, reason=reason, from_states=("pending",))
     sitting.state, sitting.ended_at = "ended", now
     append_event(db, "sitting.ended", actor, sitting_id=sitting.id, reason=reason)
     db.commit()

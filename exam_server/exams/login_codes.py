@@ -17,12 +17,12 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 
 from exam_server.accounts.models import LoginCode
-from exam_server.accounts.service import issue_login_code
-from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict
 from exam_server.events.log import Actor
+from exam_server.exams import room_clock
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Registration, Room
 
 CODE_STATES = ("checkin_open", "started", "paused")  # room states in which candidates may log in
@@ -45,9 +45,7 @@ def code_ttl(room: Room, now: datetime) -> int:
 
 
 def _not_logged_in(room: Room) -> list[Registration]:
-    attempts = {a.registration_id: a for a in db.scalars(
-        select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
-        .where(Registration.room_id == room.id))}
+    attempts = room_clock.current().attempts_in_room(room)
     out = []
     for reg in sorted(room.registrations, key=lambda r: r.sbd):
         attempt = attempts.get(reg.id)
@@ -95,7 +93,7 @@ def slips_pdf(codes: list[dict[str, Any]], already_issued: list[dict[str, Any]],
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from exam_server.results.pdf_sheets import pdf_font
+    from exam_server.pdf_fonts import pdf_font
 
     regular, bold = pdf_font()
     small = ParagraphStyle("small", fontName=regular, fontSize=9, leading=12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from exam_server.accounts.models import User
@@ -91,6 +91,26 @@ class Paper(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sitting: Mapped[Sitting] = relationship(back_populates="papers")
+
+
+class PaperKey(Base):
+    """The AES-256-GCM key of one paper code (mã đề) of a sitting (`exams.paper_crypto`).
+
+    The page holds its paper encrypted from login on; the key reaches it only in the state of
+    an attempt that has started, so the start needs no paper download. One key per code, not per
+    revision: a key correction re-encrypts under the same key."""
+
+    __tablename__ = "paper_keys"
+    __table_args__ = (UniqueConstraint("sitting_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:  # never the key itself, in a log or a traceback
+        return f"PaperKey(sitting_id={self.sitting_id!r}, code={self.code!r})"
 
 
 class Registration(Base):

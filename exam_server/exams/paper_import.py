@@ -17,21 +17,15 @@ from exam_server.events.log import Actor, append_event
 from exam_server.exams.lifecycle import get_sitting
 from exam_server.exams.models import Paper
 from exam_server.exams.papers import add_paper
-from exam_server.i18n import register
+from exam_server.i18n import CATALOGUE, coded, current_language
 from question_bank import papers as qb_papers
+from question_bank.errors import QuestionBankError
 
-register({
-    "vi": {
-        "exams.papers_unreadable": "Không đọc được tệp đề {file}: {reason}",
-        "exams.papers_after_checkin": "Chỉ thêm mã đề trước khi mở điểm danh.",
-        "exams.paper_code_exists": "Mã đề đã có trong ca thi: {codes}.",
-    },
-    "en": {
-        "exams.papers_unreadable": "Cannot read the papers file {file}: {reason}",
-        "exams.papers_after_checkin": "Papers can only be added before check-in opens.",
-        "exams.paper_code_exists": "Paper codes already in this sitting: {codes}.",
-    },
-})
+CATALOGUE.register(
+    coded("exams.papers_unreadable", "Cannot read the papers file {file}: {reason}"),
+    coded("exams.papers_after_checkin", "Papers can only be added before check-in opens."),
+    coded("exams.paper_code_exists", "Paper codes already in this sitting: {codes}."),
+)
 
 
 def parse_papers(data: bytes, filename: str) -> list[qb_papers.Paper]:
@@ -40,7 +34,8 @@ def parse_papers(data: bytes, filename: str) -> list[qb_papers.Paper]:
         items = raw if isinstance(raw, list) else [raw]
         return [qb_papers.Paper.from_dict(d) for d in items]
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ServiceError("exams.papers_unreadable", file=filename, reason=str(exc)[:200]) from exc
+        reason = exc.message(current_language()) if isinstance(exc, QuestionBankError) else str(exc)
+        raise ServiceError("exams.papers_unreadable", file=filename, reason=reason[:200]) from exc
 
 
 def import_papers(sitting_id: int, generated: list[qb_papers.Paper], actor: Actor) -> list[str]:

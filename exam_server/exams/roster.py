@@ -23,6 +23,7 @@ from exam_server.errors import Conflict, ServiceError
 from exam_server.events.log import Actor, append_event
 from exam_server.exams.lifecycle import get_sitting, prepare_attempts
 from exam_server.exams.models import Registration, Room
+from exam_server.i18n import CATALOGUE, coded, current_language, format_decimal, translate
 
 # Header spellings seen in school exports -> field. Matched without accents, case or spaces.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -119,24 +120,46 @@ def _date(value: Any) -> date:
         return value
     return parse_day(_text(value))
 
+# Problems found in a roster file (the column names are the file's own headings, in Vietnamese).
+CATALOGUE.register(
+    coded("exams.roster.extra_format", "extra time must be minutes (15) or a percentage (25%): {value}"),
+    coded("exams.roster.extra_max_percent", "extra time is at most {max}%: {value}"),
+    coded("exams.roster.extra_max_minutes", "extra time is at most {max} minutes: {value}"),
+    coded("exams.roster.empty_file", "empty file"),
+    coded("exams.roster.missing_column", "missing column {column}"),
+    coded("exams.roster.bad_sbd", "invalid candidate number: {value}"),
+    coded("exams.roster.missing_name", "full name missing"),
+    coded("exams.roster.bad_dob", "date of birth: {reason}"),
+    coded("exams.roster.bad_cccd", "the citizen ID number must have exactly 12 digits: {value}"),
+    coded("exams.roster.unknown_room", "the sitting has no room {room}"),
+    coded("exams.roster.unknown_seat", "room {room} has no workstation/seat {seat}"),
+    coded("exams.roster.short_password", "the password needs at least {min} characters"),
+    coded("exams.roster.duplicate_sbd", "candidate number {value} repeats row {row}"),
+    coded("exams.roster.duplicate_cccd", "citizen ID number {value} repeats row {row}"),
+    coded("exams.roster.duplicate_seat", "workstation/seat {value} repeats row {row}"),
+    coded("exams.roster.sbd_taken", "candidate number {value} is already in the sitting"),
+    coded("exams.roster.cccd_taken", "citizen ID number {value} is already in the sitting"),
+    coded("exams.roster.row_problem", "row {row}, column {column}: {message}"),
+)
+
 
 def parse_extra_time(text: str, duration_s: int) -> int:
     """Seconds of extra time from "15", "15 phút" (minutes) or "25%" (of the sitting's duration).
 
-    Raises ValueError with the Vietnamese reason."""
+    Raises ValueError with the reason in the request's language."""
     text = text.strip()
     if not text:
         return 0
     found = _EXTRA.match(text)
     if not found:
-        raise ValueError(f"thời gian cộng thêm phải là số phút (15) hoặc phần trăm (25%): {text!r}")
+        raise ValueError(translate("exams.roster.extra_format", value=repr(text)))
     amount = float(found.group(1).replace(",", "."))
     if found.group(2) == "%":
         if amount > MAX_EXTRA_PERCENT:
-            raise ValueError(f"thời gian cộng thêm tối đa {MAX_EXTRA_PERCENT}%: {text!r}")
+            raise ValueError(translate("exams.roster.extra_max_percent", max=MAX_EXTRA_PERCENT, value=repr(text)))
         return round(duration_s * amount / 100)
     if amount > MAX_EXTRA_MINUTES:
-        raise ValueError(f"thời gian cộng thêm tối đa {MAX_EXTRA_MINUTES} phút: {text!r}")
+        raise ValueError(translate("exams.roster.extra_max_minutes", max=MAX_EXTRA_MINUTES, value=repr(text)))
     return round(amount * 60)
 
 
@@ -146,7 +169,7 @@ def parse_roster(rows: list[list[Any]], rooms: dict[str, Room],
     while rows and not any(_text(c) for c in rows[0]):
         rows = rows[1:]
     if not rows:
-        return [], [RowError(1, "", "tệp trống")]
+        return [], [RowError(1, "", translate("exams.roster.empty_file"))]
     columns: dict[str, int] = {}
     for i, cell in enumerate(rows[0]):
         name = _HEADER_INDEX.get(_key(_text(cell)))
@@ -154,7 +177,7 @@ def parse_roster(rows: list[list[Any]], rooms: dict[str, Room],
             columns[name] = i
     missing = [n for n in REQUIRED if n not in columns]
     if missing:
-        return [], [RowError(1, LABELS[n], f"thiếu cột {LABELS[n]!r}") for n in missing]
+        return [], [RowError(1, LABELS[n], translate("exams.roster.missing_column", column=repr(LABELS[n]))) for n in missing]
     records: list[dict[str, Any]] = []
     for rowno, row in enumerate(rows[1:], start=2):
         cells = {name: (row[i] if i < len(row) else None) for name, i in columns.items()}
@@ -163,42 +186,45 @@ def parse_roster(rows: list[list[Any]], rooms: dict[str, Room],
         rec: dict[str, Any] = {n: _text(cells.get(n)) for n in HEADERS if n != "dob"}
         row_errors = []
         if not _SBD.match(rec["sbd"]):
-            row_errors.append(RowError(rowno, "SBD", f"số báo danh không hợp lệ: {rec['sbd']!r}"))
+            row_errors.append(RowError(rowno, "SBD", translate("exams.roster.bad_sbd", value=repr(rec["sbd"]))))
         if not rec["full_name"]:
-            row_errors.append(RowError(rowno, "Họ và tên", "thiếu họ và tên"))
+            row_errors.append(RowError(rowno, "Họ và tên", translate("exams.roster.missing_name")))
         try:
             dob: date | None = _date(cells.get("dob"))
         except BadDate as bad:
             dob = None
-            row_errors.append(RowError(rowno, "Ngày sinh", f"ngày sinh: {bad.message('vi')}"))
+            row_errors.append(RowError(rowno, "Ngày sinh", translate("exams.roster.bad_dob", reason=bad.message(current_language()))))
         rec["dob"] = dob
         if not _CCCD.match(rec["citizen_id"]):
-            row_errors.append(RowError(rowno, "Số CCCD", f"số CCCD phải có đúng 12 chữ số: {rec['citizen_id']!r}"))
+            row_errors.append(RowError(rowno, "Số CCCD", translate("exams.roster.bad_cccd",
+                                                                         value=repr(rec["citizen_id"]))))
         room = rooms.get(rec["room"])
         if room is None:
-            row_errors.append(RowError(rowno, "Phòng", f"không có phòng {rec['room']!r} trong ca thi"))
+            row_errors.append(RowError(rowno, "Phòng", translate("exams.roster.unknown_room", room=repr(rec["room"]))))
         elif rec["seat"] and room.seats and rec["seat"] not in room.seats:
-            row_errors.append(RowError(rowno, "Số máy/Ghế", f"phòng {room.name} không có máy/ghế {rec['seat']!r}"))
+            row_errors.append(RowError(rowno, "Số máy/Ghế", translate("exams.roster.unknown_seat", room=room.name,
+                                                                              seat=repr(rec["seat"]))))
         try:
             rec["extra_time_s"] = parse_extra_time(rec["extra_time"], duration_s)
         except ValueError as bad:
             rec["extra_time_s"] = 0
             row_errors.append(RowError(rowno, LABELS["extra_time"], str(bad)))
         if rec["password"] and len(rec["password"]) < MIN_PASSWORD:
-            row_errors.append(RowError(rowno, LABELS["password"], f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự"))
+            row_errors.append(RowError(rowno, LABELS["password"], translate("exams.roster.short_password",
+                                                                                  min=MIN_PASSWORD)))
         rec["row"] = rowno
         errors.extend(row_errors)
         records.append(rec)
-    errors.extend(_duplicates(records, "sbd", "SBD", "số báo danh"))
-    errors.extend(_duplicates(records, "citizen_id", "Số CCCD", "số CCCD"))
+    errors.extend(_duplicates(records, "sbd", "SBD", "exams.roster.duplicate_sbd"))
+    errors.extend(_duplicates(records, "citizen_id", "Số CCCD", "exams.roster.duplicate_cccd"))
     seats = [r for r in records if r["seat"]]
     for r in seats:
         r["room_seat"] = f"{r['room']}/{r['seat']}"
-    errors.extend(_duplicates(seats, "room_seat", "Số máy/Ghế", "máy/ghế"))
+    errors.extend(_duplicates(seats, "room_seat", "Số máy/Ghế", "exams.roster.duplicate_seat"))
     return records, errors
 
 
-def _duplicates(records: list[dict[str, Any]], key: str, column: str, label: str) -> list[RowError]:
+def _duplicates(records: list[dict[str, Any]], key: str, column: str, code: str) -> list[RowError]:
     first: dict[str, int] = {}
     errors = []
     for r in records:
@@ -206,7 +232,7 @@ def _duplicates(records: list[dict[str, Any]], key: str, column: str, label: str
         if not value:
             continue
         if value in first:
-            errors.append(RowError(r["row"], column, f"{label} {value} trùng với dòng {first[value]}"))
+            errors.append(RowError(r["row"], column, translate(code, value=value, row=first[value])))
         else:
             first[value] = r["row"]
     return errors
@@ -227,9 +253,9 @@ def check_roster(sitting_id: int, filename: str, data: bytes) -> tuple[list[dict
     known_cccd = {c for _, c in existing}
     for r in records:
         if r["sbd"] in known_sbd:
-            errors.append(RowError(r["row"], "SBD", f"số báo danh {r['sbd']} đã có trong ca thi"))
+            errors.append(RowError(r["row"], "SBD", translate("exams.roster.sbd_taken", value=r["sbd"])))
         if r["citizen_id"] in known_cccd:
-            errors.append(RowError(r["row"], "Số CCCD", f"số CCCD {r['citizen_id']} đã có trong ca thi"))
+            errors.append(RowError(r["row"], "Số CCCD", translate("exams.roster.cccd_taken", value=r["citizen_id"])))
     return records, sorted(errors, key=lambda e: (e.row, e.column))
 
 
@@ -237,7 +263,7 @@ def minutes_text(seconds: int) -> str:
     """Extra time as minutes with a decimal comma ("22,5"); "" for none."""
     if not seconds:
         return ""
-    return f"{seconds / 60:.1f}".removesuffix(".0").replace(".", ",")
+    return format_decimal(seconds / 60, max_digits=1)
 
 
 def preview_row(record: dict[str, Any]) -> dict[str, Any]:

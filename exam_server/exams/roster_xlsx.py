@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from exam_server.errors import ServiceError
+from exam_server.i18n import current_language
 from question_bank.errors import ImportFailed
 from question_bank.formats.safe_input import SafeZip
 
@@ -50,13 +51,13 @@ def read_xlsx_rows(data: bytes, filename: str, is_header: Callable[[Any], bool])
     try:
         SafeZip(data, filename)  # bombs, lying sizes and traversal are refused before openpyxl unzips
     except ImportFailed as exc:
-        raise ServiceError("exams.roster_unreadable", reason=str(exc)) from None
+        raise ServiceError("exams.roster_unreadable", reason=exc.message(current_language())) from None
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        header_no, header = 0, ()
+        header_no, header = 0, tuple[Any, ...]()
         for number, row in _present_rows(sheet, MAX_HEADER_COLUMNS):
             if number > HEADER_SCAN_ROWS:
                 break

@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from exam_server.checkin.models import Station
 from exam_server.db import session as db
 from exam_server.errors import Conflict
 from exam_server.events.log import Actor, append_event
+from exam_server.exams import dependents
 from exam_server.exams.lifecycle import get_room, get_sitting
 from exam_server.exams.models import Paper, Registration, Room, Sitting
 from exam_server.exams.service import create_room, create_sitting
@@ -43,7 +43,6 @@ def duplicate_sitting(sitting_id: int, actor: Actor, name_suffix: str) -> Sittin
 def delete_sitting(sitting_id: int, actor: Actor) -> str:
     """Delete a scheduled sitting with its rooms, roster and papers; returns its name."""
     from exam_server.accounts.models import LoginCode, LoginSession
-    from exam_server.results.models import MarkingPolicy
 
     sitting = get_sitting(sitting_id)
     _require_scheduled(sitting)
@@ -54,7 +53,7 @@ def delete_sitting(sitting_id: int, actor: Actor) -> str:
     db.execute(delete(LoginSession).where(LoginSession.registration_id.in_(reg_ids)))
     db.execute(delete(Registration).where(Registration.sitting_id == sitting_id))
     db.execute(delete(Paper).where(Paper.sitting_id == sitting_id))
-    db.execute(delete(MarkingPolicy).where(MarkingPolicy.sitting_id == sitting_id))
+    dependents.sitting_deleting(db, sitting_id)  # the marking policy
     for room in list(sitting.rooms):
         _drop_room(room)
     db.delete(sitting)
@@ -65,7 +64,7 @@ def delete_sitting(sitting_id: int, actor: Actor) -> str:
 
 
 def _drop_room(room: Room) -> None:
-    db.execute(delete(Station).where(Station.room_id == room.id))
+    dependents.room_deleting(db, room.id)  # check-in stations
     room.invigilators = []
     db.flush()
     db.delete(room)

@@ -1,5 +1,5 @@
 """Examiner pages: setting up exams, sittings, rooms and papers; roster import; starting,
-pausing and ending a sitting or a room; scores.
+pausing and ending a sitting or a room (the score table is `results.views.scores`).
 
 Pages call the same service functions as the JSON API (`exams.service`, `exams.lifecycle`,
 `exams.roster`, `exams.paper_import`); a refused action (illegal transition, bad file, bad
@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response
 import exam_server.exams.page_messages  # noqa: F401  (registers the page texts)
 from exam_server.accounts import auth
 from exam_server.accounts.models import User
-from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound, ServiceError
@@ -30,6 +29,7 @@ from exam_server.exams import (
     candidates,
     lifecycle,
     paper_import,
+    room_clock,
     roster,
     roster_preview,
     service,
@@ -44,11 +44,8 @@ from exam_server.exams.setup_forms import (
     read_room,
     read_sitting,
 )
-from exam_server.i18n import translate
+from exam_server.i18n import current_language, translate
 from exam_server.page_links import MONITOR_ROOM, MONITOR_SITTING, optional_url
-from exam_server.results.absence import answered_attempts
-from exam_server.results.marking import policy_for
-from exam_server.results.scores import is_absent, round_score
 from question_bank.errors import ImportFailed
 from question_bank.formats import read_bytes_any
 from question_bank.papers import Blueprint as PaperBlueprint
@@ -115,12 +112,7 @@ def exam_list() -> str:
 def _room_rows(sitting: Sitting) -> list[dict[str, Any]]:
     """Per room: invigilators, candidates and how many attempts are in each state (a few
     aggregate queries however many candidates: this table is polled by every open page)."""
-    per_state = db.execute(
-        select(Registration.room_id, Attempt.state, func.count())
-        .join(Attempt, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting.id)
-        .group_by(Registration.room_id, Attempt.state)
-    ).all()
+    per_state = room_clock.current().state_counts(sitting.id)
     counts: dict[int | None, Counter[str]] = {}
     for room_id, state, n in per_state:
         counts.setdefault(room_id, Counter())[state] = n
@@ -377,17 +369,18 @@ def papers_generate(sitting_id: int) -> Any:
         return _render_sitting(sitting, 422, generate=form, generate_values=request.form)
     try:
         if upload is not None:
-            bank = read_bytes_any(upload.read(), upload.filename).questions
+            bank = read_bytes_any(upload.read(), upload.filename or "").questions
         blueprint = PaperBlueprint.from_dict(blueprint_data(form.values, sitting.name))
-        result = generate_papers(blueprint, bank)
+        result = generate_papers(blueprint, bank or [])
     except ImportFailed as exc:
         form.errors["questions"] = translate("pages.setup.questions_unreadable", name=upload.filename if upload else "")
-        problems = [str(e) for e in exc.errors]
+        problems = [e.message(current_language()) for e in exc.errors]
     except BlueprintError as exc:
         form.errors["draw"] = translate("pages.setup.blueprint_refused")
-        problems = exc.problems
+        problems = [p.text(current_language()) for p in exc.problems]
     else:
-        return _store_papers(sitting, result.papers, result.warnings, generate_values=request.form)
+        return _store_papers(sitting, result.papers, [w.text(current_language()) for w in result.warnings],
+                             generate_values=request.form)
     return _render_sitting(sitting, 422, generate=form, generate_values=request.form,
                            problems=problems[:MAX_SHOWN_PROBLEMS])
 
@@ -563,38 +556,3 @@ def room_delete(sitting_id: int, room_id: int) -> Response:
     else:
         flash(translate("pages.setup.room_deleted", name=name), "success")
     return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
-
-
-@bp.get("/sittings/<int:sitting_id>/scores")
-@auth.examiner_required
-def scores(sitting_id: int) -> str:
-    sitting = lifecycle.get_sitting(sitting_id)
-    found = db.execute(
-        select(Registration.sbd, Registration.full_name, Room.name, Paper.code,
-               Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading, Attempt.entered_at, Attempt.id)
-        .outerjoin(Room, Registration.room_id == Room.id)
-        .outerjoin(Paper, Registration.paper_id == Paper.id)
-        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
-    ).all()
-    step = policy_for(db, sitting_id).rounding_step
-    rows = []
-    answered = answered_attempts(db, sitting_id)
-    for sbd, full_name, room_name, paper_code, state, score, max_score, grading, entered_at, attempt_id in found:
-        if is_absent(state, entered_at, sitting.state, attempt_id in answered):
-            state, score = "absent", None  # never sat: "Vắng", never a 0
-        graded = score is not None and bool(max_score)
-        # An essay not yet marked makes the score incomplete: say so rather than show it.
-        pending = any(item.get("status") == "manual" for item in grading or [])
-        rows.append({
-            "candidate_number": sbd,
-            "full_name": full_name,
-            "room": room_name or "",
-            "paper_code": paper_code or "",
-            "state": state or "none",
-            "raw": score if graded else None,
-            "max_points": max_score if graded else None,
-            "score10": round_score(score, max_score, step) if graded and not pending else None,
-            "pending_marking": pending,
-        })
-    return render_template("exams/scores.html", sitting=sitting, exam=sitting.exam, rows=rows)

@@ -8,11 +8,12 @@ messages are pushed here because they change no state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from exam_server.accounts.models import User
-from exam_server.accounts.service import can_manage_room, issue_login_code
-from exam_server.attempts import control
+from exam_server.accounts.service import can_manage_room
+from exam_server.attempts import control, disqualification
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
 from exam_server.attempts.time_bounds import extra_seconds
@@ -21,12 +22,15 @@ from exam_server.db import utcnow
 from exam_server.errors import Conflict, Forbidden, ServiceError
 from exam_server.events.log import Actor, append_event
 from exam_server.exams import lifecycle
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Room
+from exam_server.i18n import translate
 
 ROOM_ACTIONS = {"room.start", "room.pause", "room.resume", "room.end", "room.message"}
 SITTING_ACTIONS = {"sitting.start", "sitting.pause", "sitting.resume", "sitting.end"}
 ATTEMPT_ACTIONS = {"attempt.pause", "attempt.resume", "attempt.extra_time", "attempt.lock", "attempt.unlock",
-                   "attempt.move", "attempt.force_submit", "attempt.incident", "attempt.message"}
+                   "attempt.move", "attempt.force_submit", "attempt.incident", "attempt.message",
+                   "attempt.disqualify"}
 MAX_TEXT = 1000
 
 
@@ -80,9 +84,9 @@ def perform(user: User, action: dict[str, Any], emit_message: Any) -> dict[str, 
         room = _room(user, _int(action, "room"))
         if kind == "room.message":
             return _message(actor, emit_message, room.sitting_id, room.id, None, _text(action, "text"))
-        fn = {"room.start": lifecycle.start_room, "room.pause": lifecycle.pause_room,
+        room_fn: Callable[[int, Actor, str], Any] = {"room.start": lifecycle.start_room, "room.pause": lifecycle.pause_room,
               "room.resume": lifecycle.resume_room, "room.end": lifecycle.end_room}[kind]
-        fn(room.id, actor, reason)
+        room_fn(room.id, actor, reason)
         return {}
     if kind in ATTEMPT_ACTIONS:
         attempt = _attempt(user, _int(action, "attempt"))
@@ -111,6 +115,11 @@ def _attempt_action(kind: str, attempt: Attempt, actor: Actor, reason: str, acti
         return {"code": code, "seat": seat}
     elif kind == "attempt.force_submit":
         _force_submit(attempt, actor, reason)
+    elif kind == "attempt.disqualify":
+        disqualification.disqualify(db, attempt, actor, reason)
+        db.commit()
+        return _message(actor, emit_message, reg.sitting_id, reg.room_id, attempt.id,
+                        translate("attempts.disqualified_notice", reason=reason.strip()))
     elif kind == "attempt.incident":
         text = _text(action, "text") or reason
         if not text:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import request
 from flask_socketio import Namespace, join_room, leave_room
 
 from exam_server.accounts import revocation
@@ -22,6 +21,7 @@ from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import ServiceError
 from exam_server.exams.models import Room, Sitting
+from exam_server.extensions import current_sid
 from exam_server.i18n import translate
 from exam_server.monitor import actions
 from exam_server.monitor import rows as row_builder
@@ -50,18 +50,18 @@ class MonitorNamespace(Namespace):
         if user is None or user.role not in STAFF_ROLES:
             db.rollback()
             raise refuse(_error("monitor.error.forbidden"))
-        self.users[request.sid] = user.id
+        self.users[current_sid()] = user.id
         db.rollback()
 
     def on_disconnect(self, reason: Any = None) -> None:
-        self.users.pop(request.sid, None)
-        self.watching.pop(request.sid, None)
+        self.users.pop(current_sid(), None)
+        self.watching.pop(current_sid(), None)
 
     def _user(self) -> Any:
         if revocation.check_socket_event() is not None:  # told and disconnected when revoked
             return None
         user = current_user()
-        if user is None or self.users.get(request.sid) != user.id or user.role not in STAFF_ROLES:
+        if user is None or self.users.get(current_sid()) != user.id or user.role not in STAFF_ROLES:
             return None
         return user
 
@@ -88,11 +88,11 @@ class MonitorNamespace(Namespace):
             group, room_id = f"mon:sitting:{sitting_id}", None
         else:
             return _error("monitor.error.forbidden")
-        previous = self.watching.get(request.sid)
+        previous = self.watching.get(current_sid())
         if previous and previous != group:
             leave_room(previous)
         join_room(group)
-        self.watching[request.sid] = group
+        self.watching[current_sid()] = group
         now = utcnow()
         presence = self.rt.presence.all(sitting_id)
         return {

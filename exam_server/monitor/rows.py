@@ -4,41 +4,51 @@ rows that changed are read for a push, and the sitting overview is aggregated pe
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from exam_server.accounts.models import LoginCode
+from exam_server.attempts.attempt_state import epoch_ms
+from exam_server.attempts.disqualification import DISQUALIFIED
 from exam_server.attempts.models import Attempt, Response
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.checkin.models import CheckIn
 from exam_server.events.models import Event
 from exam_server.exams.models import Registration, Room, Sitting
 from exam_server.exams.papers import paper_questions
-from exam_server.realtime.attempt_state import epoch_ms
 from exam_server.realtime.presence import Presence
 
 INCIDENT = "incident.logged"
 
 
 def candidate_state(attempt: Attempt | None, room: Room | None, checked_in: bool, online: bool) -> str:
-    """expected | checked_in | waiting | writing | paused | submitted | absent."""
+    """expected | checked_in | waiting | writing | paused | submitted | absent.
+
+    Starting a room starts every pending attempt's clock, logged in or not; a candidate who never
+    logged in (`entered_at` unset, and not a paper they handed in) is therefore shown by their
+    arrival (checked in, absent, expected), never as writing, paused or submitted.
+    `room_overview` applies the same rules to its grouped columns.
+    """
+    entered = attempt is not None and (getattr(attempt, "entered_at", None) is not None
+                                       or getattr(attempt, "submitted_by", "") == "candidate")
     if attempt is not None:
-        if attempt.state == "submitted":
-            return "submitted"
-        if attempt.state == "active":
-            return "writing"
-        if attempt.state == "paused":
-            return "paused"
-        if getattr(attempt, "entered_at", None) is not None or online:
+        if entered and attempt.state in _ATTEMPT_STATES:
+            return _ATTEMPT_STATES[attempt.state]
+        if attempt.state == "pending" and (entered or online):
             return "waiting"
-    if checked_in:
+    if checked_in and not (attempt is not None and attempt.state == "submitted"):
         return "checked_in"
     if room is not None and room.state in ("started", "paused", "ended"):
         return "absent"
+    if attempt is not None and attempt.state == "submitted":
+        return "absent"  # closed without ever logging in
     return "expected"
+
+
+_ATTEMPT_STATES = {"submitted": "submitted", "active": "writing", "paused": "paused"}
 
 
 def rooms_of(session: Session, sitting_id: int) -> list[dict[str, Any]]:
@@ -95,6 +105,8 @@ def candidate_rows(
         )
     } if ids else {}
 
+    sitting = session.get(Sitting, sitting_id)
+    late_entry = timedelta(seconds=sitting.late_entry_s if sitting is not None else 0)
     rows = []
     for reg, attempt, room in found:
         p = presence.get(attempt.id) if attempt is not None else None
@@ -102,6 +114,7 @@ def candidate_rows(
         answered, last_save = saves.get(attempt.id, (0, None)) if attempt is not None else (0, None)
         questions = paper_questions(session, attempt.paper_id) if attempt is not None else []
         remaining = remaining_seconds(attempt, now) if attempt is not None else None
+        state = candidate_state(attempt, room, reg.id in checked_in, online)
         rows.append({
             "registration": reg.id,
             "attempt": attempt.id if attempt is not None else None,
@@ -110,7 +123,7 @@ def candidate_rows(
             "room": reg.room_id,
             "room_name": room.name if room is not None else "",
             "seat": reg.seat,
-            "state": candidate_state(attempt, room, reg.id in checked_in, online),
+            "state": state,
             "locked": bool(attempt is not None and attempt.locked),
             "online": online,
             "since": int(p.since * 1000) if p and p.since else None,
@@ -122,6 +135,12 @@ def candidate_rows(
             "extra_s": attempt.extra_s if attempt is not None else 0,
             "seb": p.seb if p else "",
             "incidents": incidents.get(attempt.id, 0) if attempt is not None else 0,
+            # a paper voided by disqualification (counted so in room_overview too)
+            "disqualified": state == "submitted" and attempt is not None and attempt.submitted_by == DISQUALIFIED,
+            # an absentee of a started room may still come in until then (the seat map says "not arrived")
+            "late_until": epoch_ms(room.started_at + late_entry)
+            if state == "absent" and room is not None and room.state in ("started", "paused") and room.started_at
+            else None,
         })
     return rows
 
@@ -177,31 +196,34 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
     ).subquery()
     grouped = session.execute(
         select(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
-               checked.c.rid.is_not(None), Attempt.locked, func.count())
+               checked.c.rid.is_not(None), Attempt.locked, Attempt.submitted_by, func.count())
         .outerjoin(Attempt, Attempt.registration_id == Registration.id)
         .outerjoin(Room, Room.id == Registration.room_id)
         .outerjoin(checked, checked.c.rid == Registration.id)
         .where(Registration.sitting_id == sitting_id)
         .group_by(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
-                  checked.c.rid.is_not(None), Attempt.locked)
+                  checked.c.rid.is_not(None), Attempt.locked, Attempt.submitted_by)
     ).all()
     rooms: dict[int | None, dict[str, Any]] = {}
-    for room_id, room_state, attempt_state, entered, checked_in, locked, n in grouped:
+    for room_id, room_state, attempt_state, entered, checked_in, locked, submitted_by, n in grouped:
+        entered = entered or submitted_by == "candidate"
         entry = rooms.setdefault(room_id, {"room": room_id, "total": 0, "online": 0, "locked": 0,
-                                           "states": dict.fromkeys(OVERVIEW_STATES, 0)})
-        if attempt_state in ("submitted", "active", "paused"):
-            state = {"submitted": "submitted", "active": "writing", "paused": "paused"}[attempt_state]
-        elif attempt_state is not None and entered:
+                                           "disqualified": 0, "states": dict.fromkeys(OVERVIEW_STATES, 0)})
+        # the rules of candidate_state, on the grouped columns (online is not one: see above)
+        if entered and attempt_state in _ATTEMPT_STATES:
+            state = _ATTEMPT_STATES[attempt_state]
+        elif attempt_state == "pending" and entered:
             state = "waiting"
-        elif checked_in:
+        elif checked_in and attempt_state != "submitted":
             state = "checked_in"
-        elif room_state in ("started", "paused", "ended"):
+        elif room_state in ("started", "paused", "ended") or attempt_state == "submitted":
             state = "absent"
         else:
             state = "expected"
         entry["states"][state] += n
         entry["total"] += n
         entry["locked"] += n if locked else 0
+        entry["disqualified"] += n if submitted_by == DISQUALIFIED and state == "submitted" else 0
     online = [attempt_id for attempt_id, p in presence.items() if p.online]
     if online:
         for room_id, n in session.execute(

@@ -13,15 +13,14 @@ from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth
 from exam_server.exams import lifecycle
-from exam_server.i18n import catalog, current_language
+from exam_server.i18n import current_language
+from exam_server.page_scripts import script_messages
 
 bp = Blueprint("monitor_pages", __name__, url_prefix="/monitor")
 
 
 def _page(title: str, target: dict[str, int], sitting: Any, room: Any = None) -> str:
-    messages = {k: v for k, v in catalog(current_language()).items()
-                if k.startswith(("monitor.", "seb.", "pages.state.", "exams.", "attempts."))}
-    config = {"target": target, "lang": current_language(), "messages": messages, "csrf_token": generate_csrf(),
+    config = {"target": target, "lang": current_language(), "messages": script_messages(), "csrf_token": generate_csrf(),
               "can_run_sitting": auth.current_role() in ("admin", "examiner")}
     return render_template("monitor/dashboard.html", title=title, sitting=sitting, room=room, page_config=config)
 

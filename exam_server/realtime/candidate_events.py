@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from exam_server.accounts import revocation
 from exam_server.accounts.auth import current_actor, current_registration_id
+from exam_server.attempts import attempt_state, seb_guard
 from exam_server.attempts import candidate as candidate_service
 from exam_server.attempts.autosave import SaveConflict, SaveRefused, save_answer
 from exam_server.attempts.models import Attempt
@@ -33,8 +34,10 @@ from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import ServiceError
 from exam_server.events.log import Actor
+from exam_server.exams import paper_crypto
+from exam_server.extensions import current_sid
 from exam_server.i18n import translate
-from exam_server.realtime import attempt_state, connection_limit, seb_guard
+from exam_server.realtime import connection_limit
 
 log = logging.getLogger(__name__)
 NAMESPACE = "/exam"
@@ -142,10 +145,10 @@ class CandidateNamespace(Namespace):
         if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
             db.rollback()
             raise refuse(error(result.reason))
-        if not connection_limit.for_app(current_app).acquire(attempt.id, request.sid):
+        if not connection_limit.for_app(current_app).acquire(attempt.id, current_sid()):
             db.rollback()  # a 4th tab or a script opening sockets: refused with a clear code
             raise refuse(error("live.error.too_many_connections", limit=connection_limit.for_app(current_app).limit))
-        self.conns[request.sid] = Connection(
+        self.conns[current_sid()] = Connection(
             attempt.id, reg_id, sitting.id, current_actor(), sitting.require_seb, result.via if result.ok else "",
             f"{request.scheme}://{request.host}", url_for("live.exam_page"), seb_proof=proof,
         )
@@ -154,17 +157,17 @@ class CandidateNamespace(Namespace):
         join_room(f"attempt:{attempt.id}")
         if room_id is not None:
             join_room(f"room:{room_id}")  # messages to the whole room
-        self.rt.presence.connected(sitting.id, attempt.id, request.sid)
+        self.rt.presence.connected(sitting.id, attempt.id, current_sid())
         if not self.watching:
             self.watching = True
             self.rt.socketio.start_background_task(self._watch_presence)
         self.rt.broadcaster.mark(sitting.id, attempt.id)
 
     def on_disconnect(self, reason: Any = None) -> None:
-        conn = self.conns.pop(request.sid, None)
+        conn = self.conns.pop(current_sid(), None)
         if conn is not None:
-            connection_limit.for_app(current_app).release(conn.attempt_id, request.sid)
-            self.rt.presence.disconnected(conn.sitting_id, conn.attempt_id, request.sid)
+            connection_limit.for_app(current_app).release(conn.attempt_id, current_sid())
+            self.rt.presence.disconnected(conn.sitting_id, conn.attempt_id, current_sid())
             self.rt.broadcaster.mark(conn.sitting_id, conn.attempt_id)
 
     # -- events -------------------------------------------------------------------------
@@ -176,7 +179,7 @@ class CandidateNamespace(Namespace):
         revoked = revocation.check_socket_event()  # the login record, re-read for every event
         if revoked is not None:
             return revoked
-        conn = self.conns.get(request.sid)
+        conn = self.conns.get(current_sid())
         if conn is None:
             return error("live.error.not_logged_in")
         now = time.monotonic()
@@ -187,7 +190,7 @@ class CandidateNamespace(Namespace):
             return {**error("live.error.too_fast"), "retry": True}
         if not isinstance(data, dict) or data.get("attempt") != conn.attempt_id:
             return error("live.error.forbidden")
-        connection_limit.for_app(current_app).touch(conn.attempt_id, request.sid)
+        connection_limit.for_app(current_app).touch(conn.attempt_id, current_sid())
         if not seb_in_statement:
             refused = self._check_seb_keys(conn, data.get("seb"))  # every event, the sitting's current policy
             if refused:
@@ -226,13 +229,18 @@ class CandidateNamespace(Namespace):
         attempt = candidate_service.owned_attempt(begun.attempt_id, begun.registration_id)
         candidate_service.enforce_deadline(attempt, utcnow())
         answers, max_seq = attempt_state.answers(attempt.id)
+        # Before the start: the paper sealed (unless the page holds it already, `sealed` naming
+        # its copy). After: the key is in the state; the paper itself only to a page without
+        # the current sealed copy.
+        held = data.get("sealed")
         reply = {
             "ok": True,
             "server_time": attempt_state.epoch_ms(utcnow()),
             "state": attempt_state.state_payload(attempt),
             "answers": answers,
             "max_seq": max_seq,
-            "paper": attempt_state.public_paper(attempt),
+            "paper": None if paper_crypto.page_holds_current(attempt, db, held) else attempt_state.public_paper(attempt),
+            "sealed_paper": paper_crypto.sealed_for_waiting(attempt, db, held),
         }
         db.rollback()
         return reply

@@ -18,10 +18,10 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from exam_server.attempts.attempt_state import state_payload
 from exam_server.attempts.models import Attempt
 from exam_server.events.models import Event
 from exam_server.i18n import translate
-from exam_server.realtime.attempt_state import state_payload
 
 _KEY = "realtime_events"
 log = logging.getLogger(__name__)

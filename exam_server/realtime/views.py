@@ -9,21 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from exam_server.accounts import auth
 from exam_server.attempts import candidate as candidate_service
+from exam_server.attempts import seb_guard
 from exam_server.db import session as db
 from exam_server.errors import Forbidden
-from exam_server.i18n import catalog, current_language, translate
-from exam_server.realtime import seb_guard
+from exam_server.i18n import current_language, translate
+from exam_server.page_scripts import script_messages
 
 bp = Blueprint("live", __name__, url_prefix="/exam")
-
-
-def _messages(prefixes: tuple[str, ...]) -> dict[str, str]:
-    return {k: v for k, v in catalog(current_language()).items() if k.startswith(prefixes)}
 
 
 @bp.get("/login")
@@ -32,10 +29,11 @@ def login() -> Any:
     if auth.current_registration_id() is not None:
         return redirect(url_for("live.exam_page"))  # already in: straight back to the paper
     config = {
-        "api": url_for("accounts_api.candidate_login"),
+        "api": url_for("candidate_entry.candidate_login"),
         "csrf_token": generate_csrf(),
         "next": url_for("live.exam_page"),
-        "messages": _messages(("live.", "accounts.")),
+        "lang": current_language(),
+        "messages": script_messages(),
     }
     notice = translate("accounts.session_revoked") if request.args.get("reason") == "session_revoked" else ""
     # The workstation names its seat (a launcher URL /exam/login?seat=M07, remembered by the page):
@@ -72,7 +70,9 @@ def exam_page() -> Any:
         "submit_url": url_for("attempts_api.submit", attempt_id=attempt.id),
         "csrf_token": generate_csrf(),
         "seb_required": sitting.require_seb,
-        "messages": _messages(("live.", "seb.", "attempts.")),
+        # a page without its sealed paper at the start asks for it within this window, at random
+        "paper_jitter_ms": int(float(current_app.config.get("EXAM_PAPER_FETCH_JITTER_SECONDS", 2.0)) * 1000),
+        "messages": script_messages(),
     }
     page = render_template(
         "candidate/live.html", lang=current_language(), page_config=config, sitting_name=sitting.name,
@@ -82,4 +82,4 @@ def exam_page() -> Any:
     return page
 
 
-exam_page.access = frozenset({"candidate"})  # type: ignore[attr-defined]
+auth.declare_access(exam_page, frozenset({"candidate"}))

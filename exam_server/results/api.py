@@ -3,20 +3,35 @@ token-authenticated, paginated feed for school systems."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file, url_for
+from sqlalchemy import select
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
+from exam_server.attempts import disqualification
+from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
-from exam_server.errors import Forbidden, NotFound, ServiceError
+from exam_server.errors import Conflict, Forbidden, NotFound, ServiceError
 from exam_server.events.log import append_event
-from exam_server.exams.models import Sitting
-from exam_server.results import api_tokens, marking, publishing, regrade, service
+from exam_server.exams.models import Registration, Sitting
+from exam_server.i18n import current_language, translate
+from exam_server.results import (
+    api_tokens,
+    export_jobs,
+    marking,
+    messages_export_jobs,  # noqa: F401  (registers the texts)
+    publishing,
+    regrade,
+    service,
+)
+from exam_server.results.absence import answered_attempts
 from exam_server.results.exports import row_json
 from exam_server.results.models import MarkingPolicy, Publication
+from exam_server.results.scores import is_absent
 from question_bank.model import Question
 
 bp = Blueprint("results_api", __name__, url_prefix="/api/v1")
@@ -31,9 +46,7 @@ def _sitting(sitting_id: int) -> Sitting:
 
 
 def _user() -> Any:
-    user = auth.current_user()
-    assert user is not None  # guaranteed by the role decorators
-    return user
+    return auth.staff_user()
 
 
 @bp.get("/sittings/<int:sitting_id>/marking")
@@ -140,6 +153,46 @@ def unpublish(sitting_id: int) -> Any:
     return jsonify({"sitting_id": sitting_id, "published_at": None})
 
 
+@bp.get("/sittings/<int:sitting_id>/scores")
+@auth.examiner_required
+def scores(sitting_id: int) -> Any:
+    """Per candidate in SBD order. A candidate who never started is `"state": "absent"` with no
+    score (never "submitted" with 0); `status_text` is what official documents print.
+
+    Lives in results (not with the sittings in `exams.api`) because it reads attempts and the
+    absence and disqualification rules: results is the layer above both."""
+    sitting = _sitting(sitting_id)
+    rows = db.execute(
+        select(Registration, Attempt).outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
+    )
+    answered = answered_attempts(db, sitting_id)
+    voided = disqualification.reasons(db, sitting_id)
+    out = []
+    for reg, a in rows:
+        absent = is_absent(a.state if a else None, a.entered_at if a else None, sitting.state,
+                           a is not None and a.id in answered)
+        disqualified = not absent and disqualification.is_disqualified(a)
+        state = "absent" if absent else "disqualified" if disqualified else (a.state if a else None)
+        status_text = ""
+        if absent:
+            status_text = translate("results.status.absent")
+        elif disqualified and a is not None:
+            status_text = f'{translate("results.status.disqualified")}: {voided.get(a.id, "")}'.rstrip(": ")
+        out.append({
+            "registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name,
+            "room": reg.room.name if reg.room else "", "attempt_id": a.id if a else None,
+            "state": state,
+            "status_text": status_text,
+            "score": None if absent or disqualified or a is None else a.score,
+            "max_score": a.max_score if a else None,
+            "submitted_at": None if absent or a is None or a.submitted_at is None else a.submitted_at.isoformat(),
+            "submitted_by": "" if absent or a is None else a.submitted_by,
+        })
+    return jsonify(scores=out, absent=sum(1 for r in out if r["state"] == "absent"),
+                   disqualified=sum(1 for r in out if r["state"] == "disqualified"))
+
+
 @bp.get("/sittings/<int:sitting_id>/attempts/<sbd>/review")
 @auth.examiner_required
 def attempt_review(sitting_id: int, sbd: str) -> Any:
@@ -172,6 +225,42 @@ def export_results(sitting_id: int) -> Any:
     data = bundle.package_zip(db, sitting.id, fmt, by, auth.current_actor(), lang=current_language())
     name = f"ket-qua-ca-{sitting.id}-{by}-{fmt}.zip"
     return send_file(data, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.post("/sittings/<int:sitting_id>/results/export-jobs")
+@auth.examiner_required
+def start_export_job(sitting_id: int) -> Any:
+    """{"format": "pdf", "by": "room"}: the same signed package as /results/export, built in the
+    background (large sittings); answers 202 with the job to poll."""
+    data = json_body()
+    job = export_jobs.start(db, _sitting(sitting_id).id, str(data.get("format", "xlsx")), str(data.get("by", "room")),
+                            auth.current_actor(), current_language())
+    return jsonify(_job_json(job)), 202
+
+
+def _job_json(job: Any) -> dict[str, Any]:
+    body = export_jobs.status(job)
+    body["message"] = translate(body["error"]) if body["error"] else ""
+    body["status_url"] = url_for("results_api.export_job", job_id=job.id)
+    body["download_url"] = url_for("results_api.export_job_download", job_id=job.id) if body["state"] == "done" else ""
+    return body
+
+
+@bp.get("/export-jobs/<string:job_id>")
+@auth.examiner_required
+def export_job(job_id: str) -> Any:
+    return jsonify(_job_json(export_jobs.get(db, job_id[:32])))
+
+
+@bp.get("/export-jobs/<string:job_id>/download")
+@auth.examiner_required
+def export_job_download(job_id: str) -> Any:
+    job = export_jobs.get(db, job_id[:32])
+    body = export_jobs.status(job)
+    if body["state"] != "done" or job.data is None:
+        raise Conflict("results.export_not_ready", percent=body["percent"])
+    return send_file(io.BytesIO(job.data), mimetype="application/zip", as_attachment=True,
+                     download_name=job.filename, max_age=0)
 
 
 @bp.post("/api-tokens")

@@ -12,40 +12,28 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from exam_server import dates
+from exam_server.authority import signer_paths, trust_path
 from exam_server.db import session as db
 from exam_server.events.log import Actor
 from exam_server.events.models import Event
 from exam_server.exams.models import Registration
+from exam_server.i18n import CATALOGUE, coded, translate
 from exam_server.results import FORMATS, GROUPINGS
 
 # exports and package pull in reportlab, openpyxl and cryptography: imported by the commands
 # that need them, so every other `exam-server` command starts quickly.
 
 CLI_ACTOR = Actor("cli")
+CATALOGUE.register(
+    coded("results.report.title", "Item analysis — sitting {sitting}"),
+    coded("results.export_progress", "Exporting results"),
+)
 
 
 def _app() -> Flask:
-    from exam_server.app import create_app
+    from exam_server.command_app import command_app
 
-    return create_app()
-
-
-def signer_paths(app: Flask) -> tuple[Path, Path]:
-    """The configured signing key and certificate, or the demo signer (generated on first use)."""
-    from exam_server.results import package
-
-    key, cert = app.config.get("RESULTS_SIGNING_KEY"), app.config.get("RESULTS_SIGNING_CERT")
-    if key and cert:
-        return Path(key), Path(cert)
-    demo = Path(app.instance_path) / "demo-signer"
-    if not (demo / "demo-signing-key.pem").exists():
-        package.generate_demo_signer(demo)
-    return demo / "demo-signing-key.pem", demo / "demo-signing-cert.pem"
-
-
-def trust_path(app: Flask) -> Path:
-    configured = app.config.get("RESULTS_TRUST")
-    return Path(configured) if configured else signer_paths(app)[1]
+    return command_app()
 
 
 @click.command("export-results")
@@ -67,7 +55,7 @@ def export_results(sitting_id: int, by: str, fmt: str, out: Path, sign: bool, la
         rows = service.result_rows(db, sitting_id)
         sitting = db.get(Sitting, sitting_id)
         assert sitting is not None  # result_rows refused an unknown sitting
-        with click.progressbar(length=len(rows), label="Xuất kết quả", file=sys.stderr) as bar:
+        with click.progressbar(length=len(rows), label=translate("results.export_progress"), file=sys.stderr) as bar:
             files = exports.export(rows, by, fmt, out, lang=lang, title=f"{sitting.exam.name} — {sitting.name}",
                                    tick=lambda: bar.update(1), heading=heading_for(sitting))
         from exam_server.events.log import append_event
@@ -201,7 +189,7 @@ def item_analysis(sitting_id: int, out: Path) -> None:
             raise click.ClickException(str(exc)) from exc
         labels = item_report.item_labels(db, sitting_id)
     out.mkdir(parents=True, exist_ok=True)
-    title = f"Phân tích câu hỏi — ca thi {sitting_id}"
+    title = translate("results.report.title", sitting=sitting_id)
     item_report.write_html(report, out / "phan-tich-cau-hoi.html", title, labels=labels)
     item_report.write_pdf(report, out / "phan-tich-cau-hoi.pdf", title, labels=labels)
     (out / "phan-tich-cau-hoi.json").write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1),

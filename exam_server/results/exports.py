@@ -30,7 +30,14 @@ class ResultRow:
     raw_points: float | None
     max_points: float
     score: float | None  # on the 10-point scale, rounded
-    status: str  # e.g. "submitted", "absent", "pending_marking"
+    status: str  # e.g. "submitted", "absent", "disqualified", "pending_marking"
+    note: str = ""  # why a paper was voided (đình chỉ), printed beside the status
+
+
+def status_label(row: ResultRow, lang: str) -> str:
+    """"Vắng", "Đình chỉ: <reason>", … as every document prints the status."""
+    label = translate(f"results.status.{row.status}", lang)
+    return f"{label}: {row.note}" if row.note else label
 
 
 def group_key(row: ResultRow, by: str) -> str:
@@ -54,8 +61,7 @@ def _headers(lang: str) -> list[str]:
 def _cells(row: ResultRow, lang: str) -> list[object]:
     return [
         row.sbd, row.full_name, format_date(row.date_of_birth), row.school, row.class_name, row.room,
-        row.paper_code, row.raw_points, row.max_points, row.score,
-        translate(f"results.status.{row.status}", lang),
+        row.paper_code, row.raw_points, row.max_points, row.score, status_label(row, lang),
     ]
 
 
@@ -122,7 +128,7 @@ def row_json(row: ResultRow) -> dict[str, object]:
 
 def write_json(groups: dict[str, list[ResultRow]], out: Path, tick: Callable[[], None]) -> list[Path]:
     path = out / "ket-qua.json"
-    payload = {}
+    payload: dict[str, Any] = {}
     for label, rows in groups.items():
         payload[label] = []
         for row in rows:

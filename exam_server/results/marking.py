@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.accounts.models import User
+from exam_server.attempts.disqualification import DISQUALIFIED
 from exam_server.attempts.grading import grade_attempt, response_values
 from exam_server.attempts.models import Attempt
 from exam_server.errors import Conflict, NotFound, ServiceError
@@ -70,7 +71,8 @@ def final_marks(session: Session, attempt: Attempt, policy: MarkingPolicy) -> di
 def _submitted(session: Session, sitting_id: int) -> list[Attempt]:
     return list(session.scalars(
         select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting_id, Attempt.state == "submitted")
+        .where(Registration.sitting_id == sitting_id, Attempt.state == "submitted",
+               Attempt.submitted_by != DISQUALIFIED)  # a voided paper is not marked
         .order_by(Attempt.id)
     ))
 

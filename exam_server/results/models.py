@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exam_server.db import Base, UTCDateTime, utcnow
@@ -81,3 +81,26 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ExportJob(Base):
+    """A result package built in the background (export_jobs.py); the zip is kept in the row so
+    any worker on any node serves it."""
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random: the URL names it
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    format: Mapped[str] = mapped_column(String(10))
+    by: Mapped[str] = mapped_column(String(10))
+    lang: Mapped[str] = mapped_column(String(5), default="vi")
+    state: Mapped[str] = mapped_column(String(12), default="queued")  # queued|running|done|failed
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(64), default="")  # a message code
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

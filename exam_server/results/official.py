@@ -31,8 +31,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from exam_server.i18n import format_date, translate
-from exam_server.results.exports import ResultRow
+from exam_server.i18n import format_date, format_decimal, translate
+from exam_server.results.exports import ResultRow, status_label
 from exam_server.results.pdf_sheets import _cell, pdf_font, plain
 
 # Statuses printed in place of a score.
@@ -57,9 +57,7 @@ class Heading:
 
 def score_figures(score: float, lang: str = "vi") -> str:
     """8.25 -> "8,25", 8.5 -> "8,5", 8.0 -> "8,0" (Vietnamese decimal comma; English keeps the point)."""
-    text = f"{Decimal(str(score)).quantize(Decimal('0.01')):f}".rstrip("0")
-    text = text + "0" if text.endswith(".") else text
-    return text.replace(".", ",") if lang == "vi" else text
+    return format_decimal(Decimal(str(score)), lang=lang, min_digits=1, max_digits=2)
 
 
 _DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
@@ -86,13 +84,9 @@ def score_words(score: float, lang: str = "vi") -> str:
     return f"{words} phẩy {_fraction_words(fraction)}" if fraction else words
 
 
-def status_text(row: ResultRow, lang: str) -> str:
-    return translate(f"results.status.{row.status}", lang)
-
-
 def _score_cells(row: ResultRow, lang: str) -> tuple[str, str]:
     if row.score is None or row.status in NO_SCORE:
-        return status_text(row, lang), ""
+        return status_label(row, lang), ""
     return score_figures(row.score, lang), score_words(row.score, lang)
 
 
@@ -159,9 +153,9 @@ def write_score_sheets(groups: dict[str, list[ResultRow]], out: Path, lang: str,
                                      for k in keys]]
         for n, row in enumerate(sorted(rows, key=lambda r: r.sbd), start=1):
             figures, words = _score_cells(row, lang)
-            note = "" if row.status in ("submitted",) else status_text(row, lang)
-            data.append([str(n)] + [_cell(v) for v in (row.sbd, row.full_name, format_date(row.date_of_birth),
-                                                       row.class_name, row.paper_code, figures, words, note)])
+            note = "" if row.status in ("submitted",) else status_label(row, lang)
+            data.append([str(n), *[_cell(v) for v in (row.sbd, row.full_name, format_date(row.date_of_birth),
+                                                       row.class_name, row.paper_code, figures, words, note)]])
             tick()
         table = Table(data, repeatRows=1, colWidths=[w * mm for w in widths])
         table.setStyle(TableStyle([

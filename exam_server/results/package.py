@@ -19,7 +19,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import NameOID
+
+# The authority's certificates live one layer down (the event log signs its tree heads with the
+# same key); imported here under the names this module has always offered.
+from exam_server.authority import generate_demo_signer, is_trusted, load_certificates  # noqa: F401
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.p7s"
@@ -148,22 +151,6 @@ def _check_signature(manifest: bytes, der: bytes) -> x509.Certificate:
     return cert
 
 
-def _trusted(cert: x509.Certificate, anchors: list[x509.Certificate]) -> bool:
-    now = dt.datetime.now(dt.UTC)
-    if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
-        return False
-    for anchor in anchors:
-        if anchor == cert:
-            return True
-        if anchor.subject == cert.issuer:
-            try:
-                cert.verify_directly_issued_by(anchor)
-                return True
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-    return False
-
-
 def verify_package(directory: Path, anchors: list[x509.Certificate]) -> Verification:
     result = Verification()
     manifest_path, sig_path = directory / MANIFEST, directory / SIGNATURE
@@ -177,7 +164,7 @@ def verify_package(directory: Path, anchors: list[x509.Certificate]) -> Verifica
         cert = _check_signature(manifest, sig_path.read_bytes())
         result.signature_ok = True
         result.signer = cert.subject.rfc4514_string()
-        result.trusted = _trusted(cert, anchors)
+        result.trusted = is_trusted(cert, anchors)
         if not result.trusted:
             result.problems.append(f"signer {result.signer} is not trusted")
     except InvalidSignature:
@@ -195,47 +182,3 @@ def verify_package(directory: Path, anchors: list[x509.Certificate]) -> Verifica
             result.changed.append(name)
     result.added = sorted(present - set(listed))
     return result
-
-
-def generate_demo_signer(directory: Path) -> tuple[Path, Path]:
-    """A self-signed key pair for the demo only, named so nobody mistakes it for a real one."""
-    directory.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, "DEMO ONLY - not an exam authority"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Exam platform demo"),
-    ])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    key_path, cert_path = directory / "demo-signing-key.pem", directory / "demo-signing-cert.pem"
-    key_path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
-    key_path.chmod(0o600)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_path, cert_path
-
-
-def load_certificates(path: Path) -> list[x509.Certificate]:
-    """Trust anchors from a PEM/DER file or a folder of them."""
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    certs: list[x509.Certificate] = []
-    for file in files:
-        data = file.read_bytes()
-        if b"-----BEGIN CERTIFICATE-----" in data:
-            certs.extend(x509.load_pem_x509_certificates(data))
-        else:
-            try:
-                certs.append(x509.load_der_x509_certificate(data))
-            except ValueError:
-                continue
-    return certs

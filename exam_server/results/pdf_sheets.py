@@ -16,15 +16,11 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from exam_server.i18n import format_date, translate
+from exam_server.pdf_fonts import FONT_DIRS, pdf_font  # noqa: F401  (the names this module offered)
 from exam_server.results.exports import ResultRow
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("C:/Windows/Fonts"))
-
 
 # Control, format, private-use, unassigned and line/paragraph separator characters: they break
 # reportlab's parser or print as boxes; a space keeps the words apart.
@@ -40,17 +36,6 @@ def plain(text: object) -> str:
 def _cell(text: object) -> str:
     """Table cells are drawn as plain strings (no markup); only the unprintable goes."""
     return "".join(" " if unicodedata.category(c) in _UNPRINTABLE else c for c in str(text))
-
-
-def pdf_font() -> tuple[str, str]:
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-                pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-            return "DejaVuSans", "DejaVuSans-Bold"
-    raise RuntimeError("no Vietnamese-capable font found: install fonts-dejavu-core")
 
 
 def write_pdf(

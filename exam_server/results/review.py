@@ -67,7 +67,7 @@ def _chosen_ids(value: Any) -> set[str]:
 def _answer_text(question: dict[str, Any], value: Any, letters: dict[str, str]) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return ""
-    if question.get("options") and question.get("type") in ("single_choice", "multiple_choice", "ordering"):
+    if question.get("options") and question.get("type") in ("single_choice", "multiple_response", "ordering"):
         ids = value if isinstance(value, list) else [value]
         return ", ".join(letters.get(str(v), str(v)) for v in ids)
     if isinstance(value, dict):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.accounts.models import User
+from exam_server.attempts.disqualification import is_disqualified, reasons
 from exam_server.attempts.models import Attempt
 from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import Actor, append_event
@@ -30,6 +31,8 @@ def _status(attempt: Attempt | None, sitting: Sitting, answered: set[int] | froz
         return "absent"
     if attempt is None or attempt.state != "submitted":
         return "not_submitted"
+    if is_disqualified(attempt):
+        return "disqualified"
     if any(row["status"] == "manual" for row in attempt.grading or []):
         return "pending_marking"
     return "submitted"
@@ -50,6 +53,7 @@ def result_rows(session: Session, sitting_id: int, school: str = "") -> list[Res
     if school:
         query = query.where(Registration.school == school)
     answered = answered_attempts(session, sitting_id)
+    voided = reasons(session, sitting_id)
     rows = []
     for reg, attempt, paper_code in session.execute(query):
         status = _status(attempt, sitting, answered)
@@ -59,8 +63,8 @@ def result_rows(session: Session, sitting_id: int, school: str = "") -> list[Res
             sbd=reg.sbd, full_name=reg.full_name, date_of_birth=reg.dob, school=reg.school,
             class_name=reg.class_name, room=reg.room.name if reg.room else "", paper_code=paper_code or "",
             raw_points=attempt.score if graded else None, max_points=maximum,
-            score=round_score(attempt.score, maximum, step) if graded and status == "submitted" else None,
-            status=status,
+            score=round_score(attempt.score, maximum, step) if graded and attempt.score is not None and status == "submitted" else None,
+            status=status, note=voided.get(attempt.id, "") if attempt is not None and status == "disqualified" else "",
         ))
     return rows
 

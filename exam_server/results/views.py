@@ -7,16 +7,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from exam_server.accounts import auth
+from exam_server.attempts.disqualification import DISQUALIFIED
+from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.errors import NotFound, ServiceError
-from exam_server.exams.models import Sitting
+from exam_server.exams.models import Paper, Registration, Room, Sitting
 from exam_server.i18n import translate
 from exam_server.results import marking
+from exam_server.results.absence import answered_attempts
+from exam_server.results.scores import is_absent, round_score
 
 bp = Blueprint("results_pages", __name__, url_prefix="/results")
+# The score table keeps its address beside the sitting's pages (/exams/sittings/<id>/scores)
+# but is built here: it reads attempts, marking policy, absence and disqualification, which
+# sit above the exams domain.
+scores_bp = Blueprint("score_pages", __name__, url_prefix="/exams")
 
 
 def _float(text: str | None) -> float | None:
@@ -34,7 +43,7 @@ def marking_page(sitting_id: int) -> Any:
     sitting = db.get(Sitting, sitting_id)
     if sitting is None:
         raise NotFound("exams.sitting_not_found")
-    user = auth.current_user()
+    user = auth.staff_user()
     queue = marking.marking_queue(db, sitting_id, user)
     todo = [i for i in queue if i["needed_round"] is not None and not i["mine"]]
     return render_template("results/marking.html", sitting=sitting, todo=todo,
@@ -51,7 +60,7 @@ def submit_mark(sitting_id: int) -> Response:
                   if key.startswith("rubric:") and (value := _float(raw)) is not None}
         marking.record_mark(
             db, sitting_id, code=form.get("code", ""), question_no=int(form.get("question_no", "0")),
-            round_no=int(form.get("round", "0")), marker=auth.current_user(), points=_float(form.get("points")),
+            round_no=int(form.get("round", "0")), marker=auth.staff_user(), points=_float(form.get("points")),
             rubric=rubric or None, comment=form.get("comment", "")[:4000], actor=auth.current_actor(),
         )
         flash(translate("results.mark_saved", code=form.get("code", "")), "success")
@@ -99,7 +108,7 @@ def results_page(sitting_id: int) -> Any:
         raise NotFound("exams.sitting_not_found")
     rows = service.result_rows(db, sitting_id)
     counts = Counter(r.status for r in rows)
-    queue = marking.marking_queue(db, sitting_id, auth.current_user())
+    queue = marking.marking_queue(db, sitting_id, auth.staff_user())
     open_items = len([i for i in queue if i["needed_round"] is not None])
     return render_template(
         "results/results.html", sitting=sitting, exam=sitting.exam, total=len(rows), counts=counts,
@@ -118,7 +127,7 @@ def publish_page(sitting_id: int) -> Response:
             publishing.unpublish(db, sitting_id, request.form.get("reason", ""), auth.current_actor())
             flash(translate("results.unpublished"), "success")
         else:
-            service.publish(db, sitting_id, auth.current_user(), auth.current_actor())
+            service.publish(db, sitting_id, auth.staff_user(), auth.current_actor())
             flash(translate("results.published"), "success")
     except ServiceError as exc:
         db.rollback()
@@ -192,3 +201,44 @@ def _event_label(action: str) -> str:
     key = f"results.event.{action}"
     text = translate(key)
     return translate("results.event.other") if text == key else text
+
+
+@scores_bp.get("/sittings/<int:sitting_id>/scores")
+@auth.examiner_required
+def scores(sitting_id: int) -> str:
+    sitting = db.get(Sitting, sitting_id)
+    if sitting is None:
+        raise NotFound("exams.sitting_not_found")
+    found = db.execute(
+        select(Registration.sbd, Registration.full_name, Room.name, Paper.code,
+               Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading, Attempt.entered_at, Attempt.id,
+               Attempt.submitted_by)
+        .outerjoin(Room, Registration.room_id == Room.id)
+        .outerjoin(Paper, Registration.paper_id == Paper.id)
+        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
+    ).all()
+    step = marking.policy_for(db, sitting_id).rounding_step
+    rows = []
+    answered = answered_attempts(db, sitting_id)
+    for (sbd, full_name, room_name, paper_code, state, score, max_score, grading, entered_at, attempt_id,
+         submitted_by) in found:
+        if is_absent(state, entered_at, sitting.state, attempt_id in answered):
+            state, score = "absent", None  # never sat: "Vắng", never a 0
+        elif submitted_by == DISQUALIFIED:
+            state, score = "disqualified", None  # voided paper: "Đình chỉ", never a score
+        graded = score is not None and bool(max_score)
+        # An essay not yet marked makes the score incomplete: say so rather than show it.
+        pending = any(item.get("status") == "manual" for item in grading or [])
+        rows.append({
+            "candidate_number": sbd,
+            "full_name": full_name,
+            "room": room_name or "",
+            "paper_code": paper_code or "",
+            "state": state or "none",
+            "raw": score if graded else None,
+            "max_points": max_score if graded else None,
+            "score10": round_score(score, max_score, step) if graded and not pending else None,
+            "pending_marking": pending,
+        })
+    return render_template("exams/scores.html", sitting=sitting, exam=sitting.exam, rows=rows)

@@ -29,6 +29,7 @@ from question_bank.errors import ExportFailed, FormatIssue, ImportResult
 from question_bank.formats import aiken, docx, gift, moodle_xml, qti, qti3, xlsx
 from question_bank.formats.legacy_vn import ENCODING_NAMES
 from question_bank.formats.safe_input import MAX_FILE_BYTES, decode_text_encoding, fail, refuse_ole2
+from question_bank.messages import msg
 from question_bank.model import Question
 
 Reader = Callable[[bytes, str], ImportResult]
@@ -78,7 +79,7 @@ def _zip_kind(data: bytes) -> str:
 
 def read_bytes_any(data: bytes, name: str) -> ImportResult:
     if len(data) > MAX_FILE_BYTES:
-        raise fail(name, f"tệp quá lớn: {len(data)} byte (file too large, max {MAX_FILE_BYTES})")
+        raise fail(name, msg("qb.file.too_large", size=len(data), max=MAX_FILE_BYTES))
     refuse_ole2(data, name)  # a Word 97 file named .docx, .txt or anything else
     kind = detect(data, name)
     legacy = ""
@@ -89,9 +90,9 @@ def read_bytes_any(data: bytes, name: str) -> ImportResult:
     try:
         result = READERS[kind](data, name)
     except RecursionError:  # pathologically deep nesting: our tree walks are recursive
-        raise fail(name, "cấu trúc lồng nhau quá sâu (nesting too deep; hostile or broken file)") from None
+        raise fail(name, msg("qb.file.too_deep")) from None
     if legacy:
-        result.report.insert(1, f"đã chuyển từ bảng mã {legacy} sang Unicode (text file converted from {legacy})")
+        result.report.insert(1, msg("qb.file.converted_encoding", encoding=legacy))
     return result
 
 
@@ -100,9 +101,9 @@ def read_any(path: str | Path) -> ImportResult:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise fail(path.name, f"không mở được tệp (cannot open: {exc.strerror})") from None
+        raise fail(path.name, msg("qb.file.cannot_open", detail=exc.strerror or str(exc))) from None
     if size > MAX_FILE_BYTES:
-        raise fail(path.name, f"tệp quá lớn: {size} byte (file too large, max {MAX_FILE_BYTES})")
+        raise fail(path.name, msg("qb.file.too_large", size=size, max=MAX_FILE_BYTES))
     return read_bytes_any(path.read_bytes(), path.name)
 
 
@@ -111,7 +112,7 @@ def write_bytes_any(questions: list[Question], name: str) -> bytes:
     kind = "qti3" if name.lower().endswith(QTI3_SUFFIX) else BY_EXTENSION.get(Path(name).suffix.lower())
     if kind not in WRITERS:
         supported = ", ".join(ext for ext, k in BY_EXTENSION.items() if k in WRITERS)
-        raise ExportFailed([FormatIssue(name, "", f"không xuất được định dạng này; hỗ trợ: {supported} (no writer for this extension)")])
+        raise ExportFailed([FormatIssue(name, "", msg("qb.file.no_writer", supported=supported))])
     return WRITERS[kind](questions, name)
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from question_bank.errors import ImportResult
+from question_bank.errors import ImportResult, Place
 from question_bank.formats.collect import Issues
 from question_bank.formats.safe_input import decode_text
+from question_bank.messages import msg
 from question_bank.model import Option, Question
 
 OPTION = re.compile(r"^\s*([A-Z])\s*[.)]\s+(.*\S)\s*$")
@@ -26,7 +27,7 @@ def read(data: bytes, file: str) -> ImportResult:
     text = decode_text(data, file)
     issues = Issues(file)
     questions: list[Question] = []
-    locations: list[str] = []
+    locations: list[Place] = []
     stem: list[str] = []
     options: list[Option] = []
     start = 0
@@ -35,13 +36,13 @@ def read(data: bytes, file: str) -> ImportResult:
             continue
         if not stem and not options:
             start = number
-        where = f"câu {len(questions) + 1} (dòng {start})"
+        where = msg("qb.where.question_line", number=len(questions) + 1, line=start)
         if key := KEY.match(line):
             letter = key.group(1).upper()
             if not options:
-                issues.error(f"dòng {number}", "ANSWER xuất hiện trước các phương án (ANSWER before any option)")
+                issues.error(msg("qb.where.line", line=number), msg("qb.aiken.answer_first"))
             elif letter not in {o.id for o in options}:
-                issues.error(f"dòng {number}", f"đáp án {letter!r} không phải một phương án (answer is not one of the options)")
+                issues.error(msg("qb.where.line", line=number), msg("qb.aiken.answer_not_option", letter=letter))
             else:
                 for o in options:
                     o.fraction = 1.0 if o.id == letter else 0.0
@@ -51,13 +52,13 @@ def read(data: bytes, file: str) -> ImportResult:
         elif (m := OPTION.match(line)) and stem:
             expected = chr(ord("A") + len(options))
             if m.group(1) != expected:
-                issues.error(f"dòng {number}", f"phương án {m.group(1)} không đúng thứ tự, cần {expected} (options out of order)")
+                issues.error(msg("qb.where.line", line=number), msg("qb.aiken.out_of_order", letter=m.group(1), expected=expected))
             options.append(Option(m.group(1), m.group(2)))
         elif options:
-            issues.error(f"dòng {number}", "thiếu dòng ANSWER: sau các phương án (missing ANSWER line)")
+            issues.error(msg("qb.where.line", line=number), msg("qb.aiken.missing_answer"))
             stem, options, start = [line.strip()], [], number
         else:
             stem.append(line.strip())
     if stem or options:
-        issues.error(f"dòng {start}", "câu cuối thiếu dòng ANSWER: (last question has no ANSWER line; file truncated?)")
+        issues.error(msg("qb.where.line", line=start), msg("qb.aiken.last_without_answer"))
     return issues.finish(questions, locations)

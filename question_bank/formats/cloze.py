@@ -14,11 +14,12 @@ import html
 import re
 from dataclasses import dataclass
 
-from question_bank.model import PLACEHOLDER, Blank, BlankAnswer
+from question_bank.messages import Message, msg
+from question_bank.model import PLACEHOLDER, Blank, BlankAnswer, BlankKind, BlankLayout
 
 # code -> (kind, layout, shuffle, case sensitive); the codes of Moodle's ANSWER_TYPE_DEF_REGEX
-CODES: dict[str, tuple[str, str, bool, bool]] = {}
-for _names, _spec in (
+Spec = tuple[BlankKind, BlankLayout, bool, bool]
+_SPECS: tuple[tuple[tuple[str, ...], Spec], ...] = (
     (("NUMERICAL", "NM"), ("numerical", "", False, False)),
     (("MULTICHOICE", "MC"), ("multichoice", "dropdown", False, False)),
     (("MULTICHOICE_V", "MCV"), ("multichoice", "vertical", False, False)),
@@ -32,9 +33,8 @@ for _names, _spec in (
     (("MULTIRESPONSE_H", "MRH"), ("multiresponse", "horizontal", False, False)),
     (("MULTIRESPONSE_S", "MRS"), ("multiresponse", "vertical", True, False)),
     (("MULTIRESPONSE_HS", "MRHS"), ("multiresponse", "horizontal", True, False)),
-):
-    for _name in _names:
-        CODES[_name] = _spec  # type: ignore[assignment]
+)
+CODES: dict[str, Spec] = {name: spec for names, spec in _SPECS for name in names}
 
 START = re.compile(r"\{([0-9]*):([A-Z_]+):")
 NUMBER = r"-?(?:[0-9]+[.,]?[0-9]*|[.,][0-9]+)(?:[eE][-+]?[0-9]+)?"
@@ -48,8 +48,8 @@ class ClozeText:
 
     stem: str
     blanks: list[Blank]
-    errors: list[str]
-    warnings: list[str]
+    errors: list[Message]
+    warnings: list[Message]
 
 
 def _scan_block(text: str, start: int) -> int | None:
@@ -108,8 +108,8 @@ def parse(text: str) -> ClozeText:
     """Blanks of a cloze text, Moodle's way; every problem is named with the blank's number."""
     out: list[str] = []
     blanks: list[Blank] = []
-    errors: list[str] = []
-    warnings: list[str] = []
+    errors: list[Message] = []
+    warnings: list[Message] = []
     pos = 0
     for m in START.finditer(text):
         if m.start() < pos:
@@ -117,14 +117,14 @@ def parse(text: str) -> ClozeText:
         code = m.group(2)
         number = len(blanks) + 1
         if code not in CODES:
-            warnings.append(f"ô trống không rõ loại {code!r} được giữ nguyên là chữ, như Moodle (unknown cloze code kept as text)")
+            warnings.append(msg("qb.cloze.unknown_code", kind=code))
             continue
         close = _scan_block(text, m.end())
         if close is None:
-            errors.append(f"ô trống {number}: thiếu dấu }} đóng (cloze blank not closed)")
+            errors.append(msg("qb.cloze.not_closed", blank=number))
             break
         kind, layout, shuffle, case = CODES[code]
-        blank = Blank(str(number), kind, float(m.group(1)) if m.group(1) else 1.0, layout, shuffle, case)  # type: ignore[arg-type]
+        blank = Blank(str(number), kind, float(m.group(1)) if m.group(1) else 1.0, layout, shuffle, case)
         specific = False
         for alternative in _split(text[m.end() : close], "~"):
             fraction = 0.0
@@ -142,13 +142,13 @@ def parse(text: str) -> ClozeText:
             _normalise_multiresponse(blank, specific)
         if kind in ("multichoice", "multiresponse"):
             blank.__post_init__()  # opaque choice ids now that the answers are in
-        errors.extend(f"ô trống {number}: {reason}" for reason in problems(blank))
+        errors.extend(msg("qb.blanks.blank_reason", blank=number, reason=reason) for reason in problems(blank))
         blanks.append(blank)
         out.append(text[pos : m.start()] + f"{{#{number}}}")
         pos = close + 1
     out.append(text[pos:])
     if not blanks and not errors:
-        errors.append("câu cloze không có ô trống nào (no embedded answers found)")
+        errors.append(msg("qb.cloze.no_blanks"))
     return ClozeText("".join(out), blanks, errors, warnings)
 
 
@@ -165,26 +165,26 @@ def _normalise_multiresponse(blank: Blank, specific: bool) -> None:
             a.fraction = round(-1.0 / total, 7)
 
 
-def problems(blank: Blank) -> list[str]:
+def problems(blank: Blank) -> list[Message]:
     """Moodle's qtype_multianswer_validate_question for one blank."""
-    out: list[str] = []
+    out: list[Message] = []
     given = [a for a in blank.answers if a.text.strip()]
     if blank.kind in ("multichoice", "multiresponse") and len(given) < 2:
-        out.append("cần ít nhất 2 lựa chọn (at least two choices needed)")
+        out.append(msg("qb.cloze.two_choices"))
     elif not given:
-        out.append("thiếu đáp án (no answer given)")
+        out.append(msg("qb.cloze.no_answer"))
     if blank.kind == "numerical":
         for a in given:
             if a.text != "*" and not re.fullmatch(NUMBER, a.text):
-                out.append(f"đáp án phải là số hoặc *: {a.text!r} (numerical answer must be a number or *)")
+                out.append(msg("qb.cloze.numeric_answer", value=a.text))
     if blank.kind == "multiresponse":
         full = any(a.fraction > 0 for a in given)
     else:
         full = any(abs(a.fraction - 1.0) < 1e-7 for a in given)
     if given and not full:
-        out.append("cần một đáp án được 100% (one answer must be worth 100%)")
+        out.append(msg("qb.cloze.full_marks"))
     if blank.weight < 0:
-        out.append("trọng số âm (negative weight)")
+        out.append(msg("qb.cloze.negative_weight"))
     return out
 
 

@@ -12,9 +12,11 @@ import base64
 import binascii
 import math
 import re
+from collections.abc import Sequence
 
-from question_bank.errors import ExportFailed, FormatIssue, ImportFailed, ImportResult
+from question_bank.errors import ExportFailed, FormatIssue, ImportFailed, ImportResult, Place
 from question_bank.formats import blank_checks
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, Question, nfc
 
 SHORT_ANSWER4 = re.compile(r"^[0-9,\-]{1,4}$")
@@ -35,44 +37,44 @@ class Issues:
         self.file = file
         self.errors: list[FormatIssue] = []
         self.warnings: list[FormatIssue] = []
-        self.report: list[str] = []
+        self.report: list[Message] = []
 
-    def error(self, location: str, reason: str) -> None:
+    def error(self, location: Place, reason: Message) -> None:
         self.errors.append(FormatIssue(self.file, location, reason, "error"))
 
-    def warn(self, location: str, reason: str) -> None:
+    def warn(self, location: Place, reason: Message) -> None:
         self.warnings.append(FormatIssue(self.file, location, reason, "warning"))
 
-    def note(self, text: str) -> None:
-        if text not in self.report:
-            self.report.append(text)
+    def note(self, note: Message) -> None:
+        if note not in self.report:
+            self.report.append(note)
 
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ImportFailed(self.errors, self.warnings)
 
-    def finish(self, questions: list[Question], locations: list[str]) -> ImportResult:
+    def finish(self, questions: list[Question], locations: Sequence[Place]) -> ImportResult:
         """Validate, normalise, hash; all-or-nothing."""
         if not questions and not self.errors:
-            self.error("", "không tìm thấy câu hỏi nào (no questions found)")
+            self.error("", msg("qb.import.no_questions"))
         normalised: list[Question] = []
         for question, where in zip(questions, locations, strict=True):
             for reason in problems(question):
                 self.error(where, reason)
             if question.type == "single_choice" and sum(o.correct for o in question.options) > 1:
                 marked = ", ".join(o.id for o in question.options if o.correct)
-                self.warn(where, f"câu một lựa chọn có nhiều đáp án đúng: {marked} (single choice with several correct options)")
+                self.warn(where, msg("qb.import.several_correct", options=marked))
             normalised.append(normalise(question))
-        seen: dict[str, str] = {}
+        seen: dict[str, Place] = {}
         for question, where in zip(normalised, locations, strict=True):
             key = " ".join(question.stem.split()).casefold()
             if key and question.type != "description":
                 if key in seen:
-                    self.warn(where, f"đề bài trùng với {seen[key]} (duplicate stem)")
+                    self.warn(where, msg("qb.import.duplicate_stem", other=seen[key]))
                 else:
                     seen[key] = where
         self.raise_if_errors()
-        self.report.insert(0, f"{len(normalised)} câu hỏi đã nhập (questions imported)")
+        self.report.insert(0, msg("qb.import.imported", count=len(normalised)))
         return ImportResult(normalised, self.warnings, self.report)
 
 
@@ -117,59 +119,60 @@ def opaque_ordering_ids(question: Question) -> None:
         question.options[index].id = f"o{rank}"
 
 
-def problems(q: Question) -> list[str]:
+def problems(q: Question) -> list[Message]:
     """Why a question cannot be used (empty list: it can)."""
-    out: list[str] = []
+    out: list[Message] = []
     if not q.stem.strip() and q.type != "description":
-        out.append("thiếu đề bài (empty stem)")
+        out.append(msg("qb.check.empty_stem"))
     numbers = [q.points, *(o.fraction for o in q.options), *(a.fraction for a in q.answers), *(a.tolerance for a in q.answers)]
     if not all(math.isfinite(n) for n in numbers):
-        out.append("điểm, tỉ lệ hoặc sai số không phải số hữu hạn (points, fraction or tolerance is not a finite number)")
+        out.append(msg("qb.check.not_finite"))
     if q.points < 0:
-        out.append("điểm âm (negative points)")
+        out.append(msg("qb.check.negative_points"))
     ids = [o.id for o in q.options]
     if len(set(ids)) != len(ids):
-        out.append("mã phương án bị trùng (duplicate option ids)")
+        out.append(msg("qb.check.duplicate_option_ids"))
     if q.type in ("single_choice", "multiple_response"):
         if len(q.options) < 2:
-            out.append("cần ít nhất 2 phương án (at least two options needed)")
+            out.append(msg("qb.check.two_options"))
         if not any(o.correct for o in q.options):
-            out.append("không có phương án đúng (no correct option marked)")
+            out.append(msg("qb.check.no_correct_option"))
         if any(not -1.0 <= o.fraction <= 1.0 for o in q.options):
-            out.append("tỉ lệ điểm phương án phải trong [-100%, 100%] (option fraction out of range)")
+            out.append(msg("qb.check.fraction_range"))
     elif q.type == "ordering" and len(q.options) < 2:
-        out.append("cần ít nhất 2 mục để sắp xếp (at least two items to order)")
+        out.append(msg("qb.check.two_items"))
     elif q.type == "true_false" and q.correct_bool is None:
-        out.append("thiếu đáp án Đúng/Sai (true/false key missing)")
+        out.append(msg("qb.check.true_false_key"))
     elif q.type == "tf_cluster":
         if not q.statements:
-            out.append("cụm Đúng/Sai không có mệnh đề (no statements)")
+            out.append(msg("qb.check.no_statements"))
     elif q.type in ("short_text", "numeric", "short_answer4"):
         if not q.answers or not any(a.fraction > 0 for a in q.answers):
-            out.append("thiếu đáp án (no accepted answer)")
+            out.append(msg("qb.check.no_answer"))
         for answer in q.answers:
             if q.type == "numeric" and parse_number(answer.text) is None and answer.text != "*":  # * any other
-                out.append(f"đáp án số không hợp lệ: {answer.text!r} (not a number)")
+                out.append(msg("qb.check.numeric_answer", value=answer.text))
             if q.type == "short_answer4" and not SHORT_ANSWER4.match(answer.text):
-                out.append(f"đáp án trả lời ngắn phải gồm tối đa 4 ký tự 0-9, dấu trừ, dấu phẩy: {answer.text!r}")
+                out.append(msg("qb.check.short_answer4", value=answer.text))
     elif q.type == "matching" and sum(1 for p in q.pairs if p.left) < 2:
-        out.append("cần ít nhất 2 cặp ghép (at least two pairs)")
+        out.append(msg("qb.check.two_pairs"))
     elif q.type in BLANK_TYPES:
         out.extend(blank_checks.problems(q))
     for media in q.media:
         if not media.name or any(ch in media.name for ch in "/\\:") or media.name.startswith("."):
-            out.append(f"tên tệp ảnh không hợp lệ: {media.name!r} (invalid media file name)")
+            out.append(msg("qb.check.media_name", name=media.name))
         try:
             base64.b64decode(media.data_b64, validate=True)
         except (binascii.Error, ValueError):
-            out.append(f"ảnh {media.name!r} không phải base64 hợp lệ (invalid base64)")
+            out.append(msg("qb.check.media_base64", name=media.name))
     return out
 
 
 def refuse_unsupported(questions: list[Question], supported: set[str], file: str, fmt: str) -> None:
     """Exports are all-or-nothing too: name every question the format cannot hold."""
     errors = [
-        FormatIssue(file, f"câu {i} ({q.title or q.stem[:40]})", f"{fmt} không hỗ trợ loại {q.type} (type not supported by {fmt})")
+        FormatIssue(file, msg("qb.where.question_titled", number=i, title=q.title or q.stem[:40]),
+                    msg("qb.export.type_not_supported", format=fmt, type=q.type))
         for i, q in enumerate(questions, start=1)
         if q.type not in supported
     ]

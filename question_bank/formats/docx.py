@@ -41,6 +41,7 @@ from question_bank.formats.docx_numbering import Numbering
 from question_bank.formats.legacy_vn import convert_run, font_encoding
 from question_bank.formats.omml import to_latex
 from question_bank.formats.safe_input import SafeZip, fail, local, parse_xml
+from question_bank.messages import Message, msg
 from question_bank.model import Media, nfc
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -147,7 +148,7 @@ class _Document:
         target = self.rels.get(rel_id, "")
         path = posixpath.normpath(posixpath.join("word", target)) if target else ""
         if not path or path not in self.package:
-            self.issues.error("ảnh", f"ảnh tham chiếu {rel_id!r} không có trong tệp (image missing from package)")
+            self.issues.error(msg("qb.where.images"), msg("qb.docx.image_missing", ref=rel_id))
             return ""
         name = posixpath.basename(path)
         if name not in self.media:
@@ -166,7 +167,9 @@ class _Document:
             ppr = p.find(f"{W}pPr")
             pieces.append((label, _marks(ppr.find(f"{W}rPr") if ppr is not None else None)))
         self._walk(p, pieces)
-        lines, text, marks = [], [], []
+        lines: list[Line] = []
+        text: list[str] = []
+        marks: list[frozenset[str]] = []
         for piece, mark in pieces:
             for ch in nfc(piece):  # per piece, so every character keeps its own marks
                 if ch == "\n":
@@ -251,14 +254,14 @@ class _Document:
 # -- the reader ---------------------------------------------------------------------------
 def read(data: bytes, file: str) -> ImportResult:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise fail(file, "đây là tệp Word 97-2003 (.doc); hãy lưu lại dạng .docx (old .doc format, save as .docx)")
+        raise fail(file, msg("qb.docx.old_doc"))
     package = SafeZip(data, file)
     if "word/document.xml" not in package:
-        raise fail(file, "không phải tệp Word .docx: thiếu word/document.xml (not a .docx document)")
+        raise fail(file, msg("qb.docx.not_docx"))
     root = parse_xml(package.read("word/document.xml"), f"{file}: word/document.xml")
     body = root.find(f"{W}body")
     if body is None:
-        raise fail(file, "tài liệu không có phần thân (document has no body)")
+        raise fail(file, msg("qb.docx.no_body"))
     issues = Issues(file)
     doc = _Document(package, file, issues)
     parser = Layout(issues)
@@ -300,27 +303,27 @@ def _blocks(body: Element) -> list[Element]:
 def _report(issues: Issues, doc: _Document, parser: Layout) -> None:
     if doc.equations:
         converted = doc.equations - doc.partial_equations
-        issues.note(f"{converted}/{doc.equations} phương trình OMML đã chuyển sang LaTeX (equations converted to LaTeX)")
+        issues.note(msg("qb.docx.equations_converted", converted=converted, total=doc.equations))
     if doc.partial_equations:
-        issues.note(f"{doc.partial_equations} phương trình chỉ chuyển được một phần, phần còn lại giữ dạng chữ (equations partly converted, rest kept as text)")
+        issues.note(msg("qb.docx.equations_partial", count=doc.partial_equations))
     if doc.ole_images:
-        issues.note(f"{doc.ole_images} phương trình MathType/OLE được giữ dạng ảnh (OLE equations kept as images)")
+        issues.note(msg("qb.docx.ole_equations", count=doc.ole_images))
     if doc.unknown_symbols:
-        issues.note(f"{doc.unknown_symbols} ký hiệu phông Symbol không nhận ra, thay bằng � (unknown Symbol-font characters)")
+        issues.note(msg("qb.docx.unknown_symbols", count=doc.unknown_symbols))
     if doc.legacy_runs:
         issues.note(legacy_note(doc.legacy_runs))
     if doc.media:
-        issues.note(f"{len(doc.media)} ảnh được mang theo (images carried over)")
+        issues.note(msg("qb.docx.images_carried", count=len(doc.media)))
     if parser.sections:
-        issues.note("Điểm theo cấu trúc 2025: PHẦN I 0,25; PHẦN II 1,0; PHẦN III 0,25 mỗi câu — chỉnh lại nếu môn khác (Toán PHẦN III: 0,5)")
+        issues.note(msg("qb.docx.points_2025", part1=0.25, part2=1.0, part3=0.25, math3=0.5))
 
 
-def legacy_note(runs: Counter[str]) -> str:
+def legacy_note(runs: Counter[str]) -> Message:
     """"12 đoạn phông TCVN3 (.VnTime ×10, .VnTimeH ×2), 3 đoạn phông VNI (VNI-Times ×3) …"."""
     parts = []
     for family, label in (("tcvn3", "TCVN3"), ("vni", "VNI")):
         fonts = {f: n for f, n in sorted(runs.items()) if font_encoding(f).startswith(family)}
         if fonts:
             listed = ", ".join(f"{f} ×{n}" for f, n in fonts.items())
-            parts.append(f"{sum(fonts.values())} đoạn phông {label} ({listed})")
-    return "; ".join(parts) + " đã chuyển sang Unicode (legacy-font runs converted to Unicode)"
+            parts.append(msg("qb.docx.legacy_fonts", count=sum(fonts.values()), encoding=label, fonts=listed))
+    return msg("qb.docx.legacy_converted", parts=parts)

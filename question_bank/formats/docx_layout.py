@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 from question_bank.formats.collect import SHORT_ANSWER4, Issues
+from question_bank.messages import msg
 from question_bank.model import TF_CLUSTER_TABLE, Answer, Option, Question, Scoring, Statement, nfc
 
 Marks = frozenset[str]
@@ -167,7 +169,7 @@ class Layout:
         draft = self.current
         assert draft is not None
         if LOOKS_LIKE_QUESTION.match(line.text):
-            self.issues.warn(draft.where, f"dòng {line.text.strip()[:40]!r} giống đầu câu hỏi nhưng thiếu ':' hoặc '.', được ghép vào câu này (looks like a question start; kept as part of this question)")
+            self.issues.warn(draft.where, msg("qb.docx.looks_like_question", line=line.text.strip()[:40]))
         if m := SOLUTION.match(line.text):
             draft.in_feedback = True
             if m.group(3).strip():
@@ -256,7 +258,7 @@ class Layout:
             kind = "short_answer4" if SHORT_ANSWER4.match(d.inline_key or self._key_for(d, "short_answer4") or "x") else "short_text"
         table_key = self._key_for(d, kind)
         stem = "\n".join(d.stem).strip()
-        common = {
+        common: dict[str, Any] = {
             "stem": stem,
             "title": f"Câu {d.number}",
             "difficulty": d.difficulty,
@@ -266,41 +268,41 @@ class Layout:
         }
         if kind == "single_choice":
             if len(d.options) < 2:
-                self.issues.error(d.where, "không tìm thấy các phương án A. B. C. D. (options A–D not found)")
+                self.issues.error(d.where, msg("qb.docx.options_not_found"))
                 return None
             marked = _marked(d.options)
             key = table_key or d.inline_key
             if key:
                 letters = [c for c in key.upper() if c in "ABCDEFGH"]
                 if not letters or any(c not in {o[0] for o in d.options} for c in letters):
-                    self.issues.error(d.where, f"đáp án {key!r} không phải một phương án (key names no option)")
+                    self.issues.error(d.where, msg("qb.docx.key_not_option", key=key))
                     return None
                 if marked and set(marked) != set(letters):
-                    self.issues.warn(d.where, f"phương án đánh dấu ({', '.join(marked)}) khác đáp án ({', '.join(letters)}); dùng đáp án (marking differs from the key)")
+                    self.issues.warn(d.where, msg("qb.docx.marking_differs", marked=", ".join(marked), key=", ".join(letters)))
                 marked = letters
             if not marked:
-                self.issues.error(d.where, "không có phương án đúng: không gạch chân/in đậm/tô đỏ và không có bảng đáp án (no correct option marked)")
+                self.issues.error(d.where, msg("qb.docx.no_correct"))
                 return None
             options = [Option(label, text, 1.0 if label in marked else 0.0) for label, text, _ in d.options]
             return Question("single_choice", options=options, **common)
         if kind == "tf_cluster":
             if not d.statements:
-                self.issues.error(d.where, "không tìm thấy các mệnh đề a) b) c) d) (statements not found)")
+                self.issues.error(d.where, msg("qb.docx.statements_not_found"))
                 return None
             key = table_key or d.inline_key
             marked = _marked(d.statements)
             if key:
                 letters = [w[0].upper() for w in TF_LETTERS.findall(re.sub(r"\b[a-h]\)", " ", key))]
                 if len(letters) != len(d.statements):
-                    self.issues.error(d.where, f"đáp án {key!r} cần {len(d.statements)} chữ Đ/S (one Đ/S per statement)")
+                    self.issues.error(d.where, msg("qb.docx.tf_key_length", key=key, count=len(d.statements)))
                     return None
                 truths = [c in "ĐT" for c in letters]
                 if marked and [s[0] in marked for s in d.statements] != truths:
-                    self.issues.warn(d.where, "mệnh đề đánh dấu khác đáp án; dùng đáp án (marking differs from the key)")
+                    self.issues.warn(d.where, msg("qb.docx.statements_differ"))
             elif marked:
                 truths = [s[0] in marked for s in d.statements]
             else:
-                self.issues.error(d.where, "không xác định được mệnh đề đúng: không đánh dấu và không có đáp án (no key for the statements)")
+                self.issues.error(d.where, msg("qb.docx.no_tf_key"))
                 return None
             statements = [Statement(label, text, truth) for (label, text, _), truth in zip(d.statements, truths, strict=True)]
             return Question("tf_cluster", statements=statements, scoring=Scoring(table=dict(TF_CLUSTER_TABLE)), **common)
@@ -308,7 +310,7 @@ class Layout:
             return Question("essay", **common)
         key = (d.inline_key or table_key).strip().translate(MINUS_SIGNS)
         if not key:
-            self.issues.error(d.where, "câu trả lời ngắn thiếu đáp án (\"Đáp án: …\" or key table) (short answer without key)")
+            self.issues.error(d.where, msg("qb.docx.short_without_key"))
             return None
         if kind == "short_answer4":
             return Question("short_answer4", answers=[Answer(key)], scoring=Scoring(mode="exact"), **common)

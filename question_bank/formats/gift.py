@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import re
 
-from question_bank.errors import ImportResult
+from question_bank.errors import ImportResult, Place
 from question_bank.formats import cloze, moodle_rules
 from question_bank.formats.collect import Issues, parse_number
 from question_bank.formats.safe_input import decode_text
+from question_bank.messages import msg
 from question_bank.model import Answer, Option, Pair, Question, Scoring
 
 ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004", "\\}": "\ue005", "\\:": "\ue006", "\\n": "\n"}
@@ -86,7 +87,7 @@ def read(data: bytes, file: str) -> ImportResult:
     issues = Issues(file)
     topic = ""
     questions: list[Question] = []
-    locations: list[str] = []
+    locations: list[Place] = []
     for line_no, lines in _blocks(text):
         first = lines[0].strip()
         if first.startswith("$CATEGORY:"):
@@ -95,7 +96,7 @@ def read(data: bytes, file: str) -> ImportResult:
             lines = lines[1:]
             if not lines:
                 continue
-        where = f"câu {len(questions) + 1} (dòng {line_no})"
+        where = msg("qb.where.question_line", number=len(questions) + 1, line=line_no)
         raw = "\n".join(lines).strip()
         question = _question(ESCAPE_RE.sub(lambda m: ESCAPES[m.group(0)], raw), issues, where)
         if question is not None:
@@ -116,7 +117,7 @@ def _title(block: str) -> tuple[str, str]:
     return "", block
 
 
-def _question(block: str, issues: Issues, where: str) -> Question | None:
+def _question(block: str, issues: Issues, where: Place) -> Question | None:
     title, block = _title(block)
     if cloze.START.search(block) and any(m.group(2) in cloze.CODES for m in cloze.START.finditer(block)):
         return _cloze(block, title, issues, where)
@@ -124,14 +125,13 @@ def _question(block: str, issues: Issues, where: str) -> Question | None:
     if open_at < 0 and close_at < 0:
         return Question("description", stem=_text(block), title=title)
     if open_at >= 0 and close_at < open_at and "}" not in block[open_at:]:
-        issues.error(where, "thiếu dấu } đóng khối đáp án (answer block not closed)")
+        issues.error(where, msg("qb.gift.block_not_closed"))
         return None
     if open_at < 0 or close_at < open_at:
-        issues.error(where, "thừa dấu } (unmatched closing brace)")
+        issues.error(where, msg("qb.gift.unmatched_brace"))
         return None
     if "{" in block[close_at:]:
-        issues.error(where, "có nhiều khối đáp án { }: GIFT chỉ cho một khối mỗi câu; câu nhiều chỗ trống "
-                     "hãy viết theo cú pháp Cloze {1:SA:=…} (several answer blocks; use Cloze syntax)")
+        issues.error(where, msg("qb.gift.several_blocks"))
         return None
     body = block[open_at + 1 : close_at].strip()
     if block.rstrip().endswith("}"):
@@ -147,7 +147,7 @@ def _question(block: str, issues: Issues, where: str) -> Question | None:
     return question
 
 
-def _cloze(block: str, title: str, issues: Issues, where: str) -> Question | None:
+def _cloze(block: str, title: str, issues: Issues, where: Place) -> Question | None:
     # Cloze has backslash escapes of its own: give them back before the cloze reader runs.
     text = "".join("\\" + UNESCAPE[ch] if ch in UNESCAPE else ch for ch in FORMAT.sub("", block, count=1)).strip()
     parsed = cloze.parse(text)
@@ -173,7 +173,7 @@ def _comment(text: str) -> tuple[str, str]:
     return _text(answer), _text(feedback)
 
 
-def _answers(body: str, issues: Issues, where: str) -> Question | None:
+def _answers(body: str, issues: Issues, where: Place) -> Question | None:
     if m := ORDERING.match(body):
         return _ordering(m, issues, where)
     if not body:
@@ -197,11 +197,11 @@ def _split(body: str, marker: str) -> list[str]:
     return parts
 
 
-def _choice(body: str, issues: Issues, where: str) -> Question | None:
+def _choice(body: str, issues: Issues, where: Place) -> Question | None:
     single = "=" in body
     answers = _split(body.replace("=", "~="), "~")
     if len(answers) < 2:
-        issues.error(where, "câu trắc nghiệm cần ít nhất 2 phương án (at least two answers needed)")
+        issues.error(where, msg("qb.gift.two_answers"))
         return None
     options = []
     for i, answer in enumerate(answers):
@@ -218,38 +218,38 @@ def _choice(body: str, issues: Issues, where: str) -> Question | None:
     return Question("multiple_response", stem="", options=options, scoring=Scoring(mode="partial", negative=negative))
 
 
-def _matching(body: str, issues: Issues, where: str) -> Question | None:
+def _matching(body: str, issues: Issues, where: Place) -> Question | None:
     answers = _split(body, "=")
     if len(answers) < 2:
-        issues.error(where, "câu ghép cặp cần ít nhất 2 cặp (at least two pairs needed)")
+        issues.error(where, msg("qb.gift.two_pairs"))
         return None
     pairs = []
     for i, answer in enumerate(answers, start=1):
         left, arrow, right = answer.partition("->")
         if not arrow:
-            issues.error(where, f"cặp ghép phải có dạng =trái -> phải: {_text(answer)!r} (bad matching pair)")
+            issues.error(where, msg("qb.gift.bad_pair", pair=_text(answer)))
             return None
         pairs.append(Pair(f"p{i}", _text(left), _text(right)))
     return Question("matching", stem="", pairs=pairs)
 
 
-def _short_text(body: str, issues: Issues, where: str) -> Question | None:
+def _short_text(body: str, issues: Issues, where: Place) -> Question | None:
     answers = []
     for answer in _split(body, "="):
         fraction, answer = _weight(answer, 1.0)
         text, _ = _comment(answer)
         answers.append(Answer(text, fraction))
     if not answers:
-        issues.error(where, "câu trả lời ngắn cần ít nhất 1 đáp án (at least one answer needed)")
+        issues.error(where, msg("qb.gift.one_answer"))
         return None
     return Question("short_text", stem="", answers=answers, scoring=Scoring(mode="ci"))
 
 
-def _numeric(body: str, issues: Issues, where: str) -> Question | None:
+def _numeric(body: str, issues: Issues, where: Place) -> Question | None:
     body, tilde, wrong = body.partition("~")
     specs = _split(body, "=")
     if not specs:
-        issues.error(where, "câu số không có đáp án (numerical question without answers)")
+        issues.error(where, msg("qb.gift.numeric_without_answers"))
         return None
     answers = []
     for spec in specs:
@@ -259,14 +259,14 @@ def _numeric(body: str, issues: Issues, where: str) -> Question | None:
         if (dots := value.find("..")) > 0:
             low, high = parse_number(value[:dots]), parse_number(value[dots + 2 :])
             if low is None or high is None:
-                issues.error(where, f"khoảng số không hợp lệ: {value!r} (invalid numeric range)")
+                issues.error(where, msg("qb.gift.bad_range", value=value))
                 return None
             answers.append(Answer(f"{(low + high) / 2:g}", fraction, abs(high - low) / 2))
             continue
         number, colon, tolerance = value.partition(":")
         margin = parse_number(tolerance) if colon else 0.0
         if (parse_number(number) is None and number != "*") or margin is None:
-            issues.error(where, f"đáp án số không hợp lệ: {value!r} (invalid numeric answer)")
+            issues.error(where, msg("qb.gift.bad_number", value=value))
             return None
         answers.append(Answer(number, fraction, margin))
     if tilde:  # `~#feedback`: Moodle's "any other answer" worth 0
@@ -277,20 +277,18 @@ def _numeric(body: str, issues: Issues, where: str) -> Question | None:
 ORDERING_MODES = {"ALL_OR_NOTHING": "all_or_nothing", "ABSOLUTE_POSITION": "partial", "ABSOLUTE": "partial", "ABS": "partial"}
 
 
-def _ordering(m: re.Match[str], issues: Issues, where: str) -> Question | None:
+def _ordering(m: re.Match[str], issues: Issues, where: Place) -> Question | None:
     items = [_text(line) for line in m.group(6).splitlines() if _text(line)]
     if len(items) < 2:
-        issues.error(where, "câu sắp xếp cần ít nhất 2 mục, mỗi mục một dòng (ordering needs two items, one a line)")
+        issues.error(where, msg("qb.gift.two_items"))
         return None
     grading = m.group(4) or ""
     mode = ORDERING_MODES.get(grading)
     if mode is None:
         mode = "partial"
-        issues.warn(where, f"cách chấm {grading or 'mặc định (RELATIVE)'} của Moodle không có ở đây: chấm theo vị trí đúng "
-                    "(Moodle grading type not supported; graded by absolute position)")
+        issues.warn(where, msg("qb.gift.grading_unsupported", grading=grading or msg("qb.gift.grading_default")))
     count = int(m.group(1))
     if m.group(2) in ("RANDOM", "REL", "CONTIGUOUS", "CONTIG") and count < len(items):
-        issues.warn(where, f"Moodle chỉ hiện {count} mục ngẫu nhiên; ở đây hiện cả {len(items)} mục "
-                    "(all items are shown, not a random subset)")
+        issues.warn(where, msg("qb.gift.random_subset", count=count, total=len(items)))
     options = [Option(f"o{i}", text) for i, text in enumerate(items, start=1)]
     return Question("ordering", stem="", options=options, scoring=Scoring(mode=mode))

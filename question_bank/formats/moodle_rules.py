@@ -18,6 +18,7 @@ Cloze blanks follow qtype_multianswer's own checks instead (see `cloze.problems`
 
 from __future__ import annotations
 
+from question_bank.messages import Message, msg
 from question_bank.model import Question
 
 GRADE_PERCENTS = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
@@ -30,11 +31,12 @@ def allowed_grade(fraction: float) -> bool:
     return any(abs(fraction - allowed) < TOLERANCE for allowed in GRADE_FRACTIONS)
 
 
-def _percent(fraction: float) -> str:
-    return f"{fraction * 100:.5f}".rstrip("0").rstrip(".").replace(".", ",") + "%"
+def _percent(fraction: float) -> Message:
+    """A grade as a percentage, its decimal mark chosen when the message is shown."""
+    return msg("qb.percent", value=round(fraction * 100, 5))
 
 
-def problems(q: Question) -> list[str]:
+def problems(q: Question) -> list[Message]:
     """Why Moodle would refuse this question (empty list: it would import it)."""
     if q.type in ("single_choice", "multiple_response"):
         grades = [o.fraction for o in q.options]
@@ -42,22 +44,15 @@ def problems(q: Question) -> list[str]:
         grades = [a.fraction for a in q.answers]
     else:
         return []
-    out = []
+    out: list[Message] = []
     wrong = [g for g in grades if not allowed_grade(g)]
     if wrong:
-        listed = ", ".join(_percent(g) for g in wrong)
-        out.append(f"tỉ lệ điểm không thuộc danh sách Moodle cho phép: {listed} (grade not allowed by Moodle)")
+        out.append(msg("qb.moodle.grade_not_allowed", grades=[_percent(g) for g in wrong]))
     if q.type == "multiple_response":
         if q.scoring.mode == "partial":
             total = sum(g for g in grades if g > 0)
             if round(total, 2) != 1:
-                out.append(
-                    f"tổng tỉ lệ điểm các phương án đúng là {_percent(total)}, phải bằng 100% "
-                    "(positive grades must add up to 100%)"
-                )
+                out.append(msg("qb.moodle.partial_total", total=_percent(total)))
     elif grades and 0 < max(grades) < 1 - TOLERANCE:  # none above 0: `collect.problems` says so
-        out.append(
-            f"cần một đáp án được 100%, cao nhất là {_percent(max(grades))} "
-            "(one answer must be worth 100%)"
-        )
+        out.append(msg("qb.moodle.full_marks", highest=_percent(max(grades))))
     return out

@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from typing import Any
 from urllib.parse import quote, unquote
 from xml.etree.ElementTree import Element
 
-from question_bank.errors import ImportResult
+from question_bank.errors import ImportResult, Place
 from question_bank.formats import moodle_rules, moodle_xml_blanks, rubric_table
 from question_bank.formats.collect import Issues, refuse_unsupported
 from question_bank.formats.safe_input import parse_xml
+from question_bank.messages import msg, render
 from question_bank.model import TF_CLUSTER_TABLE, Answer, Media, Option, Pair, Question, Scoring, Statement
 
 DIFFICULTY_TAG = "difficulty:"
@@ -51,11 +53,11 @@ def read(data: bytes, file: str) -> ImportResult:
     root = parse_xml(data, file)
     issues = Issues(file)
     if root.tag != "quiz":
-        issues.error("", f"phần tử gốc phải là <quiz>, gặp <{root.tag}> (not a Moodle XML file)")
+        issues.error("", msg("qb.moodle.not_quiz", tag=root.tag))
         issues.raise_if_errors()
     topic = ""
     questions: list[Question] = []
-    locations: list[str] = []
+    locations: list[Place] = []
     number = 0  # categories are not counted: the number is the one a teacher sees in Moodle
     for element in root.iter("question"):
         qtype = element.get("type", "")
@@ -64,11 +66,12 @@ def read(data: bytes, file: str) -> ImportResult:
             continue
         number += 1
         title = _text(element, "name")
-        where = f"câu hỏi thứ {number}" + (f" «{title[:40]}»" if title else "")
+        where = (msg("qb.where.moodle_question_titled", number=number, title=title[:40]) if title
+                 else msg("qb.where.moodle_question", number=number))
         try:
             question = _question(element, qtype, issues, where)
         except ValueError as exc:  # bad numbers in attributes
-            issues.error(where, f"giá trị không hợp lệ: {exc} (invalid value)")
+            issues.error(where, msg("qb.invalid_value", detail=str(exc)))
             continue
         if question is None:
             continue
@@ -76,7 +79,7 @@ def read(data: bytes, file: str) -> ImportResult:
             issues.error(where, reason)
         question.title = title
         question.topic = topic
-        question.source = f"{file}: {where}"
+        question.source = f"{file}: {render(where)}"
         questions.append(question)
         locations.append(where)
     return issues.finish(questions, locations)
@@ -106,7 +109,7 @@ def _fraction(answer: Element) -> float:
     return round(float(answer.get("fraction", "0")) / 100, 7)
 
 
-def _question(element: Element, qtype: str, issues: Issues, where: str) -> Question | None:
+def _question(element: Element, qtype: str, issues: Issues, where: Place) -> Question | None:
     stem = _media_links(_text(element, "questiontext"))
     media = _media(element, issues, where)
     if old := _old_image(element, issues, where):  # Moodle 1.9: <image> + <image_base64>
@@ -117,7 +120,7 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
     difficulty = next((t[len(DIFFICULTY_TAG) :] for t in tags if t.startswith(DIFFICULTY_TAG)), "")
     carried = next((t[len(TYPE_TAG) :] for t in tags if t.startswith(TYPE_TAG)), "")
     tags = [t for t in tags if not t.startswith(TYPE_TAG)]
-    common = {
+    common: dict[str, Any] = {
         "stem": stem,
         "points": points,
         "general_feedback": _media_links(_text(element, "generalfeedback")),
@@ -127,7 +130,7 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
     }
     answers = element.findall("answer")
     if qtype == "matching" and carried == "tf_cluster":
-        statements = []
+        statements: list[Statement] = []
         for sub in element.findall("subquestion"):
             text, verdict = _media_links(_text(sub, ".")), _text(sub.find("answer"), ".")
             if text:  # the empty one only puts both words in Moodle's menu
@@ -149,7 +152,7 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
     if qtype == "truefalse":
         correct = [_text(a, ".").lower() for a in answers if _fraction(a) > 0]
         if len(correct) != 1 or correct[0] not in ("true", "false"):
-            issues.error(where, "câu Đúng/Sai cần đúng một đáp án true/false (truefalse needs exactly one correct answer)")
+            issues.error(where, msg("qb.moodle.truefalse_key"))
             return None
         return Question("true_false", correct_bool=correct[0] == "true", **common)
     if qtype == "shortanswer":
@@ -176,17 +179,17 @@ def _question(element: Element, qtype: str, issues: Issues, where: str) -> Quest
         return moodle_xml_blanks.read_cloze(element, common, issues, where)
     if qtype in ("gapselect", "ddwtos"):
         return moodle_xml_blanks.read_gaps(element, qtype, common, issues, where)
-    issues.error(where, f"loại câu hỏi Moodle không hỗ trợ: {qtype!r} (unsupported Moodle question type)")
+    issues.error(where, msg("qb.moodle.unsupported_type", type=qtype))
     return None
 
 
-def _media(element: Element, issues: Issues, where: str) -> list[Media]:
+def _media(element: Element, issues: Issues, where: Place) -> list[Media]:
     media: list[Media] = []
     seen: set[str] = set()
     for node in element.iter("file"):
         name = node.get("name", "")
         if not name or node.get("encoding", "base64") != "base64":
-            issues.error(where, "tệp đính kèm thiếu tên hoặc không mã hoá base64 (embedded file without name or base64)")
+            issues.error(where, msg("qb.moodle.bad_file"))
             continue
         if name in seen:
             continue
@@ -196,13 +199,13 @@ def _media(element: Element, issues: Issues, where: str) -> list[Media]:
     return media
 
 
-def _old_image(element: Element, issues: Issues, where: str) -> Media | None:
+def _old_image(element: Element, issues: Issues, where: Place) -> Media | None:
     """Moodle 1.9's question image: a path in <image>, its bytes in <image_base64>."""
     name, data = _text(element, "image"), "".join((element.findtext("image_base64") or "").split())
     if not data:
         return None
     if not name:
-        issues.error(where, "có <image_base64> nhưng thiếu tên ảnh <image> (old-style image without a name)")
+        issues.error(where, msg("qb.moodle.old_image"))
         return None
     name = name.replace("/", "_")  # as Moodle does: the path becomes part of the file name
     return Media(name, mimetypes.guess_type(name)[0] or "application/octet-stream", data)

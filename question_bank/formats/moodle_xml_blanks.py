@@ -15,11 +15,15 @@ penalties — the platform shows no feedback during an exam.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import cast
 from xml.etree.ElementTree import Element
 
+from question_bank.errors import Place
 from question_bank.formats import cloze
 from question_bank.formats.collect import Issues
-from question_bank.model import PLACEHOLDER, Blank, GapChoice, Question
+from question_bank.messages import msg
+from question_bank.model import PLACEHOLDER, Blank, GapChoice, Question, QuestionType
 
 GAP = re.compile(r"\[\[(\d+)\]\]")
 CHOICE_TAG = {"gapselect": "selectoption", "ddwtos": "dragbox"}
@@ -37,7 +41,7 @@ def _flag(node: Element | None, default: bool) -> bool:
     return (node.text or "").strip().lower() not in ("0", "false", "no")
 
 
-def read_cloze(element: Element, common: dict, issues: Issues, where: str) -> Question | None:
+def read_cloze(element: Element, common: dict, issues: Issues, where: Place) -> Question | None:
     parsed = cloze.parse(common["stem"])
     for reason in parsed.errors:
         issues.error(where, reason)
@@ -50,26 +54,28 @@ def read_cloze(element: Element, common: dict, issues: Issues, where: str) -> Qu
     return Question("cloze", **{**common, "stem": parsed.stem}, blanks=parsed.blanks)
 
 
-def read_gaps(element: Element, qtype: str, common: dict, issues: Issues, where: str) -> Question | None:
+def read_gaps(element: Element, qtype: str, common: dict, issues: Issues, where: Place) -> Question | None:
     choices = []
     for node in element.findall(CHOICE_TAG[qtype]):
         text = _child_text(node, "text")
         group = _child_text(node, "group") or "1"
         if not group.isdigit() or int(group) < 1:
-            issues.error(where, f"nhóm lựa chọn phải là số nguyên dương: {group!r} (choice group must be 1, 2, …)")
+            issues.error(where, msg("qb.moodle.bad_group", group=group))
             return None
         choices.append(GapChoice("", text, int(group), qtype == "ddwtos" and node.find("infinite") is not None))
-    question = Question(qtype, **common, choices=choices, shuffle_choices=_flag(element.find("shuffleanswers"), True))  # type: ignore[arg-type]
-    stem, blanks = [], []
+    question = Question(cast(QuestionType, qtype), **common, choices=choices,  # gapselect or ddwtos
+                         shuffle_choices=_flag(element.find("shuffleanswers"), True))
+    stem: list[str] = []
+    blanks: list[Blank] = []
     pos = 0
     for m in GAP.finditer(question.stem):
         number = int(m.group(1))
         if not 1 <= number <= len(choices):
-            issues.error(where, f"chỗ trống [[{number}]] không ứng với lựa chọn nào (gap refers to a missing choice; {len(choices)} choices)")
+            issues.error(where, msg("qb.moodle.gap_without_choice", number=number, count=len(choices)))
             continue
         choice = question.choices[number - 1]
         if not choice.text:
-            issues.error(where, f"lựa chọn {number} của chỗ trống [[{number}]] để trống (the right choice of a gap is empty)")
+            issues.error(where, msg("qb.moodle.gap_choice_empty", number=number))
             continue
         blank_id = str(len(blanks) + 1)
         blanks.append(Blank(blank_id, "gap", group=choice.group, key=choice.id))
@@ -77,14 +83,13 @@ def read_gaps(element: Element, qtype: str, common: dict, issues: Issues, where:
         pos = m.end()
     stem.append(question.stem[pos:])
     if not blanks:
-        issues.error(where, "không có chỗ trống [[n]] nào trong đề (no [[n]] gaps in the question text)")
+        issues.error(where, msg("qb.moodle.no_gaps"))
         return None
     question.stem, question.blanks = "".join(stem), blanks
     if qtype == "ddwtos":
         keys = [b.key for b in blanks if not next(c for c in question.choices if c.id == b.key).infinite]
         if len(keys) != len(set(keys)):
-            issues.warn(where, "một lựa chọn không lặp lại được là đáp án của nhiều chỗ trống: không ai đạt điểm tối đa "
-                        "(a non-infinite choice is the answer of several gaps)")
+            issues.warn(where, msg("qb.moodle.choice_reused"))
     return question
 
 
@@ -100,10 +105,10 @@ def gaps_text(q: Question) -> str:
     return PLACEHOLDER.sub(lambda m: f"[[{position[blanks[m.group(1)].key]}]]" if m.group(1) in blanks else m.group(0), q.stem)
 
 
-def gap_choices_xml(q: Question, cdata: object) -> list[str]:
+def gap_choices_xml(q: Question, cdata: Callable[[str], str]) -> list[str]:
     tag = CHOICE_TAG[q.type]
     out = [f"<shuffleanswers>{1 if q.shuffle_choices else 0}</shuffleanswers>"]
     for c in q.choices:
         infinite = "<infinite/>" if q.type == "ddwtos" and c.infinite else ""
-        out.append(f"<{tag}>{cdata(c.text)}<group>{c.group}</group>{infinite}</{tag}>")  # type: ignore[operator]
+        out.append(f"<{tag}>{cdata(c.text)}<group>{c.group}</group>{infinite}</{tag}>")
     return out

@@ -33,10 +33,11 @@ import posixpath
 import re
 import zipfile
 from base64 import b64decode, b64encode
+from typing import Any
 from xml.etree import ElementTree as ET
 from xml.etree.ElementTree import Element, SubElement
 
-from question_bank.errors import ExportFailed, FormatIssue, ImportResult
+from question_bank.errors import ExportFailed, FormatIssue, ImportResult, Place
 from question_bank.formats import qti3, qti_blanks, rubric_table
 from question_bank.formats.collect import Issues, refuse_unsupported
 from question_bank.formats.qti_common import (
@@ -51,6 +52,7 @@ from question_bank.formats.qti_common import (
     namespace,
 )
 from question_bank.formats.safe_input import SafeZip, local, parse_xml
+from question_bank.messages import msg
 from question_bank.model import TF_CLUSTER_TABLE, Answer, Media, Option, Pair, Question, Scoring, Statement
 
 SA4_MASK = r"[0-9,\-]{1,4}"
@@ -79,23 +81,23 @@ def read(data: bytes, file: str) -> ImportResult:
     package = SafeZip(data, file)
     issues = Issues(file)
     if "imsmanifest.xml" not in package:
-        issues.error("imsmanifest.xml", "gói QTI thiếu imsmanifest.xml (not an IMS content package)")
+        issues.error("imsmanifest.xml", msg("qb.qti.no_manifest"))
         issues.raise_if_errors()
     manifest = _strip_ns(parse_xml(package.read("imsmanifest.xml"), f"{file}: imsmanifest.xml"))
     questions: list[Question] = []
-    locations: list[str] = []
+    locations: list[Place] = []
     for resource in manifest.iter("resource"):
         if not resource.get("type", "").startswith(("imsqti_item_xmlv2p", "imsqti_item_xmlv3p0")):
             continue
         href = resource.get("href", "")
         where = href or resource.get("identifier", "?")
         if href not in package:
-            issues.error(where, "tệp câu hỏi khai báo trong manifest không có trong gói (item file missing)")
+            issues.error(where, msg("qb.qti.item_missing"))
             continue
         item = parse_xml(package.read(href), f"{file}: {href}")
         version = namespace(item.tag)
         if version not in QTI_NAMESPACES_V2 and version != QTI3_NS:
-            issues.error(where, f"không nhận ra phiên bản QTI: không gian tên {version!r} (unknown QTI namespace)")
+            issues.error(where, msg("qb.qti.unknown_namespace", namespace=version))
             continue
         item = _strip_ns(item)
         if version == QTI3_NS:
@@ -110,7 +112,7 @@ def read(data: bytes, file: str) -> ImportResult:
         try:
             question = _item(item, issues, where, blank_meta if isinstance(blank_meta, dict) else {})
         except ValueError as exc:  # a number attribute that is not a number
-            issues.error(where, f"giá trị không hợp lệ: {exc} (invalid value)")
+            issues.error(where, msg("qb.invalid_value", detail=str(exc)))
             continue
         if question is None:
             continue
@@ -132,7 +134,7 @@ def _media(package: SafeZip, files: list[str], issues: Issues, where: str) -> li
     for href in files:
         path = posixpath.normpath(href)
         if path not in package:
-            issues.error(where, f"thiếu tệp đính kèm {href!r} (listed file missing from package)")
+            issues.error(where, msg("qb.qti.file_missing", href=href))
             continue
         name = posixpath.basename(path)
         media.append(Media(name, mimetypes.guess_type(name)[0] or "application/octet-stream", b64encode(package.read(path)).decode()))
@@ -141,27 +143,27 @@ def _media(package: SafeZip, files: list[str], issues: Issues, where: str) -> li
 
 def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -> Question | None:
     if item.tag != "assessmentItem":
-        issues.error(where, f"phần tử gốc phải là assessmentItem, gặp {item.tag} (not a QTI 2.1 item, nor a QTI 3.0 one)")
+        issues.error(where, msg("qb.qti.not_item", tag=item.tag))
         return None
     body = item.find("itemBody")
     if body is None:
-        issues.error(where, "thiếu itemBody (no item body)")
+        issues.error(where, msg("qb.qti.no_body"))
         return None
-    for declaration in item.iter("responseDeclaration"):
-        unknown = sorted(set(declaration.attrib) - DECLARATION_ATTRIBUTES)
+    for declared in item.iter("responseDeclaration"):
+        unknown = sorted(set(declared.attrib) - DECLARATION_ATTRIBUTES)
         if unknown:
-            issues.error(where, f"thuộc tính không hợp lệ trên responseDeclaration: {', '.join(unknown)} (attribute not allowed by the QTI schema)")
+            issues.error(where, msg("qb.qti.bad_attributes", names=", ".join(unknown)))
             return None
     other = sorted({n.tag for n in body.iter() if n.tag.endswith("Interaction") and n.tag not in ALL_INTERACTIONS})
     if other:
-        issues.error(where, f"loại tương tác không được hỗ trợ: {', '.join(other)} (interaction not supported by the question bank)")
+        issues.error(where, msg("qb.qti.unsupported_interaction", names=", ".join(other)))
         return None
     every = [n for n in body.iter() if n.tag in ALL_INTERACTIONS]
     if qti_blanks.is_blank_item(every, meta or {}):
         return _blank_item(item, body, every, meta or {}, issues, where)
     interactions = [n for n in body.iter() if n.tag in INTERACTIONS]
     if len(interactions) > 1:
-        issues.error(where, "câu có nhiều tương tác không được hỗ trợ (several interactions in one item)")
+        issues.error(where, msg("qb.qti.several_interactions"))
         return None
     interaction = interactions[0] if interactions else None
     declarations = {d.get("identifier", ""): d for d in item.iter("responseDeclaration")}
@@ -177,13 +179,14 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
             parent.remove(block)
     stem = _stem(body, interaction)
     feedback = item.find("modalFeedback")
-    common = {"stem": stem, "points": points, "title": item.get("title", ""), "general_feedback": _inner(feedback) if feedback is not None else ""}
+    common: dict[str, Any] = {"stem": stem, "points": points, "title": item.get("title", ""), "general_feedback": _inner(feedback) if feedback is not None else ""}
     if interaction is None:
         return Question("description", **common)
     kind = interaction.tag
     if declaration is None and kind != "extendedTextInteraction":
-        issues.error(where, "thiếu responseDeclaration cho tương tác (response declaration missing)")
+        issues.error(where, msg("qb.qti.declaration_missing"))
         return None
+    declared = declaration if declaration is not None else Element("responseDeclaration")  # an essay may have none
     if kind == "choiceInteraction":
         choices = list(interaction.iter("simpleChoice"))
         ids = [c.get("identifier", "") for c in choices]
@@ -202,7 +205,7 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
             if inline is not None:
                 c.remove(inline)
             options.append(Option(ident, _inner(c), fraction(ident), c.get("fixed") == "true", _inner(inline) if inline is not None else ""))
-        single = interaction.get("maxChoices", "1") == "1" and declaration.get("cardinality") == "single"
+        single = interaction.get("maxChoices", "1") == "1" and declared.get("cardinality") == "single"
         # Other tools map choices to points (qti-sdk's Sachsen items: 1 per right choice, MAXSCORE 3);
         # the bank keeps fractions of the question, so credits above 100 % are scaled down.
         full = max((o.fraction for o in options), default=0.0) if single else sum(o.fraction for o in options if o.fraction > 0)
@@ -216,9 +219,9 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
     if kind == "textEntryInteraction":
         if interaction.get("patternMask") == SA4_MASK:
             return Question("short_answer4", answers=[Answer(v) for v in correct], scoring=Scoring(mode="exact"), **common)
-        if declaration.get("baseType") in ("float", "integer"):
+        if declared.get("baseType") in ("float", "integer"):
             # The tolerance of the <equal> comparing this response (a relative one made absolute).
-            found = qti_blanks.numeric_answers(item, declaration.get("identifier", ""), correct)
+            found = qti_blanks.numeric_answers(item, declared.get("identifier", ""), correct)
             return Question("numeric", answers=[Answer(a.text, 1.0, a.tolerance) for a in found[:1]], **common)
         if mapping:
             answers = [Answer(k, float(e.get("mappedValue", "1"))) for k, e in mapping.items()]
@@ -229,14 +232,14 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
     if kind == "matchInteraction":
         sets = interaction.findall("simpleMatchSet")
         if len(sets) != 2:
-            issues.error(where, "matchInteraction cần đúng 2 simpleMatchSet (needs two match sets)")
+            issues.error(where, msg("qb.qti.two_match_sets"))
             return None
         lefts = {c.get("identifier", ""): _inner(c) for c in sets[0].iter("simpleAssociableChoice")}
         rights = {c.get("identifier", ""): _inner(c) for c in sets[1].iter("simpleAssociableChoice")}
         if sorted(rights) == ["false", "true"]:
             verdicts = dict(value.split(" ", 1) for value in correct if " " in value)
             if set(verdicts) != set(lefts):
-                issues.error(where, "mỗi mệnh đề Đúng/Sai cần đúng một đáp án (every statement needs one verdict)")
+                issues.error(where, msg("qb.qti.one_verdict"))
                 return None
             statements = [Statement(ident, text, verdicts[ident] == "true") for ident, text in lefts.items()]
             return Question("tf_cluster", statements=statements, scoring=Scoring(table=dict(TF_CLUSTER_TABLE)), **common)
@@ -244,7 +247,7 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
         for value in correct:
             left_id, _, right_id = value.partition(" ")
             if left_id not in lefts or right_id not in rights:
-                issues.error(where, f"cặp đáp án {value!r} tham chiếu mã không tồn tại (directedPair refers to unknown choices)")
+                issues.error(where, msg("qb.qti.unknown_pair", value=value))
                 return None
             pairs.append(Pair(left_id, lefts[left_id], rights[right_id], right_id))
             used.add(right_id)
@@ -254,7 +257,7 @@ def _item(item: Element, issues: Issues, where: str, meta: dict | None = None) -
         texts = {c.get("identifier", ""): (_inner(c), c.get("fixed") == "true") for c in interaction.iter("simpleChoice")}
         missing = [c for c in correct if c not in texts]
         if missing or len(correct) != len(texts):
-            issues.error(where, "thứ tự đúng không khớp các mục (correct order does not list every choice once)")
+            issues.error(where, msg("qb.qti.bad_order"))
             return None
         return Question("ordering", options=[Option(c, texts[c][0], locked=texts[c][1]) for c in correct], **common)
     return Question("essay", rubric=rubric, **common)
@@ -264,7 +267,7 @@ def _blank_item(item: Element, body: Element, interactions: list[Element], meta:
     """cloze / gapselect / ddwtos (`qti_blanks`), with the common parts read here."""
     max_score = item.find("outcomeDeclaration[@identifier='MAXSCORE']/defaultValue/value")
     feedback = item.find("modalFeedback")
-    common = {
+    common: dict[str, Any] = {
         "points": float(max_score.text or 1) if max_score is not None else 1.0,
         "title": item.get("title", ""),
         "general_feedback": _inner(feedback) if feedback is not None else "",
@@ -299,7 +302,7 @@ def write(questions: list[Question], file: str, version: str = "2.1") -> bytes:
     v3 = version == "3.0"
     refuse_unsupported(questions, SUPPORTED, file, f"QTI {version}")
     errors = [
-        FormatIssue(file, f"câu {i}", "QTI chỉ giữ một đáp án số (QTI holds one numeric answer)")
+        FormatIssue(file, msg("qb.where.question", number=i), msg("qb.qti.one_numeric_answer"))
         for i, q in enumerate(questions, start=1)
         if q.type == "numeric" and len(q.answers) != 1
     ]
@@ -413,14 +416,13 @@ def _item_xml(q: Question, number: int) -> Element:
             table = SubElement(SubElement(body, "rubricBlock", {"view": "scorer"}), "table", {"class": "rubric"})
             for criterion in q.rubric:
                 row = SubElement(table, "tr")
-                for value in (criterion.id, f"{criterion.max_points:g}", criterion.description):
-                    SubElement(row, "td").text = value
+                for cell in (criterion.id, f"{criterion.max_points:g}", criterion.description):
+                    SubElement(row, "td").text = cell
         interaction = SubElement(body, "extendedTextInteraction", {"responseIdentifier": "RESPONSE"})
         SubElement(interaction, "prompt").text = q.stem
-    else:  # description
-        response = None
+    else:  # description: no response to declare
         SubElement(body, "div").text = q.stem
-    if response is not None:
+    if q.type != "description":
         item.append(response)
     for identifier, value in (("SCORE", None), ("MAXSCORE", f"{q.points:g}")):
         outcome = SubElement(item, "outcomeDeclaration", {"identifier": identifier, "cardinality": "single", "baseType": "float"})

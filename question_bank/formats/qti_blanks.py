@@ -29,7 +29,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 from question_bank.formats.collect import Issues
 from question_bank.formats.qti_common import QTI_NS, TEMPLATE, inner
-from question_bank.model import BLANK_TYPES, PLACEHOLDER, Blank, BlankAnswer, GapChoice, Question
+from question_bank.messages import msg
+from question_bank.model import BLANK_TYPES, PLACEHOLDER, Blank, BlankAnswer, BlankLayout, GapChoice, Question
 
 __all__ = ["BLANK_INTERACTIONS", "BLANK_TYPES", "is_blank_item", "item_xml", "numeric_answers", "metadata", "read_item"]
 BLANK_INTERACTIONS = {"inlineChoiceInteraction", "textEntryInteraction", "choiceInteraction", "gapMatchInteraction"}
@@ -197,9 +198,9 @@ def _cloze_blank(blank: Blank, response: str) -> tuple[Element, Element]:
         return declaration, node
     numeric = blank.kind == "numerical"
     declaration.attrib.update(cardinality="single", baseType="float" if numeric else "string")
-    best = max(blank.answers, key=lambda a: a.fraction, default=None)
-    if best is not None and not (numeric and best.text.strip() == "*"):
-        _value(correct, best.text.replace(",", ".") if numeric else best.text)
+    best_answer = max(blank.answers, key=lambda a: a.fraction, default=None)
+    if best_answer is not None and not (numeric and best_answer.text.strip() == "*"):
+        _value(correct, best_answer.text.replace(",", ".") if numeric else best_answer.text)
     if not numeric:
         mapping = SubElement(declaration, "mapping", {"defaultValue": "0"})
         case = "true" if blank.case_sensitive else "false"
@@ -245,18 +246,18 @@ def read_item(item: Element, body: Element, interactions: list[Element], meta: d
     kinds = {i.tag for i in interactions}
     if "gapMatchInteraction" in kinds:
         if len(interactions) != 1:
-            issues.error(where, "gapMatchInteraction phải là tương tác duy nhất của câu (gap match must be the only interaction)")
+            issues.error(where, msg("qb.qti.gap_match_alone"))
             return None
         return _read_ddwtos(interactions[0], body, declarations, meta, common, issues, where)
     unsupported = kinds - BLANK_INTERACTIONS
     if unsupported:
-        issues.error(where, f"tương tác không hỗ trợ trong câu điền khuyết: {', '.join(sorted(unsupported))} (unsupported interaction in a cloze item)")
+        issues.error(where, msg("qb.qti.cloze_interaction", names=", ".join(sorted(unsupported))))
         return None
     responses = []
     for interaction in interactions:
         declaration = declarations.get(interaction.get("responseIdentifier", ""))
         if declaration is None:
-            issues.error(where, f"thiếu responseDeclaration cho {interaction.get('responseIdentifier', '?')!r} (response declaration missing)")
+            issues.error(where, msg("qb.qti.declaration_missing_for", name=interaction.get("responseIdentifier", "?")))
             return None
         responses.append(declaration)
     gapselect = meta.get("type") == "gapselect" or (
@@ -317,13 +318,13 @@ def _read_cloze_blank(item: Element, interaction: Element, declaration: Element,
             if not mapping and not single and correct:
                 fraction = 1.0 / len(correct) if ident in correct else 0.0
             answers.append(BlankAnswer(inner(choice), fraction, id=""))
-        layout = "dropdown" if interaction.tag == "inlineChoiceInteraction" else ("horizontal" if interaction.get("orientation") == "horizontal" else "vertical")
+        layout: BlankLayout = "dropdown" if interaction.tag == "inlineChoiceInteraction" else ("horizontal" if interaction.get("orientation") == "horizontal" else "vertical")
         return Blank(blank_id, "multichoice" if single else "multiresponse", layout=layout, shuffle=shuffle, answers=answers)
     numeric = declaration.get("baseType") in ("float", "integer")
     if numeric:
         answers = numeric_answers(item, declaration.get("identifier", ""), correct)
         if not answers:
-            issues.error(where, f"chỗ trống {blank_id}: không có đáp án số (numeric blank without an answer)")
+            issues.error(where, msg("qb.qti.numeric_blank", blank=blank_id))
             return None
         return Blank(blank_id, "numerical", answers=answers)
     if mapping:
@@ -391,7 +392,7 @@ def _read_gapselect(interactions: list[Element], responses: list[Element], ids: 
         group = groups.index(offered) + 1
         correct = [v.text or "" for v in declaration.iterfind("correctResponse/value")]
         if len(correct) != 1 or correct[0] not in {i for i, _ in offered}:
-            issues.error(where, f"chỗ trống {blank_id}: đáp án đúng không phải một lựa chọn của nó (the gap's correct response is not one of its choices)")
+            issues.error(where, msg("qb.qti.gap_key_not_choice", blank=blank_id))
             return None
         blanks.append((blank_id, group, correct[0]))
     question = Question("gapselect", stem=stem, choices=choices, shuffle_choices=any(i.get("shuffle") == "true" for i in interactions), **common)
@@ -403,25 +404,29 @@ def _read_gapselect(interactions: list[Element], responses: list[Element], ids: 
 def _read_ddwtos(interaction: Element, body: Element, declarations: dict[str, Element], meta: dict[str, Any], common: dict[str, Any], issues: Issues, where: str) -> Question | None:
     declaration = declarations.get(interaction.get("responseIdentifier", ""))
     if declaration is None:
-        issues.error(where, "thiếu responseDeclaration cho gapMatchInteraction (response declaration missing)")
+        issues.error(where, msg("qb.qti.gap_match_declaration"))
         return None
     texts = [g for g in interaction if g.tag == "gapText"]
     gaps = [g for g in interaction.iter("gap")]
     if not gaps:
-        issues.error(where, "gapMatchInteraction không có chỗ trống <gap> (no gaps)")
+        issues.error(where, msg("qb.qti.no_gaps"))
         return None
     meta_groups = meta.get("groups", {})
     originals = [t.get("identifier", "") for t in texts]
     choices = [GapChoice("", inner(t), int(meta_groups.get(t.get("identifier", ""), 1)), t.get("matchMax", "1") == "0") for t in texts]
     for node in texts + [p for p in interaction if p.tag == "prompt"]:
         interaction.remove(node)
-    pairs = dict(reversed((v.text or "").split(" ", 1)) for v in declaration.iterfind("correctResponse/value") if " " in (v.text or ""))
+    pairs: dict[str, str] = {}
+    for v in declaration.iterfind("correctResponse/value"):
+        if " " in (v.text or ""):
+            choice_id, gap_id = (v.text or "").split(" ", 1)
+            pairs[gap_id] = choice_id
     ids = [str(n) for n in range(1, len(gaps) + 1)]
     keys = []
     for blank_id, gap in zip(ids, gaps, strict=True):
         key = pairs.get(gap.get("identifier", ""))
         if key not in originals:
-            issues.error(where, f"chỗ trống {blank_id} ({gap.get('identifier', '?')}) không có đáp án đúng là một gapText (gap without a correct gapText)")
+            issues.error(where, msg("qb.qti.gap_without_text", blank=blank_id, gap=gap.get("identifier", "?")))
             return None
         keys.append(key)
     # The text of the interaction (its gaps as placeholders) takes the interaction's place.

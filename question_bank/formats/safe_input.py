@@ -17,7 +17,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
-from question_bank.errors import FormatIssue, ImportFailed
+from question_bank.errors import FormatIssue, ImportFailed, Place
+from question_bank.messages import Message, msg
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 20_000
@@ -27,7 +28,7 @@ MAX_RATIO = 200  # uncompressed / compressed, for members bigger than RATIO_FLOO
 RATIO_FLOOR = 1024 * 1024
 
 
-def fail(file: str, reason: str, location: str = "") -> ImportFailed:
+def fail(file: str, reason: Message, location: Place = "") -> ImportFailed:
     return ImportFailed([FormatIssue(file, location, reason)])
 
 
@@ -37,12 +38,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 .doc, Excel .xl
 def refuse_ole2(data: bytes, file: str) -> None:
     """Office 97-2003 binary files are refused by their content, whatever they are named."""
     if data.startswith(OLE2_MAGIC):
-        raise fail(
-            file,
-            "đây là tệp Office 97-2003 (Word .doc / Excel .xls, định dạng OLE2), không đọc được; "
-            "hãy mở bằng Word/Excel và lưu lại dạng .docx/.xlsx "
-            "(Word 97-2003 / OLE2 file refused; save it as .docx or .xlsx)",
-        )
+        raise fail(file, msg("qb.input.ole2_refused"))
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -71,7 +67,7 @@ def decode_text_encoding(data: bytes, file: str) -> tuple[str, str]:
         codec = "utf-16-le" if odd_zeros >= even_zeros else "utf-16-be"
         return _decode(data, codec, file), codec
     if b"\x00" in sample:
-        raise fail(file, "tệp nhị phân, không phải văn bản (binary file, not text)")
+        raise fail(file, msg("qb.input.binary"))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -84,18 +80,8 @@ def decode_text_encoding(data: bytes, file: str) -> tuple[str, str]:
     line = data[:bad_at].count(b"\n") + 1
     if found.candidates:
         names = ", ".join(legacy_vn.ENCODING_NAMES[c] for c in found.candidates)
-        raise fail(
-            file,
-            f"không xác định được bảng mã: tệp đọc được theo nhiều bảng mã ({names}); hãy lưu lại dạng UTF-8 "
-            f"(ambiguous legacy encoding, candidates: {names}; save the file as UTF-8)",
-            f"dòng {line}",
-        )
-    raise fail(
-        file,
-        f"không đọc được theo UTF-8 tại byte {bad_at} và không nhận ra bảng mã Windows-1258, TCVN3 hay VNI "
-        f"(not valid UTF-8, and not recognisable as Windows-1258, TCVN3 or VNI; save the file as UTF-8)",
-        f"dòng {line}",
-    )
+        raise fail(file, msg("qb.input.ambiguous_encoding", names=names), msg("qb.where.line", line=line))
+    raise fail(file, msg("qb.input.unknown_encoding", byte=bad_at), msg("qb.where.line", line=line))
 
 
 def _decode(data: bytes, codec: str, file: str) -> str:
@@ -103,11 +89,8 @@ def _decode(data: bytes, codec: str, file: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise fail(
-            file,
-            f"không đọc được theo {codec.upper()} tại byte {exc.start} (not valid {codec.upper()}; save the file as UTF-8)",
-            f"dòng {line}",
-        ) from None
+        raise fail(file, msg("qb.input.bad_codec", codec=codec.upper(), byte=exc.start),
+                   msg("qb.where.line", line=line)) from None
 
 
 def parse_xml(data: bytes | str, file: str) -> Element:
@@ -115,11 +98,12 @@ def parse_xml(data: bytes | str, file: str) -> Element:
     try:
         return safe_et.fromstring(data, forbid_dtd=True)
     except DefusedXmlException as exc:
-        raise fail(file, f"XML bị từ chối: có DTD/thực thể (DTD or entities are not allowed: {type(exc).__name__})") from None
+        raise fail(file, msg("qb.xml.dtd_refused", kind=type(exc).__name__)) from None
     except ParseError as exc:
         line, column = exc.position
         reason = str(exc).split(":", 1)[0]  # expat's message without its own "line …, column …"
-        raise fail(file, f"XML không hợp lệ hoặc bị cắt cụt (malformed or truncated XML: {reason})", f"dòng {line}, cột {column}") from None
+        raise fail(file, msg("qb.xml.malformed", detail=reason),
+                   msg("qb.where.line_column", line=line, column=column)) from None
 
 
 def local(tag: str) -> str:
@@ -136,23 +120,23 @@ class SafeZip:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-            raise fail(file, "không phải tệp zip hợp lệ hoặc bị cắt cụt (not a valid or a truncated zip archive)") from None
+            raise fail(file, msg("qb.zip.invalid")) from None
         if len(infos) > MAX_MEMBERS:
-            raise fail(file, f"quá nhiều tệp trong gói: {len(infos)} (too many members, max {MAX_MEMBERS})")
+            raise fail(file, msg("qb.zip.too_many_members", count=len(infos), max=MAX_MEMBERS))
         total = 0
         self._infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             name = info.filename
             if name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name:
-                raise fail(file, "đường dẫn nguy hiểm trong gói (path traversal refused)", name)
+                raise fail(file, msg("qb.zip.path_traversal"), name)
             if info.file_size > MAX_MEMBER_BYTES:
-                raise fail(file, f"tệp quá lớn khi giải nén: {info.file_size} byte (member too large)", name)
+                raise fail(file, msg("qb.zip.member_too_large", size=info.file_size), name)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise fail(file, "tỉ lệ nén bất thường — nghi zip bomb (compression ratio too high: zip bomb refused)", name)
+                raise fail(file, msg("qb.zip.ratio"), name)
             total += info.file_size
             self._infos[name] = info
         if total > MAX_TOTAL_BYTES:
-            raise fail(file, f"tổng dung lượng giải nén quá lớn: {total} byte (zip bomb refused)")
+            raise fail(file, msg("qb.zip.total_too_large", size=total))
 
     def names(self) -> list[str]:
         return list(self._infos)
@@ -164,12 +148,12 @@ class SafeZip:
         """Read a member, never more than its declared size (a lying header is a bomb too)."""
         info = self._infos.get(name)
         if info is None:
-            raise fail(self.file, "thiếu tệp trong gói (member missing)", name)
+            raise fail(self.file, msg("qb.zip.member_missing"), name)
         try:
             with self._zip.open(info) as handle:
                 data = handle.read(info.file_size + 1)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise fail(self.file, f"tệp trong gói bị hỏng hoặc cắt cụt (corrupt or truncated member: {exc})", name) from None
+            raise fail(self.file, msg("qb.zip.member_corrupt", detail=str(exc)), name) from None
         if len(data) > info.file_size:
-            raise fail(self.file, "kích thước thật lớn hơn khai báo — nghi zip bomb (actual size exceeds declared size)", name)
+            raise fail(self.file, msg("qb.zip.size_lies"), name)
         return data

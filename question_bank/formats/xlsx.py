@@ -31,12 +31,13 @@ import mimetypes
 import re
 from base64 import b64decode, b64encode
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from question_bank.errors import ExportFailed, FormatIssue, ImportResult
+from question_bank.errors import ExportFailed, FormatIssue, ImportResult, Place, QuestionBankError
 from question_bank.formats.collect import Issues, parse_number
 from question_bank.formats.safe_input import SafeZip, fail
 from question_bank.formats.xlsx_images import first_sheet_images
+from question_bank.messages import msg, render
 from question_bank.model import (
     BLANK_TYPES,
     QUESTION_TYPES,
@@ -46,6 +47,7 @@ from question_bank.model import (
     Option,
     Pair,
     Question,
+    QuestionType,
     RubricCriterion,
     Scoring,
     Statement,
@@ -103,7 +105,7 @@ def read(data: bytes, file: str) -> ImportResult:
     package = SafeZip(data, file)  # bombs and traversal are refused before openpyxl unpacks anything
     for name in package.names():
         if name.endswith((".xml", ".rels")) and b"<!DOCTYPE" in package.read(name):
-            raise fail(file, "XML bị từ chối: có DTD/thực thể (DTD or entities are not allowed)", name)
+            raise fail(file, msg("qb.xlsx.dtd_refused"), name)
     from openpyxl import load_workbook
 
     try:
@@ -111,10 +113,10 @@ def read(data: bytes, file: str) -> ImportResult:
         rows = list(workbook.worksheets[0].iter_rows(values_only=True))
         workbook.close()
     except Exception as exc:  # openpyxl raises many kinds for broken workbooks
-        raise fail(file, f"không đọc được bảng tính (unreadable workbook: {type(exc).__name__}: {exc})") from None
+        raise fail(file, msg("qb.xlsx.unreadable", detail=f"{type(exc).__name__}: {exc}")) from None
     issues = Issues(file)
     if not rows:
-        raise fail(file, "trang tính đầu tiên trống (first sheet is empty)")
+        raise fail(file, msg("qb.xlsx.empty_sheet"))
     header: list[str | None] = []
     for col, cell in enumerate(rows[0], start=1):
         name = nfc(str(cell or "")).strip().casefold()
@@ -123,27 +125,31 @@ def read(data: bytes, file: str) -> ImportResult:
         elif name in HEADER_ALIASES:
             header.append(HEADER_ALIASES[name])
         else:
-            issues.error(f"dòng 1, cột {col}", f"tiêu đề cột không biết: {cell!r} (unknown column)")
+            issues.error(msg("qb.where.cell", row=1, column=col), msg("qb.xlsx.unknown_column", heading=str(cell)))
             header.append(None)
     for required in ("type", "stem"):
         if required not in header:
-            issues.error("dòng 1", f"thiếu cột {dict(COLUMNS)[required]} ({required} column missing)")
+            issues.error(msg("qb.where.row", row=1), msg("qb.xlsx.missing_column", column=dict(COLUMNS)[required], key=required))
     issues.raise_if_errors()
     questions: list[Question] = []
-    locations: list[str] = []
+    locations: list[Place] = []
     pictures = first_sheet_images(package, file)
     for number, values in enumerate(rows[1:], start=2):
         row = {key: _cell(v) for key, v in zip(header, values, strict=False) if key}
         if not any(row.values()):
             continue
-        where = f"dòng {number}"
+        where = msg("qb.where.row", row=number)
         try:
             question = _question(row)
             question.media = _media(question, row.get("media", ""), pictures.get(number, []), issues, number)
-        except ValueError as exc:
-            issues.error(where, str(exc))
+        except QuestionBankError as exc:
+            for problem in exc.problems:
+                issues.error(where, problem)
             continue
-        question.source = f"{file}: {where}"
+        except ValueError as exc:  # the model refusing a value
+            issues.error(where, msg("qb.invalid_value", detail=str(exc)))
+            continue
+        question.source = f"{file}: {render(where)}"
         questions.append(question)
         locations.append(where)
     return issues.finish(questions, locations)
@@ -153,12 +159,12 @@ def _media(question: Question, listed: str, pictures: list[tuple[str, bytes]], i
     """The pictures anchored in a question's row, named by the Ảnh column (in order)."""
     names = [name.strip() for name in listed.splitlines() if name.strip()]
     if names and len(names) != len(pictures):
-        raise ValueError(f"cột Ảnh ghi {len(names)} tên nhưng dòng có {len(pictures)} ảnh (media names do not match the pictures in the row)")
+        raise QuestionBankError(msg("qb.xlsx.media_count", names=len(names), pictures=len(pictures)))
     if not names:  # pictures pasted by a teacher: keep Excel's names and show them after the stem
         names = [f"dong{number}_{name}" for name, _ in pictures]
         if names:
             question.stem += "".join(f"\n@@MEDIA/{name}" for name in names)
-            issues.note(f"dòng {number}: {len(names)} ảnh dán trong dòng được gắn vào cuối đề bài (pictures appended to the stem)")
+            issues.note(msg("qb.xlsx.pictures_appended", row=number, count=len(names)))
     return [
         Media(name, mimetypes.guess_type(name)[0] or "application/octet-stream", b64encode(data).decode())
         for name, (_, data) in zip(names, pictures, strict=True)
@@ -174,34 +180,35 @@ def _cell(value: Any) -> str:
 
 
 def _number(text: str, what: str) -> float:
+    """`what` names the cell's meaning: a code under qb.xlsx.what."""
     value = parse_number(text)
     if value is None:
-        raise ValueError(f"{what} không phải số: {text!r} (not a number)")
+        raise QuestionBankError(msg("qb.xlsx.not_a_number", what=msg(f"qb.xlsx.what.{what}"), value=text))
     return value
 
 
 def _credit(text: str) -> tuple[str, float]:
     if m := CREDIT.match(text):
-        return m.group(1), _number(m.group(2), "tỉ lệ điểm") / 100
+        return m.group(1), _number(m.group(2), "fraction") / 100
     return text, 1.0
 
 
 def _question(row: dict[str, str]) -> Question:
     qtype = row.get("type", "")
     if qtype not in QUESTION_TYPES:
-        raise ValueError(f"loại câu hỏi không biết: {qtype!r} (unknown type; one of {', '.join(QUESTION_TYPES)})")
+        raise QuestionBankError(msg("qb.xlsx.unknown_type", type=qtype, types=", ".join(QUESTION_TYPES)))
     cells = [row.get(letter, "") for letter in LETTERS]
     while cells and not cells[-1]:
         cells.pop()
     if "" in cells:
-        raise ValueError(f"ô phương án {LETTERS[cells.index('')]} trống giữa các phương án (gap between options)")
+        raise QuestionBankError(msg("qb.xlsx.option_gap", letter=LETTERS[cells.index("")]))
     if cells and qtype not in TAKES_CELLS:
-        raise ValueError(f"loại {qtype} không có phương án (this type takes no options)")
+        raise QuestionBankError(msg("qb.xlsx.no_options", type=qtype))
     key, mode = row.get("key", ""), row.get("scoring", "")
     q = Question(
-        qtype,  # type: ignore[arg-type]
+        cast(QuestionType, qtype),  # checked against QUESTION_TYPES above
         stem=row.get("stem", ""),
-        points=_number(row["points"], "điểm") if row.get("points") else 1.0,
+        points=_number(row["points"], "points") if row.get("points") else 1.0,
         title=row.get("title", ""),
         topic=row.get("topic", ""),
         tags=[t.strip() for t in row.get("tags", "").split(",") if t.strip()],
@@ -217,8 +224,8 @@ def _question(row: dict[str, str]) -> Question:
             letter, _, percent = part.partition("=")
             letter = letter.strip().upper()
             if letter not in LETTERS[: len(cells)]:
-                raise ValueError(f"đáp án {letter!r} không phải một phương án (key names no option)")
-            credits[letter] = _number(percent.strip().rstrip("%"), "tỉ lệ điểm") / 100 if percent else 1.0
+                raise QuestionBankError(msg("qb.xlsx.key_not_option", letter=letter))
+            credits[letter] = _number(percent.strip().rstrip("%"), "fraction") / 100 if percent else 1.0
         for option in q.options:
             option.fraction = credits.get(option.id, 0.0)
         if qtype == "multiple_response":
@@ -227,19 +234,19 @@ def _question(row: dict[str, str]) -> Question:
     elif qtype == "true_false":
         word = key.casefold()
         if word not in TRUE_WORDS | FALSE_WORDS:
-            raise ValueError(f"đáp án Đúng/Sai không hợp lệ: {key!r} (expected Đúng or Sai)")
+            raise QuestionBankError(msg("qb.xlsx.bad_true_false", key=key))
         q.correct_bool = word in TRUE_WORDS
     elif qtype == "tf_cluster":
         letters = [c for c in key.upper() if c in "ĐSTF"]
         if len(letters) != len(cells):
-            raise ValueError(f"đáp án {key!r} cần {len(cells)} chữ Đ/S, mỗi mệnh đề một chữ (one Đ/S per statement)")
+            raise QuestionBankError(msg("qb.xlsx.tf_key_length", key=key, count=len(cells)))
         q.statements = [Statement("abcdefgh"[i], text, letters[i] in "ĐT") for i, text in enumerate(cells)]
         q.scoring = Scoring(table=dict(TF_CLUSTER_TABLE))
     elif qtype in ("short_text", "numeric", "short_answer4"):
         for part in (p.strip() for p in key.split("|") if p.strip()):
             text, fraction = _credit(part)
             value, _, tolerance = text.partition("±")
-            tol = _number(tolerance.strip(), "sai số") if qtype == "numeric" and tolerance else 0.0
+            tol = _number(tolerance.strip(), "tolerance") if qtype == "numeric" and tolerance else 0.0
             q.answers.append(Answer(value.strip() if qtype == "numeric" else text, fraction, tol))
         q.scoring = Scoring(mode=mode or ("exact" if qtype == "short_answer4" else "ci" if qtype == "short_text" else ""))
     elif qtype == "matching":
@@ -247,15 +254,15 @@ def _question(row: dict[str, str]) -> Question:
         for i, cell in enumerate(cells, start=1):
             left, arrow, right = cell.partition("=>")
             if not arrow:
-                raise ValueError(f"ô {LETTERS[i - 1]} phải có dạng 'trái => phải' (matching pair needs =>)")
+                raise QuestionBankError(msg("qb.xlsx.bad_pair", letter=LETTERS[i - 1]))
             pairs.append(Pair(f"p{i}", left.strip(), right.strip()))
         q = replace(q, pairs=pairs)  # re-runs __post_init__, which assigns the right-hand ids
     elif qtype == "essay":
         for i, cell in enumerate(cells):
             parts = [part.strip() for part in cell.split("|", 2)]
             if len(parts) != 3:
-                raise ValueError(f"ô {LETTERS[i]}: tiêu chí chấm phải có dạng 'mã | điểm | mô tả' (rubric criterion)")
-            q.rubric.append(RubricCriterion(parts[0], parts[2], _number(parts[1], "điểm tiêu chí")))
+                raise QuestionBankError(msg("qb.xlsx.bad_criterion", letter=LETTERS[i]))
+            q.rubric.append(RubricCriterion(parts[0], parts[2], _number(parts[1], "criterion_points")))
     return q
 
 
@@ -306,11 +313,11 @@ def write(questions: list[Question], file: str) -> bytes:
         width = max(len(q.options), len(q.statements), len(q.pairs), len(q.rubric))
         for m in q.media:
             if m.mime not in PICTURE_TYPES:
-                errors.append(FormatIssue(file, f"câu {i}", f"Excel chỉ chứa ảnh PNG/JPEG/GIF, không chứa {m.name!r}; hãy dùng Moodle XML hoặc QTI (picture type not supported by XLSX)"))
+                errors.append(FormatIssue(file, msg("qb.where.question", number=i), msg("qb.xlsx.picture_type", name=m.name)))
         if width > len(LETTERS):
-            errors.append(FormatIssue(file, f"câu {i}", f"tối đa {len(LETTERS)} phương án (at most {len(LETTERS)} options)"))
+            errors.append(FormatIssue(file, msg("qb.where.question", number=i), msg("qb.xlsx.too_many_options", max=len(LETTERS))))
         if q.type in BLANK_TYPES:
-            errors.append(FormatIssue(file, f"câu {i}", f"Excel không chứa loại {q.type}; hãy dùng Moodle XML (type not supported by XLSX)"))
+            errors.append(FormatIssue(file, msg("qb.where.question", number=i), msg("qb.xlsx.type_not_supported", type=q.type)))
     if errors:
         raise ExportFailed(errors)
     from openpyxl import Workbook
@@ -339,8 +346,8 @@ def write(questions: list[Question], file: str) -> bytes:
     sheet.freeze_panes = "A2"
     guide = workbook.create_sheet("Hướng dẫn")
     guide.append(["Cột", "Nội dung"])
-    for row in GUIDE:
-        guide.append(list(row))
+    for guide_row in GUIDE:
+        guide.append(list(guide_row))
     guide["A1"].font = guide["B1"].font = Font(bold=True)
     guide.column_dimensions["A"].width, guide.column_dimensions["B"].width = 22, 120
     buffer = io.BytesIO()

@@ -1,7 +1,9 @@
 """Papers and answer keys as PDF (reportlab), set in DejaVu so Vietnamese diacritics print.
 
 LaTeX in stems is printed as its source ($x^2$); images carried with a question (Media) are
-placed after its stem. Options are labelled by position — the order of this paper.
+placed after its stem. Options are labelled by position — the order of this paper, which is
+the letter the candidate saw on this code (`papers.letter_map`). The key file opens with the
+combined key (every code's letters side by side), then one table per code.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from exam_common.i18n import DEFAULT_LANGUAGE
+from question_bank.messages import Message, msg
 from question_bank.model import BLANK_TYPES, CHOICE_KINDS, PLACEHOLDER, Blank, GapChoice, Question
-from question_bank.papers import LETTERS, Paper
+from question_bank.papers import LETTERS, Paper, key_table, letter_map
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -43,7 +47,14 @@ IMAGE_MIMES = {"image/png", "image/jpeg", "image/gif"}
 
 
 class FontMissing(RuntimeError):
-    pass
+    """The PDF font is not installed; carries a coded message (`str()` is English)."""
+
+    def __init__(self, message: Message) -> None:
+        self.problem = message
+        super().__init__(str(message))
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.problem.text(lang)
 
 
 def _register_fonts() -> None:
@@ -52,9 +63,7 @@ def _register_fonts() -> None:
     for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         path = FONT_DIR / file
         if not path.exists():
-            raise FontMissing(
-                f"thiếu phông chữ {path} — cài gói fonts-dejavu-core (scripts/setup.sh) (font missing)"
-            )
+            raise FontMissing(msg("qb.print.font_missing", path=str(path)))
         pdfmetrics.registerFont(TTFont(name, str(path)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
 
@@ -103,7 +112,11 @@ def _question_flowables(number: int, q: Question, st: dict[str, ParagraphStyle],
         return [KeepTogether([Paragraph(head + _blank_stem(q), st["stem"]), *_images(q, width),
                               *_blank_choices(q, st)])]
     parts: list[Flowable] = [Paragraph(head + _text(q.stem), st["stem"]), *_images(q, width)]
-    if q.type in ("single_choice", "multiple_response", "ordering"):
+    if q.type in ("single_choice", "multiple_response"):
+        texts = {o.id: o.text for o in q.options}
+        parts += [Paragraph(f"<b>{letter}.</b> {_text(texts[option_id])}", st["option"])
+                  for letter, option_id in letter_map(q).items()]
+    elif q.type == "ordering":
         parts += [Paragraph(f"<b>{LETTERS[i]}.</b> {_text(o.text)}", st["option"]) for i, o in enumerate(q.options)]
     elif q.type == "tf_cluster":
         parts += [Paragraph(f"<b>{'abcdefgh'[i]})</b> {_text(s.text)}", st["option"]) for i, s in enumerate(q.statements)]
@@ -265,12 +278,45 @@ def write_papers_pdf(papers: Iterable[Paper], path: str | Path) -> None:
     _build(path, story, title or "Đề thi")
 
 
+COMBINED_CODES = 8  # paper codes per combined-key table: what fits across A4 portrait
+
+
+def _combined_key(papers: list[Paper], st: dict[str, ParagraphStyle], title: str) -> list[Flowable]:
+    """The combined key: question numbers down, paper codes across, each code's own letters.
+
+    Blank types are left to the per-code tables (their key is several lines); the cell says so.
+    """
+    rows = key_table(papers)
+    blank = {(p.code, i.number) for p in papers for i in p.items if i.question.type in BLANK_TYPES}
+    story: list[Flowable] = [Paragraph(f"BẢNG ĐÁP ÁN CÁC MÃ ĐỀ — {escape(title)}" if title else "BẢNG ĐÁP ÁN CÁC MÃ ĐỀ",
+                                       st["section"])]
+    codes = [p.code for p in papers]
+    for start in range(0, len(codes), COMBINED_CODES):
+        chunk = codes[start:start + COMBINED_CODES]
+        head = [Paragraph("<b>Câu</b>", st["cell"])] + [Paragraph(f"<b>{escape(c)}</b>", st["cell"]) for c in chunk]
+        body = [[str(n)] + [Paragraph("(xem bảng mã đề)" if (c, n) in blank else escape(keys.get(c, "")), st["cell"])
+                            for c in chunk] for n, keys in rows]
+        width = (A4[0] - 36 * mm - 14 * mm) / len(chunk)
+        table = Table([head, *body], colWidths=[14 * mm] + [width] * len(chunk), repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), FONT, 10),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        story += [table, Spacer(1, 6 * mm)]
+    return story
+
+
 def write_keys_pdf(papers: Iterable[Paper], path: str | Path) -> None:
-    """The answer key of every paper: a table per paper code."""
+    """The combined key of all codes, then the answer key of every paper: a table per code."""
     _register_fonts()
     st = _styles()
+    papers = list(papers)
     story: list[Flowable] = []
-    title = ""
+    title = next((p.title for p in papers if p.title), "")
+    if len(papers) > 1:
+        story += [*_combined_key(papers, st, title), PageBreak()]
     for paper in papers:
         title = title or paper.title
         rows = [[Paragraph(f"<b>{h}</b>", st["cell"]) for h in ("Câu", "Phần", "Đáp án", "Điểm")]]

@@ -1,4 +1,4 @@
-"""Every reader/card failure maps to its own error class with a Vietnamese and an English text."""
+"""Every reader/card failure maps to its own error class carrying a code and parameters, no UI text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from smartcard.pcsc.PCSCExceptions import EstablishContextException
 from card_reader import errors
 from card_reader.apdu import Command
 from card_reader.channel import CardChannel, status_error
-from card_reader.messages import MESSAGES
 from card_reader.transport import FunctionTransport, _pcsc_failure
 
 
@@ -34,14 +33,18 @@ def test_status_words_are_mapped(sw: int, expected: type) -> None:
     assert type(status_error(sw, "READ BINARY")) is expected
 
 
-def test_every_error_has_both_languages() -> None:
+def test_errors_carry_codes_and_a_diagnostic_not_a_translation() -> None:
     classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.CardError)]
-    for cls in classes:
-        assert cls.key in MESSAGES["vi"] and cls.key in MESSAGES["en"], cls
+    codes = [cls.code for cls in classes]
+    assert len(set(codes)) == len(codes) and all(code.startswith("card.") for code in codes)
     error = errors.AccessDeniedError(0x6982, "SELECT DG3")
-    assert "6982" in error.text("vi") and "SELECT DG3" in error.text("en")
-    assert str(errors.CardRemovedError("x")).startswith("The card was removed")
-    assert errors.CardRemovedError("x").text("vi").startswith("Thẻ đã bị rút ra")
+    assert error.code == "card.access_denied" and error.params == {"sw": "6982", "command": "SELECT DG3",
+                                                                    "detail": "SELECT DG3 answered 6982"}
+    assert str(error) == "card.access_denied: SELECT DG3 answered 6982 [sw=6982, command=SELECT DG3]"
+    assert str(errors.CardRemovedError("gone")) == "card.removed: gone"
+    narrowed = errors.TrustStoreError("x", code="card.trust_store.missing", path="/a")
+    assert isinstance(narrowed, errors.TrustStoreError) and narrowed.code == "card.trust_store.missing"
+    assert errors.TrustStoreError.code == "card.trust_store"  # the class keeps its own
 
 
 def test_channel_collects_plain_61xx_chains() -> None:

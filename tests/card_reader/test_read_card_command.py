@@ -10,12 +10,19 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from card_reader.commands import read_card_command
 from card_reader.virtual.identity import Identity
 from card_reader.virtual.vpcd import PORTS
+from exam_client.card_commands import read_card_command
 
 pytestmark = pytest.mark.pcsc
 PORT = PORTS[1]  # the second vpcd reader: the first one is the station's default
+
+
+@pytest.fixture(autouse=True)
+def _no_user_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands follow LANG when --lang is not given: these tests expect the default (Vietnamese)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_qr_image_keys_trust_and_photo(vpcd_card, csca_file: Path, tmp_path: Path) -> None:  # noqa: ANN001
@@ -42,7 +49,8 @@ def test_wrong_can_exits_with_a_vietnamese_message(vpcd_card) -> None:  # noqa: 
     result = CliRunner().invoke(read_card_command, ["--reader", card.reader, "--can", "000000"])
     assert result.exit_code == 2
     error = json.loads(result.stderr)
-    assert error["error"] == "WrongKeyError" and "Khóa truy cập sai" in error["message"]
+    assert error["error"] == "WrongKeyError" and error["code"] == "card.wrong_key"
+    assert "Khóa truy cập sai" in error["message"] and "expiry" not in error["message"]
 
 
 def test_mrz_with_sensitive_fields_and_english_errors(vpcd_card) -> None:  # noqa: ANN001

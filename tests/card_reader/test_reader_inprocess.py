@@ -23,6 +23,7 @@ from card_reader.trust import TrustStore
 from card_reader.virtual.chip import VirtualChip
 from card_reader.virtual.faults import Faults
 from card_reader.virtual.identity import Identity
+from exam_client.messages import error_text
 
 SW_NOT_FOUND = b"\x6a\x82"
 
@@ -136,14 +137,18 @@ def test_wrong_key_is_a_clear_error(make_chip: Callable[..., VirtualChip]) -> No
     with pytest.raises(WrongKeyError) as caught:
         read_card(transport(chip), Credentials(can="999999"), ReadOptions())
     assert caught.value.sw == 0x6300
-    assert "6300" in caught.value.text("vi") and "6300" in caught.value.text("en")
+    assert caught.value.code == "card.wrong_key"
+    assert "6300" in error_text(caught.value, "vi") and "6300" in error_text(caught.value, "en")
 
 
 def test_wrong_mrz_key_via_bac(make_chip: Callable[..., VirtualChip]) -> None:
     chip = make_chip()
     key = dataclasses.replace(chip.contents.access_key, date_of_expiry="991231")
-    with pytest.raises(WrongKeyError, match="991231"):
+    with pytest.raises(WrongKeyError, match="991231") as caught:
         read_card(transport(chip, without_card_access=True), Credentials(access_keys=[key]), ReadOptions())
+    assert caught.value.params["tried"] == ["991231"]  # a parameter, not English inside the message
+    vi = error_text(caught.value, "vi")
+    assert "31/12/2099" in vi and "tried" not in vi and "expiry" not in vi
 
 
 def _reads(link: FunctionTransport) -> list[bytes]:

@@ -22,10 +22,9 @@ from card_reader.files.sod import parse_sod
 from card_reader.mrz import parse_mrz
 from card_reader.qr import parse_qr
 from card_reader.virtual import lds
-from card_reader.virtual.commands import load_identity
 from card_reader.virtual.contents import build
 from card_reader.virtual.faults import FaultError, Faults, parse_faults
-from card_reader.virtual.identity import Identity, IdentityError
+from card_reader.virtual.identity import Identity, IdentityError, load_identity
 
 DG_FIDS = {1: 0x0101, 2: 0x0102, 13: 0x010D, 14: 0x010E, 15: 0x010F}
 

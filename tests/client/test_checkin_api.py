@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-import exam_client.messages  # noqa: F401  (station reason texts: their params come from the station)
 from exam_server.checkin.models import CheckIn
 from exam_server.db import session as db
 from exam_server.events.models import Event

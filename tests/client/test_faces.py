@@ -81,10 +81,9 @@ def test_quality_problems_name_the_fix(matcher: FaceMatcher, faces_dir: Path, tr
 
 
 def test_instructions_exist_in_both_languages() -> None:
-    import exam_client.messages  # noqa: F401  (registers the catalogue)
-    from exam_server.i18n import translate
+    from exam_client.messages import text
 
     for problem in FaceProblem:
-        vi = translate(f"client.face.{problem.value}", "vi")
-        en = translate(f"client.face.{problem.value}", "en")
+        vi = text(f"client.face.{problem.value}", "vi")
+        en = text(f"client.face.{problem.value}", "en")
         assert vi != en and not vi.startswith("client.")

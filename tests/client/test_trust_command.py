@@ -19,6 +19,13 @@ from tests.conftest import SHARED, require
 GMRTD = SHARED / "peers" / "gmrtd"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands follow LANG when --lang is not given: these tests expect the default (Vietnamese)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def _run(*args: str) -> tuple[int, dict]:
     result = CliRunner().invoke(main, list(args))
     text = result.stdout if result.exit_code == 0 else result.stderr
@@ -39,7 +46,8 @@ def test_show_without_anything_installed_trusts_vietnam_only(tmp_path: Path) -> 
     assert shown["certificates"] == 1 and shown["master_lists"] == [] and shown["test_only"] == []
 
 
-def test_update_shows_added_removed_expired_and_refuses_older_lists(tmp_path: Path) -> None:
+def test_update_shows_added_removed_expired_and_refuses_older_lists(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     signer = testpki.generate(label=" ML signer")
     a, b, c = (testpki.generate(label=f" {n}") for n in "abc")
     data = tmp_path / "data"
@@ -54,8 +62,14 @@ def test_update_shows_added_removed_expired_and_refuses_older_lists(tmp_path: Pa
     assert result["expired"] == []
     assert result["installed"]["skipped"][0]["code"] == "cert.unparseable"
     # an older list is refused and changes nothing
+    code, error = _run("trust", "update", str(first), "--data-dir", str(data), "--lang", "en")
+    assert code == 2 and "before the installed list" in error["error"] and error["code"] == "client.trust.older_list"
+    code, error = _run("trust", "update", str(first), "--data-dir", str(data))  # Vietnamese by default
+    assert code == 2 and "cũ hơn danh sách đang cài" in error["error"] and "older" not in error["error"]
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")  # no --lang: the user's environment decides
     code, error = _run("trust", "update", str(first), "--data-dir", str(data))
-    assert code == 2 and "older than the installed list" in error["error"]
+    assert code == 2 and "before the installed list" in error["error"]
+    monkeypatch.delenv("LANG")
     store = station_trust(data)
     assert {x.subject_text for x in store.certificates} >= {b.csca_cert.subject_text, c.csca_cert.subject_text}
     assert a.csca_cert.subject_text not in {x.subject_text for x in store.certificates}

@@ -59,7 +59,7 @@ def test_every_module_imports_without_posix_only_modules() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     count, names = result.stdout.strip().splitlines()[-1].split(" ", 1)
     modules = set(names.split())
-    for expected in ("exam_client.cli", "exam_client.station.service", "exam_client.checkin", "card_reader.commands",
+    for expected in ("exam_client.cli", "exam_client.station.service", "exam_client.checkin", "exam_client.card_commands",
                      "card_reader.reader", "card_reader.certs", "card_reader.trust", "card_reader.virtual.runner",
                      "exam_client.trust_store"):
         assert expected in modules, expected

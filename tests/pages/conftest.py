@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jinja2 import StrictUndefined
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from exam_server.app import create_app
 from exam_server.db import db
@@ -23,8 +23,6 @@ from tests.support.server import ServerProcess
 
 SECRET = "pages-test-secret-" + uuid.uuid4().hex
 BROWSER_TIMEOUT_MS = 30_000  # generous: the 2 cores are shared with the server under test
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def make_app(database_url: str, instance: Path, **overrides: object) -> Flask:
@@ -101,14 +99,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     finally:
         server.stop()
         db.engine(app).dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

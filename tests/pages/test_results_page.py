@@ -115,6 +115,15 @@ def test_end_dialog_then_results_page(browser: Browser, live_server: LiveServer,
     assert page.locator("#export-progress").evaluate("el => el.value") == 100
     page.screenshot(path=str(tmp_path / "02-results-export.png"), full_page=True)
 
+    # A PDF package is built in the background (minutes for a large sitting): the bar follows the
+    # job, then its zip downloads like the others.
+    with page.expect_download(timeout=120_000) as info:
+        page.locator('[data-export][data-format="pdf"][data-by="room"]').click()
+    assert re.fullmatch(r"ket-qua-ca-\d+-room-pdf\.zip", info.value.suggested_filename)
+    with zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes())) as zf:
+        assert "manifest.json.p7s" in zf.namelist() and any(n.endswith(".pdf") for n in zf.namelist())
+    expect(page.locator("#export-label")).to_have_text("Đã tải xong.")
+
     # Publish, then the page offers to withdraw (with a reason).
     page.get_by_role("button", name="Công bố kết quả").click()
     expect(page.get_by_role("status").filter(has_text="Đã công bố kết quả.")).to_be_visible()
@@ -138,7 +147,9 @@ def test_end_dialog_then_results_page(browser: Browser, live_server: LiveServer,
     # The item analysis report names items by number and stem, in Vietnamese.
     page.get_by_role("link", name="Xem báo cáo").click()
     expect(page.locator("figcaption").first).to_have_text("Phổ điểm")
-    expect(page.locator("table")).to_contain_text("Câu 1 (đề 101): Câu hỏi số 1: 2 + 1 bằng …")
+    expect(page.locator("table").first).to_contain_text("Câu 1 (đề 101): Câu hỏi số 1: 2 + 1 bằng …")
+    # Each choice question's options, with the letter each paper code gave them.
+    expect(page.locator("table.options").first).to_contain_text("Mã đề 101")
     page.screenshot(path=str(tmp_path / "04-item-analysis.png"), full_page=True)
 
     # The appeal review: the candidate's paper with their answer and the attempt's timeline; printable.

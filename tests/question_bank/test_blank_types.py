@@ -118,7 +118,7 @@ def test_cloze_case_sensitivity_multiresponse_and_numeric_catch_all() -> None:
 def test_cloze_response_shape_is_checked() -> None:
     q = read(cloze_xml("{1:MC:=x~y} {1:MR:=a~=b} {1:SA:=t}"))[0]
     assert validate_response(q, {"1": choice(q, "1", "x"), "2": [choice(q, "2", "a")], "3": "t"}) is None
-    assert "ô trống" in validate_response(q, {"9": "x"})
+    assert "ô trống" in validate_response(q, {"9": "x"}).text("vi")
     assert validate_response(q, {"1": "zz"}) and validate_response(q, {"2": "a"}) and validate_response(q, {"3": ["t"]})
     with pytest.raises(ValueError):
         score(q, ["x"])
@@ -155,12 +155,12 @@ def test_invalid_cloze_is_refused_naming_question_and_blank() -> None:
     )
     with pytest.raises(ImportFailed) as failure:
         moodle_xml.read(data, "cloze.xml")
-    messages = [str(e) for e in failure.value.errors]
+    messages = [e.message("vi") for e in failure.value.errors]
     assert messages == [
-        "cloze.xml: câu hỏi thứ 2 «Hỏng»: ô trống 1: cần một đáp án được 100% (one answer must be worth 100%)",
-        "cloze.xml: câu hỏi thứ 2 «Hỏng»: ô trống 2: đáp án phải là số hoặc *: 'abc' (numerical answer must be a number or *)",
-        "cloze.xml: câu hỏi thứ 3 «Một lựa chọn»: ô trống 1: cần ít nhất 2 lựa chọn (at least two choices needed)",
-        "cloze.xml: câu hỏi thứ 4 «Rỗng»: câu cloze không có ô trống nào (no embedded answers found)",
+        "cloze.xml: câu hỏi thứ 2 «Hỏng»: ô trống 1: cần một đáp án được 100%",
+        "cloze.xml: câu hỏi thứ 2 «Hỏng»: ô trống 2: đáp án phải là số hoặc *: 'abc'",
+        "cloze.xml: câu hỏi thứ 3 «Một lựa chọn»: ô trống 1: cần ít nhất 2 lựa chọn",
+        "cloze.xml: câu hỏi thứ 4 «Rỗng»: câu cloze không có ô trống nào",
     ]
 
 
@@ -193,7 +193,9 @@ def test_ddwtos_infinite_choices_and_single_use() -> None:
     assert [c.infinite for c in q.choices] == [True, False, False]
     right = {"1": gap(q, "một"), "2": gap(q, "một"), "3": gap(q, "hai")}
     assert validate_response(q, right) is None and score(q, right).status == "correct"
-    assert "chỉ được kéo vào một ô" in validate_response(q, {"1": gap(q, "hai"), "2": gap(q, "hai")})
+    reused = validate_response(q, {"1": gap(q, "hai"), "2": gap(q, "hai")})
+    assert reused.code == "qb.response.choice_reused" and "chỉ được kéo vào một ô" in reused.text("vi")
+    assert "can be dragged into one blank only" in str(reused)
     assert score(q, {"1": gap(q, "một"), "3": gap(q, "ba")}).points == pytest.approx(1 / 3, abs=1e-6)
 
 
@@ -202,10 +204,11 @@ def test_gap_errors_are_named() -> None:
     none = GAPSELECT.replace("Con [[1]] ngồi trên [[2]], [[3]] kêu.", "Không có chỗ trống").replace("Chọn từ", "Không ô")
     with pytest.raises(ImportFailed) as failure:
         moodle_xml.read(quiz(GAPSELECT, bad, none), "gaps.xml")
-    messages = [str(e) for e in failure.value.errors]
+    messages = [e.message("vi") for e in failure.value.errors]
     assert len(messages) == 2
     assert messages[0].startswith("gaps.xml: câu hỏi thứ 2 «Thiếu lựa chọn»: chỗ trống [[7]]")
-    assert messages[1].startswith("gaps.xml: câu hỏi thứ 3 «Không ô»") and "no [[n]] gaps" in messages[1]
+    assert messages[1].startswith("gaps.xml: câu hỏi thứ 3 «Không ô»") and "không có chỗ trống [[n]] nào" in messages[1]
+    assert failure.value.errors[1].code == "qb.moodle.no_gaps" and "no [[n]] gaps" in str(failure.value.errors[1])
 
 
 def test_gap_types_round_trip() -> None:
@@ -230,10 +233,10 @@ def test_fraction_moodle_does_not_allow_is_refused_whole_file() -> None:
              '<answer fraction="90"><text>x</text></answer></question>')
     with pytest.raises(ImportFailed) as failure:
         moodle_xml.read(quiz(good, bad, single, short), "grades.xml")
-    messages = [str(e) for e in failure.value.errors]
+    messages = [e.message("vi") for e in failure.value.errors]
     assert len(messages) == 4
     assert messages[0] == ("grades.xml: câu hỏi thứ 2 «Ba mươi ba»: tỉ lệ điểm không thuộc danh sách Moodle cho phép: "
-                           "33% (grade not allowed by Moodle)")
+                           "33%")
     assert messages[1].startswith("grades.xml: câu hỏi thứ 2 «Ba mươi ba»: tổng tỉ lệ điểm các phương án đúng là 83%")
     assert messages[2].startswith("grades.xml: câu hỏi thứ 3 «Một đáp án»: cần một đáp án được 100%")
     assert messages[3].startswith("grades.xml: câu hỏi thứ 4 «Ngắn»: cần một đáp án được 100%")
@@ -288,13 +291,14 @@ def test_inconsistent_blank_questions_are_refused_by_every_import() -> None:
 
     q = read(cloze_xml("{1:SA:=a} {1:SA:=b}"))[0]
     broken = Question.from_dict({**q.to_dict(), "stem": "{#1} {#1} {#7}"})
-    assert problems(broken) == [
-        "đề bài và các ô trống không khớp; thiếu {#2} trong đề; {#7} không có ô trống; {#1} xuất hiện hai lần "
-        "(stem placeholders and blanks disagree)"]
+    assert [p.text("vi") for p in problems(broken)] == [
+        "đề bài và các ô trống không khớp: thiếu {#2} trong đề; {#7} không có ô trống; {#1} xuất hiện hai lần"]
+    assert [p.code for p in problems(broken)] == ["qb.blanks.stem_mismatch"]
     g = read(GAPSELECT)[0]
     data = g.to_dict()
     data["blanks"][0]["key"] = gap(g, "chiếu")  # a group-2 choice as the key of a group-1 gap
-    assert problems(Question.from_dict(data)) == ["chỗ trống 1: đáp án thuộc nhóm 2, chỗ trống nhóm 1 (key in another group)"]
+    assert [p.text("vi") for p in problems(Question.from_dict(data))] == ["chỗ trống 1: đáp án thuộc nhóm 2, chỗ trống nhóm 1"]
+    assert [str(p) for p in problems(Question.from_dict(data))] == ["gap 1: the key is in group 2, the gap in group 1"]
 
 
 def test_excel_refuses_blank_types_instead_of_losing_them() -> None:

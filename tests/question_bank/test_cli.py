@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,11 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(*args: str) -> object:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+NO_LOCALE = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": None}  # the default language: Vietnamese
+
+
+def run(*args: str, env: dict[str, str | None] | None = None) -> object:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, env={**NO_LOCALE, **(env or {})})
 
 
 def test_convert_and_validate_round_trip_through_xlsx(workdir):
@@ -118,7 +122,7 @@ def test_papers_generate_writes_snapshots_pdf_and_xlsx(workdir):
     keys = "".join(page.extract_text() for page in PdfReader(out / "keys.pdf").pages)
     assert "Mã đề 0104" in keys
     wb = load_workbook(out / "papers.xlsx")
-    assert wb.sheetnames == ["Đáp án", "Đề 0101", "Đề 0102", "Đề 0103", "Đề 0104"]
+    assert wb.sheetnames == ["Đáp án", "Đối chiếu phương án", "Đề 0101", "Đề 0102", "Đề 0103", "Đề 0104"]
     matrix = wb["Đáp án"]
     assert [c.value for c in matrix[1]] == ["Câu", "0101", "0102", "0103", "0104"]
     assert matrix.cell(row=2, column=2).value == papers[0].items[0].key
@@ -187,8 +191,9 @@ def test_analyze_points_csv_and_errors(workdir):
 def test_console_script_is_installed(workdir):
     exe = Path(sys.executable).with_name("question-bank")
     assert exe.exists(), "pip install -e . declares the question-bank console script"
+    env = {k: v for k, v in os.environ.items() if k not in NO_LOCALE}
     done = subprocess.run([str(exe), "validate", str(workdir / "bank.json")], capture_output=True, text=True,
-                          timeout=60, check=False)
+                          timeout=60, check=False, env=env)
     assert done.returncode == 0, done.stderr
     assert "48 câu hỏi" in done.stdout
 

@@ -82,8 +82,8 @@ def test_national_exam_structure_is_read_with_keys_media_and_equations() -> None
     assert q[5].answers[0].text == "-1,5" and q[5].general_feedback == "2x = −3 nên x = −1,5."
     assert q[6].answers[0].text == "9" and q[6].scoring.mode == "exact"
     assert (q[7].answers[0].text, q[8].answers[0].text) == ("-1", "-0,5")  # Word's minus signs, as typed
-    assert any("3/3 phương trình OMML" in line for line in result.report)
-    assert any("1 ảnh" in line for line in result.report)
+    assert any("3/3 phương trình OMML" in line for line in result.report_text("vi"))
+    assert any("1 ảnh" in line for line in result.report_text("vi"))
     assert result.warnings == []
 
 
@@ -114,8 +114,8 @@ def test_key_table_overrides_a_different_marking_with_a_warning() -> None:
     assert next(o.id for o in first.options if o.correct) == "C"
     assert [o.id for o in second.options if o.correct] == ["A", "B"]  # reported, not silently fixed
     assert next(o.id for o in third.options if o.correct) == "A"
-    assert any(w.location == "Câu 1" and w.reason.startswith("phương án đánh dấu (B) khác đáp án (C)") for w in result.warnings)
-    assert any(loc == "Câu 2" and "several correct options" in r for loc, r in ((w.location, w.reason) for w in result.warnings))
+    assert any(w.where("vi") == "Câu 1" and w.text("vi").startswith("phương án đánh dấu (B) khác đáp án (C)") for w in result.warnings)
+    assert any(loc == "Câu 2" and "several correct options" in r for loc, r in ((w.where("vi"), w.reason) for w in result.warnings))
 
 
 def test_nfd_text_and_a_duplicate_stem_are_handled() -> None:
@@ -130,7 +130,7 @@ def test_nfd_text_and_a_duplicate_stem_are_handled() -> None:
     assert result.questions[0].stem == "Thủ đô của Việt Nam?"
     assert [o.text for o in result.questions[0].options] == ["Huế Thừa Thiên", "Hà Nội", "Hồ Chí Minh"]
     assert [o.correct for o in result.questions[0].options] == [False, False, True]
-    assert [w.reason.split(" (")[0] for w in result.warnings] == ["đề bài trùng với Câu 1"]
+    assert [w.text("vi").split(" (")[0] for w in result.warnings] == ["đề bài trùng với Câu 1"]
 
 
 def test_unconvertible_equations_and_mathtype_are_reported() -> None:
@@ -142,8 +142,8 @@ def test_unconvertible_equations_and_mathtype_are_reported() -> None:
     question = result.questions[0]
     assert "$y$≥" in question.stem and "@@MEDIA/image2.wmf" in question.stem
     assert question.media[0].name == "image2.wmf"
-    assert any("một phần" in line for line in result.report)
-    assert any("MathType/OLE" in line for line in result.report)
+    assert any("một phần" in line for line in result.report_text("vi"))
+    assert any("MathType/OLE" in line for line in result.report_text("vi"))
 
 
 def test_errors_name_the_question_and_nothing_is_imported() -> None:
@@ -162,7 +162,7 @@ def test_errors_name_the_question_and_nothing_is_imported() -> None:
     d.p("Câu 2: Thiếu đáp án")
     with pytest.raises(ImportFailed) as failure:
         docx.read(d.build(), "loi.docx")
-    where = sorted(e.location for e in failure.value.errors)
+    where = sorted(e.where("vi") for e in failure.value.errors)
     assert where == ["PHẦN I, Câu 1", "PHẦN II, Câu 1", "PHẦN III, Câu 1", "PHẦN III, Câu 2"]
     assert all(e.file == "loi.docx" for e in failure.value.errors)
 
@@ -270,4 +270,4 @@ def test_a_question_label_without_punctuation_is_reported_not_swallowed_silently
     result = docx.read(d.build(), "thieu.docx")
     assert len(result.questions) == 1
     (warning,) = result.warnings
-    assert warning.location == "Câu 1" and "Câu 2 Hai cộng hai?" in warning.reason
+    assert warning.where("vi") == "Câu 1" and "Câu 2 Hai cộng hai?" in warning.text("vi")

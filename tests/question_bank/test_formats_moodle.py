@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_moodle_export_is_read_with_all_its_details() -> None:
     assert q[4].answers[0].tolerance == 0.05
     assert [(p.left, p.right) for p in q[5].pairs] == [("Lực", "N"), ("Công", "J"), ("", "W")]
     assert q[6].points == 2.0
-    assert result.warnings == [] and "8 câu hỏi" in result.report[0]
+    assert result.warnings == [] and "8 câu hỏi" in result.report_text("vi")[0]
 
 
 def test_reimport_is_idempotent() -> None:
@@ -133,13 +134,13 @@ def test_every_error_is_reported_and_nothing_is_imported() -> None:
     )
     with pytest.raises(ImportFailed) as failure:
         moodle_xml.read(data, "bad.xml")
-    messages = sorted(str(e) for e in failure.value.errors)
+    messages = sorted(str(e) for e in failure.value.errors)  # English: str()
     assert len(messages) == 5
-    assert messages[0].startswith("bad.xml: câu hỏi thứ 1 «Q1»") and "no correct option" in messages[0]
-    assert messages[1].startswith("bad.xml: câu hỏi thứ 2 «Q2»") and "calculated" in messages[1]
-    assert messages[2].startswith("bad.xml: câu hỏi thứ 3 «Q3»") and "not a number" in messages[2]
-    assert messages[3].startswith("bad.xml: câu hỏi thứ 4 «Q4»") and "invalid value" in messages[3]
-    assert messages[4].startswith("bad.xml: câu hỏi thứ 5 «Q5»") and "not a finite number" in messages[4]
+    assert messages[0].startswith("bad.xml: question 1 «Q1»") and "no correct option" in messages[0]
+    assert messages[1].startswith("bad.xml: question 2 «Q2»") and "calculated" in messages[1]
+    assert messages[2].startswith("bad.xml: question 3 «Q3»") and "not a number" in messages[2]
+    assert messages[3].startswith("bad.xml: question 4 «Q4»") and "invalid value" in messages[3]
+    assert messages[4].startswith("bad.xml: question 5 «Q5»") and "not a finite number" in messages[4]
 
 
 def test_warnings_for_duplicates_and_two_keys_in_single_choice() -> None:
@@ -148,7 +149,7 @@ def test_warnings_for_duplicates_and_two_keys_in_single_choice() -> None:
         '<single>true</single><answer fraction="100"><text>a</text></answer><answer fraction="100"><text>b</text></answer></question>'
     )
     result = moodle_xml.read(_question(body + body.replace("<text>a</text>", "<text>c</text>")), "w.xml")
-    reasons = [w.reason for w in result.warnings]
+    reasons = [w.reason for w in result.warnings]  # English
     assert any("several correct" in r for r in reasons) and any("duplicate stem" in r for r in reasons)
     assert all(w.severity == "warning" for w in result.warnings)
     assert len(result.questions) == 2  # warnings do not stop the import, nor change the questions
@@ -158,7 +159,8 @@ def test_warnings_for_duplicates_and_two_keys_in_single_choice() -> None:
 def test_wrong_root_and_truncated_file_are_refused() -> None:
     with pytest.raises(ImportFailed, match="<quiz>"):
         moodle_xml.read(b"<html><body/></html>", "page.xml")
-    with pytest.raises(ImportFailed, match=r"dòng \d+, cột \d+"):
+    with pytest.raises(ImportFailed, match=r"line \d+, column \d+") as failure:
         moodle_xml.read(MOODLE_EXPORT[: len(MOODLE_EXPORT) // 2], "cut.xml")
+    assert re.search(r"dòng \d+, cột \d+", failure.value.message("vi"))
     with pytest.raises(ImportFailed, match="malformed"):
         moodle_xml.read(b"this is not xml at all", "plain.xml")

@@ -107,21 +107,21 @@ def test_package_from_another_tool() -> None:
     ("overrides", "location", "reason"),
     [
         ({"imsmanifest.xml": b""}, "imsmanifest.xml", "not an IMS content package"),
-        ({"q/text.xml": b""}, "q/text.xml", "item file missing"),
-        ({"img/map.png": b""}, "q/choice.xml", "listed file missing"),
-        ({"q/order.xml": ORDER.replace("<value>C</value>", "").encode()}, "q/order.xml", "does not list every choice"),
+        ({"q/text.xml": b""}, "q/text.xml", "item file listed in the manifest is missing"),
+        ({"img/map.png": b""}, "q/choice.xml", "listed file 'img/map.png' missing"),
+        ({"q/order.xml": ORDER.replace("<value>C</value>", "").encode()}, "q/order.xml", "does not list every item"),
         ({"q/match.xml": MATCH.replace("L2 R1", "L9 R1").encode()}, "q/match.xml", "unknown choices"),
-        ({"q/essay.xml": b"<html/>"}, "q/essay.xml", "not a QTI 2.1 item"),
+        ({"q/essay.xml": b"<html/>"}, "q/essay.xml", "neither a QTI 2.1 nor a QTI 3.0 item"),
     ],
 )
 def test_broken_packages_name_the_member(overrides: dict[str, bytes], location: str, reason: str) -> None:
     with pytest.raises(ImportFailed) as failure:
         qti.read(package(**overrides), "pkg.zip")
-    assert any(e.location == location and reason in e.reason for e in failure.value.errors), failure.value.errors
+    assert any(e.where("vi") == location and reason in e.reason for e in failure.value.errors), failure.value.errors
 
 
 def test_malformed_item_xml_names_the_member_and_line() -> None:
     with pytest.raises(ImportFailed) as failure:
         qti.read(package(**{"q/text.xml": TEXT[:200].encode()}), "pkg.zip")
     (error,) = failure.value.errors
-    assert error.file == "pkg.zip: q/text.xml" and error.location.startswith("dòng")
+    assert error.file == "pkg.zip: q/text.xml" and error.where("vi").startswith("dòng")

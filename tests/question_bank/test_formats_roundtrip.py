@@ -93,14 +93,17 @@ def test_export_refuses_what_the_format_cannot_hold_and_writes_nothing(tmp_path:
     two_numbers.answers.append(Answer("3.1416", 1.0))
     with pytest.raises(ExportFailed) as failure:
         write_any([single_choice(), two_numbers], target)
-    assert str(failure.value) == "out.zip: câu 2: QTI chỉ giữ một đáp án số (QTI holds one numeric answer)"
+    assert failure.value.message("vi") == "out.zip: câu 2: QTI chỉ giữ một đáp án số"
+    assert str(failure.value) == "out.zip: question 2: QTI holds one numeric answer only"
+    assert failure.value.code == "qb.qti.one_numeric_answer"
     assert not target.exists()
     equation = single_choice()
     equation.media[0] = Media("eq1.wmf", "image/x-wmf", "AAAA")
     with pytest.raises(ExportFailed, match="eq1.wmf"):
         xlsx.write([equation], "x.xlsx")
-    with pytest.raises(ExportFailed, match="hỗ trợ"):
+    with pytest.raises(ExportFailed, match="supported") as refused:
         write_any([single_choice()], tmp_path / "out.gift")
+    assert "hỗ trợ" in refused.value.message("vi")
 
 
 def test_read_bytes_any_sniffs_content_without_a_known_extension() -> None:

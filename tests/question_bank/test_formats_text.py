@@ -68,11 +68,11 @@ def test_gift_errors_name_the_line_and_import_nothing() -> None:
     text = "Câu đúng {=a ~b}\n\nCâu hỏng {=a ~b\n\nSố {#abc}\n\nCâu lạ }{?x}\n"
     with pytest.raises(ImportFailed) as failure:
         gift.read(text.encode(), "bad.gift")
-    messages = [str(e) for e in failure.value.errors]
+    messages = [e.message("vi") for e in failure.value.errors]
     assert messages == [
-        "bad.gift: câu 2 (dòng 3): thiếu dấu } đóng khối đáp án (answer block not closed)",
-        "bad.gift: câu 2 (dòng 5): đáp án số không hợp lệ: 'abc' (invalid numeric answer)",
-        "bad.gift: câu 2 (dòng 7): thừa dấu } (unmatched closing brace)",
+        "bad.gift: câu 2 (dòng 3): thiếu dấu } đóng khối đáp án",
+        "bad.gift: câu 2 (dòng 5): đáp án số không hợp lệ: 'abc'",
+        "bad.gift: câu 2 (dòng 7): thừa dấu }",
     ]
 
 
@@ -140,5 +140,6 @@ def test_aiken_reads_questions() -> None:
     ],
 )
 def test_aiken_errors(text: str, message: str) -> None:
-    with pytest.raises(ImportFailed, match=message):
+    with pytest.raises(ImportFailed) as failure:
         aiken.read(text.encode(), "a.txt")
+    assert message in failure.value.message("vi")

@@ -60,17 +60,21 @@ def test_every_bad_row_is_reported_by_row_number() -> None:
     ])
     with pytest.raises(ImportFailed) as failure:
         xlsx.read(data, "loi.xlsx")
-    by_row = {e.location: e.reason for e in failure.value.errors}
-    assert sorted(by_row) == [f"dòng {n}" for n in range(2, 9)]
-    assert "no correct option" in by_row["dòng 2"] and "unknown type" in by_row["dòng 3"]
-    assert "gap between options" in by_row["dòng 4"] and "one Đ/S per statement" in by_row["dòng 5"]
-    assert "tối đa 4 ký tự" in by_row["dòng 6"] and "not a number" in by_row["dòng 7"] and "key names no option" in by_row["dòng 8"]
+    assert sorted(e.where("vi") for e in failure.value.errors) == [f"dòng {n}" for n in range(2, 9)]
+    by_row = {e.location: e.reason for e in failure.value.errors}  # English
+    assert "no correct option" in by_row["row 2"] and "unknown question type" in by_row["row 3"]
+    assert "empty between options" in by_row["row 4"] and "one per statement" in by_row["row 5"]
+    assert "at most 4 characters" in by_row["row 6"] and "not a number" in by_row["row 7"] and "names no option" in by_row["row 8"]
+    codes = {e.where("vi"): e.code for e in failure.value.errors}
+    assert codes["dòng 3"] == "qb.xlsx.unknown_type" and codes["dòng 7"] == "qb.xlsx.not_a_number"
+    vi = {e.where("vi"): e.text("vi") for e in failure.value.errors}
+    assert vi["dòng 7"] == "điểm không phải số: 'một'" and "tối đa 4 ký tự" in vi["dòng 6"]
 
 
 def test_unknown_or_missing_columns_are_refused() -> None:
-    with pytest.raises(ImportFailed, match="unknown column"):
+    with pytest.raises(ImportFailed, match="unknown column heading"):
         xlsx.read(workbook([["Loại", "Đề bài", "Ghi chú lạ"], ["essay", "x", "y"]]), "a.xlsx")
-    with pytest.raises(ImportFailed, match="type column missing"):
+    with pytest.raises(ImportFailed, match=r"column Loại \(type\) missing"):
         xlsx.read(workbook([["Đề bài"], ["x"]]), "b.xlsx")
 
 
@@ -109,10 +113,11 @@ def test_pictures_pasted_into_a_row_are_attached() -> None:
     assert pasted.stem == "Hình nào là hình vuông?\n@@MEDIA/dong2_image1.png" and pasted.media[0].name == "dong2_image1.png"
     assert base64.b64decode(pasted.media[0].data_b64) == tiny_png()
     assert named.media[0].name == "so-do.png" and named.media[0].mime == "image/png"
-    assert any("dòng 2" in line and "ảnh" in line for line in result.report)
+    assert any("dòng 2" in line and "ảnh" in line for line in result.report_text("vi"))
 
 
 def test_media_names_must_match_the_pictures_in_the_row() -> None:
     data = workbook([["Loại", "Đề bài", "Ảnh"], ["essay", "Tả bức ảnh @@MEDIA/a.png", "a.png"]])
-    with pytest.raises(ImportFailed, match="dòng 2: cột Ảnh ghi 1 tên nhưng dòng có 0 ảnh"):
+    with pytest.raises(ImportFailed) as failure:
         xlsx.read(data, "thieu.xlsx")
+    assert "dòng 2: cột Ảnh ghi 1 tên nhưng dòng có 0 ảnh" in failure.value.message("vi")

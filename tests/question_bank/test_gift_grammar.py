@@ -126,9 +126,9 @@ def test_several_answer_blocks_are_refused_with_advice() -> None:
 def test_numeric_errors_name_the_question() -> None:
     with pytest.raises(ImportFailed) as failure:
         gift.read("Đúng {#1}\n\nSai {#1..x}\n\nSai nữa {#2:abc}\n".encode(), "n.gift")
-    messages = [str(e) for e in failure.value.errors]
-    assert messages[0].startswith("n.gift: câu 2 (dòng 3)") and "range" in messages[0]
-    assert messages[1].startswith("n.gift: câu 2 (dòng 5)") and "numeric answer" in messages[1]
+    messages = [e.message("vi") for e in failure.value.errors]
+    assert messages[0].startswith("n.gift: câu 2 (dòng 3)") and "khoảng số không hợp lệ" in messages[0]
+    assert messages[1].startswith("n.gift: câu 2 (dòng 5)") and "đáp án số không hợp lệ" in messages[1]
 
 
 # -- Moodle's validity rules -------------------------------------------------------------------
@@ -142,12 +142,12 @@ def test_grade_not_in_moodles_list_is_refused_naming_every_question() -> None:
     )
     with pytest.raises(ImportFailed) as failure:
         gift.read(text.encode(), "grades.gift")
-    messages = [str(e) for e in failure.value.errors]
+    messages = [str(e) for e in failure.value.errors]  # English
     assert len(messages) == 4
-    assert messages[0].startswith("grades.gift: câu 2 (dòng 3)") and "33%" in messages[0] and "not allowed" in messages[0]
-    assert messages[1].startswith("grades.gift: câu 3 (dòng 5)") and "90%" in messages[1] and "add up to 100%" in messages[1]
-    assert messages[2].startswith("grades.gift: câu 4 (dòng 7)") and "worth 100%" in messages[2]
-    assert messages[3].startswith("grades.gift: câu 5 (dòng 9)") and "worth 100%" in messages[3]
+    assert messages[0].startswith("grades.gift: question 2 (line 3)") and "33%" in messages[0] and "not allowed" in messages[0]
+    assert messages[1].startswith("grades.gift: question 3 (line 5)") and "90%" in messages[1] and "add up to 100%" in messages[1]
+    assert messages[2].startswith("grades.gift: question 4 (line 7)") and "worth 100%" in messages[2]
+    assert messages[3].startswith("grades.gift: question 5 (line 9)") and "worth 100%" in messages[3]
 
 
 @pytest.mark.parametrize("percent", ["83.33333", "66.66667", "16.66667", "14.28571", "12.5", "11.11111", "-33.33333"])

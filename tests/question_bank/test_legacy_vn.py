@@ -126,7 +126,8 @@ def test_docx_runs_in_tcvn3_and_vni_fonts_become_unicode() -> None:
     assert [o.id for o in second.options if o.correct] == ["B"]
     assert third.stem == "Đâu là số nguyên tố?"  # the font came from the paragraph style (basedOn)
     assert all(unicodedata.is_normalized("NFC", q.stem) for q in result.questions)
-    (note,) = [n for n in result.report if "legacy-font runs" in n]
+    (note,) = [n.text("vi") for n in result.report if n.code == "qb.docx.legacy_converted"]
+    assert note.startswith("đã chuyển các đoạn phông cũ sang Unicode")
     assert "13 đoạn phông TCVN3 (.VnArial ×2, .VnTime ×10, .VnTimeH ×1)" in note
     assert "4 đoạn phông VNI (VNI-Helve ×1, VNI-Times ×3)" in note
 
@@ -134,7 +135,7 @@ def test_docx_runs_in_tcvn3_and_vni_fonts_become_unicode() -> None:
 def test_docx_without_legacy_fonts_reports_nothing_of_them() -> None:
     docx = DocxBuilder().p("Câu 1: Thủ đô?").p("A. Huế").p("B. ", "<w:r><w:rPr><w:u w:val=\"single\"/></w:rPr><w:t>Hà Nội</w:t></w:r>").build()
     result = read_bytes_any(docx, "moi.docx")
-    assert not [n for n in result.report if "legacy" in n]
+    assert not [n for n in result.report if n.code == "qb.docx.legacy_converted"]
     assert [o.text for o in result.questions[0].options] == ["Huế", "Hà Nội"]
 
 
@@ -176,7 +177,7 @@ def test_legacy_text_files_are_detected_and_converted(encode, name: str, text: s
     else:
         assert stems[0] == expected.splitlines()[1].split(":: ", 1)[1].split(" {")[0]
         assert any(a.text == expected.split("{=")[2].split(" =")[0] for a in result.questions[2].answers)
-    assert f"đã chuyển từ bảng mã {name} sang Unicode" in result.report[1]
+    assert f"đã chuyển từ bảng mã {name} sang Unicode" in result.report_text("vi")[1]
 
 
 def test_ambiguous_legacy_text_is_refused_with_the_candidates() -> None:
@@ -184,21 +185,22 @@ def test_ambiguous_legacy_text_is_refused_with_the_candidates() -> None:
     with pytest.raises(ImportFailed) as failure:
         read_bytes_any(b"Con c\xe1 {=a ~b}\n", "mo_ho.gift")
     (error,) = failure.value.errors
-    assert error.file == "mo_ho.gift" and error.location == "dòng 1"
-    assert "Windows-1258" in error.reason and "TCVN3" in error.reason and "ambiguous" in error.reason
-    assert "VNI" not in error.reason
+    assert error.file == "mo_ho.gift" and error.where("vi") == "dòng 1"
+    assert "Windows-1258" in error.text("vi") and "TCVN3" in error.text("vi") and "không xác định được bảng mã" in error.text("vi")
+    assert error.code == "qb.input.ambiguous_encoding" and "ambiguous" in error.reason
+    assert "VNI" not in error.text("vi")
 
 
 def test_text_in_no_known_encoding_is_refused_with_the_line() -> None:
     with pytest.raises(ImportFailed) as failure:
         read_bytes_any(b"Question {=a ~b}\n\nQ2 \xd7\xa9\xb4\xcf\xc8 \xbf\xe3\xf0 {=x ~y}\n", "rac.gift")
     (error,) = failure.value.errors
-    assert error.location == "dòng 3" and "not recognisable as Windows-1258, TCVN3 or VNI" in error.reason
+    assert error.where("vi") == "dòng 3" and "not recognisable as Windows-1258, TCVN3 or VNI" in error.reason
 
 
 def test_utf8_is_never_taken_for_a_legacy_encoding() -> None:
     result = read_bytes_any(GIFT.encode("utf-8"), "de.gift")
-    assert result.questions[0].stem.startswith("Thủ đô") and not [n for n in result.report if "bảng mã" in n]
+    assert result.questions[0].stem.startswith("Thủ đô") and not [n for n in result.report_text("vi") if "bảng mã" in n]
 
 
 # -- Word 97 --------------------------------------------------------------------------------
@@ -221,6 +223,7 @@ def test_word97_is_read_as_a_description_bank_no_more() -> None:
             read_bytes_any(word97(), name)
         (error,) = failure.value.errors
         assert error.file == name and "Word 97-2003 / OLE2 file refused" in error.reason, name
+        assert error.code == "qb.input.ole2_refused" and "định dạng OLE2" in error.text("vi")
 
 
 def test_word97_file_on_disk(tmp_path) -> None:
@@ -240,4 +243,4 @@ def test_document_default_font_and_theme_fonts() -> None:
     (question,) = result.questions
     assert question.stem == "Thủ đô của nước ta?" and [o.text for o in question.options] == ["Huế", "Hà Nội"]
     assert [o.id for o in question.options if o.correct] == ["B"]
-    assert "2 đoạn phông TCVN3 (.VnTime ×2)" in next(n for n in result.report if "legacy-font" in n)
+    assert "2 đoạn phông TCVN3 (.VnTime ×2)" in next(n.text("vi") for n in result.report if n.code == "qb.docx.legacy_converted")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -147,20 +148,22 @@ def test_pool_filters_and_no_question_twice():
 
 def test_pool_too_small_is_a_clear_error():
     bp = Blueprint("x", [Section("Phần II", draw=9, pool=Pool(types=["tf_cluster"]))])
-    with pytest.raises(BlueprintError, match="Phần II.*cần 9 câu.*8"):
+    with pytest.raises(BlueprintError, match="Phần II.*needs 9 questions.*only 8") as err:
         generate_papers(bp, bank(), ["0101"])
+    assert err.value.code == "qb.paper.pool_too_small" and err.value.params["draw"] == 9
+    assert err.value.message("vi") == "phần 'Phần II': cần 9 câu nhưng ngân hàng chỉ có 8 câu phù hợp"
 
 
 def test_identical_papers_only_when_pool_cannot_allow_and_then_warns():
     fixed = Blueprint("x", [Section("I", draw=3, pool=Pool(), shuffle_questions=False, shuffle_options=False)])
     result = generate_papers(fixed, [mcq(i) for i in range(3)], paper_codes(3))
     assert len(result.papers) == 3
-    assert result.warnings and "0102 = 0101" in result.warnings[0] and "1 đề" in result.warnings[0]
+    assert result.warnings and "0102 = 0101" in result.warnings[0].text("vi") and "1 đề" in result.warnings[0].text("vi")
     # Two questions with options fixed: 2 orders only; four codes -> two repeats.
     two = Blueprint("x", [Section("I", draw=2, pool=Pool(), shuffle_options=False)])
     result = generate_papers(two, [mcq(i) for i in range(2)], paper_codes(4))
     assert len({p.fingerprint() for p in result.papers}) == 2
-    assert "khoảng 2 đề" in result.warnings[0]
+    assert "khoảng 2 đề" in result.warnings[0].text("vi") and "about 2 distinct papers" in str(result.warnings[0])
 
 
 def test_unique_paper_per_candidate_draws_from_pool():
@@ -232,7 +235,7 @@ def test_bad_blueprint_names_every_problem():
             "sections": [{"draw": 2, "points": "0,25", "shuffle_options": 1, "pool": {"topics": "Hàm số"}},
                          {"draw": True}, {"draw": 2, "points": -1}],
         })
-    text = str(err.value)
+    text = err.value.message("vi")
     for expected in ("'same_questions' sai kiểu", "sections[0]: 'points' sai kiểu", "'shuffle_options' sai kiểu",
                      "sections[0].pool: 'topics' sai kiểu, cần list of text", "sections[1]: 'draw' sai kiểu",
                      "sections[2]: 'points' phải dương"):
@@ -319,8 +322,9 @@ def test_overlapping_pools_draw_narrow_first_or_refuse():
         assert len({i.question.uid for i in paper.items}) == 30
         assert all(i.question.difficulty == "NB" for i in paper.items[20:])
     too_many = Blueprint("x", [Section("any", draw=21, pool=Pool()), Section("NB", draw=10, pool=Pool(difficulties=["NB"]))])
-    with pytest.raises(BlueprintError, match="'any'.*cần 21.*10 câu có thể đã được phần khác rút"):
+    with pytest.raises(BlueprintError) as err:
         generate_papers(too_many, questions, ["1"])
+    assert re.search("'any'.*cần 21.*10 câu có thể đã được phần khác rút", err.value.message("vi"))
 
 
 def test_ordering_key_does_not_leak_to_the_candidate():

@@ -209,7 +209,7 @@ def test_tf_cluster_table_is_data_and_scales_with_points():
 def test_tf_cluster_validation():
     q = cluster()
     assert validate_response(q, {"a": True}) is None
-    assert "ý" in validate_response(q, {"e": True})
+    assert "ý" in validate_response(q, {"e": True}).text("vi")
     assert validate_response(q, {"a": "Đúng"}) is not None
     assert validate_response(q, [True, False]) is not None
 

@@ -74,13 +74,14 @@ def make_app(db_url: str, instance: Path) -> Any:
 
 def seed_sitting(db_url: str, instance: Path, *, duration_s: int = 1800, require_seb: bool = False,
                  seb_config: dict[str, Any] | None = None, grace_s: int = 2, extra_in_p01: int = 0,
-                 paper: list[Any] | None = None) -> Seeded:
-    from exam_server.accounts.service import create_user, issue_login_code
+                 paper: list[Any] | None = None, extra_codes: tuple[str, ...] = ()) -> Seeded:
+    from exam_server.accounts.service import create_user
     from exam_server.attempts.control import attempt_for_registration
     from exam_server.db import session as dbs
     from exam_server.db import utcnow
     from exam_server.events.log import SERVER
     from exam_server.exams import lifecycle, service
+    from exam_server.exams.candidate_login import issue_login_code
     from exam_server.exams.papers import add_paper
     from tests.support.schema import ensure_schema
 
@@ -107,6 +108,8 @@ def seed_sitting(db_url: str, instance: Path, *, duration_s: int = 1800, require
                 sitting.id, sbd=sbd, full_name=name, dob=date(2008, 1, 1 + i % 28), citizen_id=f"0012080{i:05d}",
                 room_id=room.id, seat=f"M0{i % 3 + 1}"))
         add_paper(dbs, sitting.id, "0101", paper or questions())
+        for code in extra_codes:  # further codes: the same questions in reverse order
+            add_paper(dbs, sitting.id, code, list(reversed(paper or questions())))
         dbs.commit()
         lifecycle.open_checkin(sitting.id, SERVER)
         candidates = {}

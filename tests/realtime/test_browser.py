@@ -14,8 +14,6 @@ import pytest
 from tests.realtime.conftest import PASSWORD, Seeded, ServerProcess, login_staff, seed_sitting
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -26,16 +24,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
     server = ServerProcess(url, tmp)
     yield server, seeded
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def candidate_login(page: Any, base: str, code: str) -> None:

@@ -15,7 +15,7 @@ from question_bank.formats import moodle_xml
 from question_bank.model import Question
 from question_bank.scoring import score
 from tests.realtime.conftest import Seeded, ServerProcess, login_staff, seed_sitting
-from tests.realtime.test_browser import ARGS, candidate_login
+from tests.realtime.test_browser import candidate_login
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -50,16 +50,6 @@ def started(world: tuple[ServerProcess, Seeded]) -> tuple[ServerProcess, Seeded]
     staff = login_staff(server.url, next(n for n, r in seeded.staff.items() if r == "invigilator_a"))
     assert staff.post(f"{server.url}/api/v1/rooms/{seeded.rooms['P01']}/start", json={}, timeout=10).ok
     return server, seeded
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def wait_saved(page: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.realtime.conftest import Seeded, ServerProcess, login_staff, seed_sitting
-from tests.realtime.test_browser import ARGS, candidate_login, wait_js, wait_saved
+from tests.realtime.test_browser import candidate_login, wait_js, wait_saved
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -30,16 +30,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
     server = ServerProcess(seeded.db_url, tmp)
     yield server, seeded
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_pause_reason_extra_time_word_count_grid_and_receipt(world: tuple[ServerProcess, Seeded], browser: Any) -> None:

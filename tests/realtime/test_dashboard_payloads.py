@@ -15,11 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import event as sa_event
 
-from exam_server.accounts import service as accounts
 from exam_server.attempts.candidate import submit
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.events.log import Actor
+from exam_server.exams import candidate_login
 from exam_server.monitor import rows as row_builder
 from exam_server.monitor.broadcaster import Broadcaster, marks_for
 from exam_server.realtime.presence import Presence
@@ -146,7 +146,7 @@ def test_a_checkin_pushes_that_candidate_only(app: Flask) -> None:
     from exam_server.events.models import Event
 
     before = db.query(Event).count()
-    accounts.issue_login_code(reg, Actor("invigilator:t"))
+    candidate_login.issue_login_code(reg, Actor("invigilator:t"))
     db.commit()
     entry = db.query(Event).order_by(Event.id.desc()).first()
     assert db.query(Event).count() > before and entry is not None
@@ -156,3 +156,30 @@ def test_a_checkin_pushes_that_candidate_only(app: Flask) -> None:
     broadcaster.flush(seeded.sitting_id, set(), set(), {reg})
     [row] = recorder.to(f"mon:room:{seeded.room_ids[0]}")["rows"]
     assert row["registration"] == reg and row["state"] == "checked_in"
+
+
+def test_candidates_who_never_logged_in_are_never_writing_and_the_overview_agrees(app: Flask) -> None:
+    """Starting the sitting runs every pending attempt's clock; only a candidate who logged in
+    is writing, the others are absent (or, given a login code, checked in), and a disqualified
+    paper is flagged; the per-room aggregate counts the same states as the rows."""
+    from exam_server.attempts import disqualification
+    from exam_server.attempts.models import Attempt
+
+    seeded = seed_sitting(rooms=1, per_room=4, start=True)
+    entered, coded, voided = (db.get(Attempt, a) for a in seeded.attempt_ids[:3])
+    assert entered is not None and coded is not None and voided is not None
+    entered.entered_at = voided.entered_at = utcnow()
+    db.commit()
+    candidate_login.issue_login_code(seeded.registration_ids[1], Actor("examiner:t"))
+    disqualification.disqualify(db, voided, Actor("examiner:t"), "Mang điện thoại vào phòng")
+    db.commit()
+    assert {a.state for a in (entered, coded)} == {"active"}  # the room's start ran both clocks
+
+    rows = {r["registration"]: r for r in row_builder.candidate_rows(db, seeded.sitting_id, {}, now=utcnow())}
+    states = [rows[r]["state"] for r in seeded.registration_ids]
+    assert states == ["writing", "checked_in", "submitted", "absent"]
+    assert [rows[r]["disqualified"] for r in seeded.registration_ids] == [False, False, True, False]
+    assert rows[seeded.registration_ids[3]]["late_until"] is not None  # may still come in late
+    [overview] = row_builder.room_overview(db, seeded.sitting_id, {})
+    assert {k: v for k, v in overview["states"].items() if v} == dict(Counter(states))
+    assert overview["disqualified"] == 1

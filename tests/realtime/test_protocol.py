@@ -347,20 +347,25 @@ def test_checkin_progress_reaches_the_room_dashboard(world: tuple[ServerProcess,
         dash.close()
 
 
-@pytest.mark.parametrize(("attempt_state", "room_state", "checked_in", "online", "expected"), [
-    (None, "checkin_open", False, False, "expected"),
-    (None, "checkin_open", True, False, "checked_in"),
-    ("pending", "checkin_open", True, True, "waiting"),
-    ("pending", "started", False, False, "absent"),
-    ("active", "started", True, True, "writing"),
-    ("paused", "paused", True, False, "paused"),
-    ("submitted", "ended", True, False, "submitted"),
+@pytest.mark.parametrize(("attempt_state", "room_state", "checked_in", "online", "entered", "expected"), [
+    (None, "checkin_open", False, False, False, "expected"),
+    (None, "checkin_open", True, False, False, "checked_in"),
+    ("pending", "checkin_open", True, True, False, "waiting"),
+    ("pending", "started", False, False, False, "absent"),
+    ("active", "started", True, True, True, "writing"),
+    ("paused", "paused", True, False, True, "paused"),
+    ("submitted", "ended", True, False, True, "submitted"),
+    # never logged in: the room's start ran their clock, but they are not writing
+    ("active", "started", True, False, False, "checked_in"),
+    ("active", "started", False, False, False, "absent"),
+    ("paused", "paused", False, False, False, "absent"),
+    ("submitted", "ended", True, False, False, "absent"),
 ])
 def test_candidate_state(attempt_state: str | None, room_state: str, checked_in: bool, online: bool,
-                         expected: str) -> None:
+                         entered: bool, expected: str) -> None:
     from types import SimpleNamespace
 
     from exam_server.monitor.rows import candidate_state
 
-    attempt = SimpleNamespace(state=attempt_state, entered_at=None) if attempt_state else None
+    attempt = SimpleNamespace(state=attempt_state, entered_at=1 if entered else None) if attempt_state else None
     assert candidate_state(attempt, SimpleNamespace(state=room_state), checked_in, online) == expected  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.realtime.conftest import Seeded, ServerProcess, seed_sitting
-from tests.realtime.test_browser import ARGS, candidate_login, start_room, wait_js
+from tests.realtime.test_browser import candidate_login, start_room, wait_js
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -29,16 +29,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
     start_room(server, seeded)
     yield server, seeded
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def held(context: Any, base: str) -> dict[int, Any]:

@@ -21,7 +21,7 @@ from tests.server.conftest import make_app
 from tests.support.seed import CANDIDATE_PASSWORD, seed_sitting
 
 ROLES = ("admin", "examiner", "invigilator", "candidate")
-IGNORED = {"static"}
+IGNORED = {"static", "common_static.static"}  # static files: public by nature (the shared JS modules too)
 
 
 @pytest.fixture

@@ -78,6 +78,12 @@ def test_refused_file_changes_nothing_and_names_every_question(app: Flask, clien
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     r = _import(client, headers, ole2, "cu.docx")
     assert r.status_code == 422 and r.get_json()["error"]["errors"][0]["file"] == "cu.docx"
+    refusal = r.get_json()["error"]["errors"][0]
+    assert refusal["code"] == "qb.input.ole2_refused" and refusal["reason"].startswith("Đây là tệp Office 97-2003")
+    # The question bank's codes are shown in the request's language.
+    r = client.post("/api/v1/bank/imports", query_string={"lang": "en"}, headers=headers,
+                    data={"file": (io.BytesIO(ole2), "cu.docx")}, content_type="multipart/form-data")
+    assert r.get_json()["error"]["errors"][0]["reason"].startswith("Word 97-2003 / OLE2 file refused")
     assert _counts() == before
     assert _import(client, headers, b"", "").status_code in (400, 422)
 

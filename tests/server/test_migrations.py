@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from exam_server.db import Base, db
 
 CORE_TABLES = {"organisations", "users", "login_codes", "exams", "sittings", "rooms", "room_invigilators",
-               "papers", "registrations", "attempts", "responses", "events", "event_chains",
+               "papers", "paper_keys", "registrations", "attempts", "responses", "events", "event_chains",
                "event_trees", "event_tree_heads",
                "bank_questions", "bank_question_tags", "bank_versions", "bank_imports"}
 

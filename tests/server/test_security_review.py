@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from exam_server.accounts.service import issue_login_code
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.events.log import Actor
 from exam_server.events.models import Event
+from exam_server.exams.candidate_login import issue_login_code
 from exam_server.results.models import ApiToken
 from tests.server.conftest import csrf, login_staff
 from tests.support.seed import CANDIDATE_PASSWORD, STAFF_PASSWORD, seed_sitting, username

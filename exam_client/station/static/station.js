@@ -1,19 +1,61 @@
 // The station screen: polls /api/state, refreshes the camera picture, handles the keys.
-"use strict";
-(function () {
-  const texts = JSON.parse(document.getElementById("texts").textContent);
+//
+// Texts: English source text translated by the station's `js` catalogue (exam_client/translations),
+// handed over in the page's #texts element; reasons of a decision arrive already translated
+// (`message`, from /api/state). The i18n and DOM modules are the ones the server's pages use,
+// served by the station at /static/common/ (exam_common/assets.py).
+
+import { el } from "/static/common/dom.js";
+import { loadCatalogue, t, tn } from "/static/common/i18n.js";
+
+loadCatalogue("texts", document.documentElement.lang);
+
+// The labels of the states the station reports as codes.
+function cardLabel(state) {
+  const labels = {
+    waiting: t("Put the CCCD card on the reader"), reading: t("Reading the card…"), read: t("Card read"),
+    needs_keys: t("No card keys yet: show the QR code on the front of the card to the camera, or type the ID number / MRZ."),
+    error: t("Card error"),
+  };
+  return labels[state] || state;
+}
+
+function checkLabel(status) {
+  return { passed: t("Passed"), failed: t("Failed"), not_run: t("Not checked") }[status] || status;
+}
+
+function rosterLabel(status) {
+  const labels = {
+    expected: t("Expected"), checked_in: t("Checked in"), queued: t("Queued"), refused: t("Refused"), absent: t("Absent"),
+  };
+  return labels[status] || status;
+}
+
+function faceProblem(problem) {
+  const labels = {
+    blurred: t("The picture is blurred. Ask the candidate to hold still; wipe the camera lens."),
+    liveness_failed: t("The candidate has not done what was asked (blink / turn head)."),
+    no_face: t("No face found. Ask the candidate to look straight at the camera."),
+    several_faces: t("Several faces in the picture. Only one candidate in front of the camera."),
+    too_dark: t("The picture is too dark. Add light or turn the candidate towards the light."),
+    too_small: t("The face is too small. Ask the candidate to come closer to the camera."),
+  };
+  return labels[problem] || problem;
+}
+
+function livenessHint(challenge) {
+  const labels = {
+    blink: t("While the card is on the reader, ask the candidate to look at the camera and blink."),
+    turn_head: t("While the card is on the reader, ask the candidate to turn their head and look back."),
+  };
+  return labels[challenge] || challenge;
+}
+
+{
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   let lastResultId = null;
   let overridable = false;
-
-  function t(key, params) {
-    let text = texts[key] || key;
-    for (const [name, value] of Object.entries(params || {})) {
-      text = text.split("{" + name + "}").join(value);
-    }
-    return text;
-  }
 
   async function post(url, body) {
     const response = await fetch(url, {
@@ -25,20 +67,6 @@
     const data = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(data.message || response.statusText);
     return data;
-  }
-
-  function el(tag, text, attrs) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    for (const [name, value] of Object.entries(attrs || {})) node.setAttribute(name, value);
-    return node;
-  }
-
-  function reasonText(reason, result) {
-    if (reason.code === "client.decision.other_room" && !reason.params.room && result.room) {
-      return t(reason.code, { room: result.room });
-    }
-    return t(reason.code, reason.params || {});
   }
 
   function renderResult(result) {
@@ -61,39 +89,38 @@
     decision.dataset.status = status;
     decision.className = "banner " + status;
     if (status === "accepted") {
-      decision.textContent = t("client.decision.accepted", { seat: result.seat || "" });
+      decision.textContent = t("Valid. Seat {seat}.", { seat: result.seat || "" });
       if (result.decision.override) {
-        reasons.append(el("li", t("client.decision.override",
-          { user: result.decision.override.by, reason: result.decision.override.reason })));
+        reasons.append(el("li", { text: t("Override by {user}: {reason}",
+          { user: result.decision.override.by, reason: result.decision.override.reason }) }));
       }
     } else if (status === "queued") {
-      decision.textContent = t("client.decision.queued");
+      decision.textContent = t("Valid, queued (server unreachable). The login code will come when the connection is back.");
     } else {
-      decision.textContent = t("client.check.failed");
+      decision.textContent = t("Failed");
     }
-    if (result.rejected) reasons.append(el("li", t("client.server.rejected", { detail: result.rejected })));
+    if (result.rejected) reasons.append(el("li", { text: t("The server refused: {detail}", { detail: result.rejected }) }));
     const serverReasons = (result.server && result.server.reasons) || [];
     const shown = serverReasons.length ? serverReasons : (status === "accepted" ? [] : result.decision.reasons);
     for (const reason of shown) {
-      // Our own catalogue first (the page's language); the server's text for codes we lack.
-      const message = texts[reason.code] ? reasonText(reason, result) : (reason.message || reason.code);
-      reasons.append(el("li", message, { "data-code": reason.code }));
+      // Translated by the station in the page's language (the server's text for codes it lacks).
+      reasons.append(el("li", { text: reason.text || reason.message || reason.code, "data-code": reason.code }));
     }
     $("seat").textContent = result.seat || "";
     $("login-code").textContent = result.login_code || "";
     if (result.face && result.face.distance !== undefined) {
       $("score").textContent = `${Math.round(result.face.score * 100)}% (d=${result.face.distance})`;
     } else if (result.face && result.face.problem) {
-      $("score").textContent = t("client.face." + result.face.problem);
+      $("score").textContent = faceProblem(result.face.problem);
     }
     const holder = result.holder || {};
     for (const [name, value] of Object.entries(holder)) {
-      $("holder").append(el("dt", name), el("dd", value));
+      $("holder").append(el("dt", { text: name }), el("dd", { text: value }));
     }
     const checks = (result.verification && result.verification.checks) || [];
     for (const check of checks) {
-      const row = el("tr", null, { "data-status": check.status });
-      row.append(el("th", check.name), el("td", t("client.check." + check.status)), el("td", check.detail || ""));
+      const row = el("tr", { "data-status": check.status });
+      row.append(el("th", { text: check.name }), el("td", { text: checkLabel(check.status) }), el("td", { text: check.detail || "" }));
       $("report").tBodies[0].append(row);
     }
     if (result.checkin_id !== lastResultId) {
@@ -107,9 +134,9 @@
     const body = document.querySelector("#roster tbody");
     body.replaceChildren();
     for (const c of roster) {
-      const row = el("tr", null, { "data-status": c.status, "data-sbd": c.sbd });
-      row.append(el("td", c.sbd), el("td", c.full_name), el("td", c.seat || ""),
-        el("td", t("client.status." + c.status)));
+      const row = el("tr", { "data-status": c.status, "data-sbd": c.sbd });
+      row.append(el("td", { text: c.sbd }), el("td", { text: c.full_name }), el("td", { text: c.seat || "" }),
+        el("td", { text: rosterLabel(c.status) }));
       body.append(row);
     }
   }
@@ -120,25 +147,23 @@
     $("station").hidden = !state.logged_in;
     if (!state.logged_in) return;
     $("invigilator").textContent = (state.invigilator && (state.invigilator.full_name || state.invigilator.username)) || "";
-    $("server-status").textContent = state.server_online ? "● online" : "○ offline";
+    $("server-status").textContent = state.server_online ? `● ${t("online")}` : `○ ${t("offline")}`;
     $("server-status").className = state.server_online ? "ok" : "bad";
-    $("queue-status").textContent = state.queue.length ? t("client.queue.pending", { count: state.queue.length }) : "";
+    $("queue-status").textContent = state.queue.length ? tn("{n} check-in waiting to be sent", "{n} check-ins waiting to be sent", state.queue.length) : "";
     const card = state.card;
-    const cardKey = { waiting: "client.card.waiting", reading: "client.card.reading", read: "client.card.read",
-      needs_keys: "client.keys.missing", error: "client.card.error" }[card.state];
-    $("card-state").textContent = t(cardKey) + (card.message && card.message.text ? ": " + card.message.text : "");
+    $("card-state").textContent = cardLabel(card.state) + (card.message && card.message.text ? ": " + card.message.text : "");
     $("card-state").dataset.state = card.state;
     $("qr-holder").textContent = state.qr ? `QR: ${state.qr.name} (${state.qr.id})` :
       (state.keys ? `${state.keys.source}: ${state.keys.expected_id || ""}` : "");
     $("liveness-hint").hidden = !state.liveness;
-    $("liveness-hint").textContent = state.liveness ? t("client.liveness." + state.liveness) : "";
+    $("liveness-hint").textContent = state.liveness ? livenessHint(state.liveness) : "";
     overridable = state.overridable;
     renderResult(state.result);
     renderRoster(state.roster);
     const queue = $("queue");
     queue.replaceChildren();
     for (const entry of state.queue) {
-      queue.append(el("li", `${entry.created_at.slice(11, 19)} ${entry.citizen_id || ""} ${entry.last_error || ""}`));
+      queue.append(el("li", { text: `${entry.created_at.slice(11, 19)} ${entry.citizen_id || ""} ${entry.last_error || ""}` }));
     }
   }
 
@@ -227,8 +252,8 @@
       document.cookie = "lang=" + link.dataset.lang + "; path=/; SameSite=Strict";
     });
   }
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  $("login-heading").textContent = t("Log in to the station");
 
   poll();
   refreshCamera();
-})();
+}

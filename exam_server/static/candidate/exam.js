@@ -18,14 +18,21 @@ import { Journal, loginNonce, newNonce } from "./journal.js";
 import { Countdown, ServerClock, formatDuration } from "./clock.js";
 import { isAnswered, renderAnswer, richText } from "./render.js";
 import { collectSebKeys, sebHeaders } from "./seb.js";
+import { PaperVault, jitterMs } from "./paper_crypto.js";
+import { $, jsonData } from "/static/common/dom.js";
+import { formatNumber, setCatalogue, t, tn } from "/static/common/i18n.js";
+import { isAnswerable, isTyped } from "../js/lib/question_types.js";
+import { connect, refusalText } from "../js/lib/socket.js";
 
-const config = JSON.parse(document.getElementById("exam-config").textContent);
-const messages = config.messages || {};
-const t = (key, params = {}) => (messages[key] || key).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
-const $ = (sel) => document.querySelector(sel);
+const config = jsonData("exam-config");
+setCatalogue(config.messages, config.lang);
+
+/** The server's words for a refusal (its `message`, in the page's language), else its code. */
+const reasonOf = (resp) => refusalText(resp, t("The server refused this ({code}).", { code: (resp && resp.code) || "?" }));
 
 const journal = openJournal();
 const clock = new ServerClock();
+const vault = new PaperVault(config.attempt); // the paper, sealed until the start (paper_crypto.js)
 const state = {
   phase: "loading", // waiting | writing | paused | locked | submitted | ended
   paper: null,
@@ -56,7 +63,7 @@ const countdown = new Countdown(clock, (remaining, frozen) => {
   node.classList.toggle("low", remaining !== null && remaining <= 300);
   // Announce the last minutes to screen readers once per minute, not every second.
   if (remaining !== null && remaining <= 300 && remaining % 60 === 0 && !frozen) {
-    announce(t("live.minutes_left", { n: remaining / 60 }));
+    announce(tn("{n} minute left.", "{n} minutes left.", remaining / 60));
   }
 });
 
@@ -73,13 +80,16 @@ function setStatus(kind, text) {
 }
 
 function refreshStatus() {
-  if (state.revoked) return setStatus("revoked", t("live.revoked_status"));
+  if (state.revoked) return setStatus("revoked", t("Saving stopped on this computer"));
   const pending = journal.pending();
   const refused = pending.filter((e) => e.refused);
-  if (refused.length) setStatus("refused", t("live.refused_status", { n: refused.length }));
-  else if (!socket.connected && !state.httpOk) setStatus("offline", pending.length ? t("live.offline_pending", { n: pending.length }) : t("live.offline"));
-  else if (pending.length || Object.keys(state.inFlight).length) setStatus("saving", t("live.saving"));
-  else setStatus("saved", t("live.saved"));
+  if (refused.length) setStatus("refused", tn("{n} change not saved — see why below", "{n} changes not saved — see why below", refused.length));
+  else if (!socket.connected && !state.httpOk) setStatus("offline", pending.length
+    ? tn("Connection lost — {n} change is kept safe on this computer and will be sent again",
+      "Connection lost — {n} changes are kept safe on this computer and will be sent again", pending.length)
+    : t("Connection lost — reconnecting"));
+  else if (pending.length || Object.keys(state.inFlight).length) setStatus("saving", t("Saving…"));
+  else setStatus("saved", t("Saved"));
   showRefusals(refused);
 }
 
@@ -91,7 +101,7 @@ function showRefusals(refused) {
   for (const e of refused) {
     const li = document.createElement("li");
     li.dataset.q = e.q;
-    li.textContent = t("live.refused_item", { n: e.q, reason: e.refused.message || t(e.refused.code) });
+    li.textContent = t("Question {n}: not saved — {reason}", { n: e.q, reason: reasonOf(e.refused) });
     list.append(li);
   }
   box.hidden = refused.length === 0;
@@ -124,13 +134,7 @@ function savedAsShown(q) {
 }
 
 // ---------------------------------------------------------------- socket ------------------
-// websocket only: every server process can take the connection without sticky sessions.
-const socket = window.io("/exam", {
-  transports: ["websocket"],
-  reconnectionDelay: 500,
-  reconnectionDelayMax: 4000,
-  auth: (cb) => cb({ attempt: config.attempt, seb: state.seb }),
-});
+const socket = connect("/exam", { auth: (cb) => cb({ attempt: config.attempt, seb: state.seb }) });
 
 socket.on("connect", hello);
 socket.on("disconnect", () => {
@@ -140,7 +144,7 @@ socket.on("disconnect", () => {
 socket.on("connect_error", (err) => {
   if (err && err.data && ENDED.includes(err.data.code)) return revoke(err.data.message);
   refreshStatus();
-  if (err && err.data && err.data.code) showBlocker(err.data.message || t(err.data.code));
+  if (err && err.data && err.data.code) showBlocker(reasonOf(err.data));
 });
 socket.on("state", (payload) => applyState(payload));
 socket.on("message", (msg) => showMessage(msg));
@@ -149,16 +153,45 @@ socket.on("session_revoked", (payload) => revoke(payload && payload.message));
 function hello() {
   if (state.revoked) return;
   const sentAt = performance.now();
-  socket.timeout(10000).emit("hello", { attempt: config.attempt, seb: state.seb }, (err, resp) => {
+  socket.timeout(10000).emit("hello", { attempt: config.attempt, seb: state.seb, sealed: vault.id() }, (err, resp) => {
     if (err) return; // the reconnect handler asks again
     if (!resp.ok && ENDED.includes(resp.code)) return revoke(resp.message);
-    if (!resp.ok) return showBlocker(resp.message || t(resp.code));
+    if (!resp.ok) return showBlocker(reasonOf(resp));
     clock.sync(resp.server_time, sentAt);
     journal.raiseSeq(resp.max_seq || 0);
     learnServerAnswers(resp.answers || {});
-    if (resp.paper) loadPaper(resp.paper);
+    if (resp.sealed_paper) vault.store(resp.sealed_paper);
+    if (resp.paper) {
+      vault.clear(); // the server sends the paper itself only when the sealed copy here is not current
+      loadPaper(resp.paper);
+    }
     applyState(resp.state);
     replay();
+  });
+}
+
+// ---------------------------------------------------------------- sealed paper -------------
+let opening = null; // the sealed paper being opened (one at a time)
+
+/** The attempt started: open the paper held sealed with the key its state carries. Without a
+ *  usable copy (none, another revision, no WebCrypto, a corrupted one) ask for the paper after
+ *  a random delay within the configured window, so such pages do not all ask at once. */
+function openPaper(paperKey) {
+  if (state.paper || opening) return;
+  opening = vault.open(paperKey).then((paper) => {
+    if (!paper) return false;
+    if (!state.paper) {
+      loadPaper(paper);
+      $("#paper").hidden = !["writing", "paused", "locked"].includes(state.phase);
+      if (state.phase === "writing") replay();
+    }
+    return true;
+  }).catch(() => {
+    vault.clear(); // failed authentication: never shown; the server sends the paper instead
+    return false;
+  }).then((opened) => {
+    opening = null;
+    if (!opened && !state.paper && !state.revoked) setTimeout(() => { if (!state.paper) hello(); }, jitterMs(config.paper_jitter_ms));
   });
 }
 
@@ -170,15 +203,18 @@ function learnServerAnswers(answers) {
     if (!stored || typeof stored.seq !== "number") continue;
     const overtaken = journal.entriesFor(qNo).filter((e) => e.seq <= stored.seq);
     if (overtaken.some((e) => !same(e.value, stored.value))) {
-      journal.notice(qNo, "live.changed_elsewhere", t("live.changed_elsewhere", { n: qNo }));
+      journal.notice(qNo, "live.changed_elsewhere", changedElsewhere(qNo));
     }
     journal.held(qNo, stored.seq, stored.value);
   }
   if (state.paper) state.paper.forEach((_, q) => syncQuestion(q));
 }
 
+function changedElsewhere(qNo) {
+  return t("Question {n} was changed in another window or on another computer; the page shows the answer the server holds. Please check this question.", { n: qNo });
+}
+
 // ---------------------------------------------------------------- saving ------------------
-const TYPED = ["short_text", "numeric", "essay", "short_answer4"];
 
 function change(q, value) {
   if (state.revoked) return;
@@ -197,13 +233,13 @@ function change(q, value) {
     if (entry && !state.revoked) {
       // Typing sends after a short pause; the journal already holds every keystroke's result.
       clearTimeout(state.sendTimers[q]);
-      if (TYPED.includes(state.paper[q].type)) state.sendTimers[q] = setTimeout(() => sendLatest(q + 1), 400);
+      if (isTyped(state.paper[q].type)) state.sendTimers[q] = setTimeout(() => sendLatest(q + 1), 400);
       else send(entry);
     }
     markQuestion(q);
     refreshStatus();
   }).catch((err) => {
-    showMessage({ text: t("live.journal_failed", { detail: String(err) }), kind: "error" });
+    showMessage({ text: t("Could not write the change to the browser's storage ({detail}). Tell the invigilator.", { detail: String(err) }), kind: "error" });
   });
 }
 
@@ -240,15 +276,15 @@ function handleAck(entry, resp) {
     else journal.held(qNo, entry.seq, entry.value); // saved or duplicate: this very value is held
   } else if (resp.code === "attempts.conflict") {
     // Another writer used this number for another value: the server's value is the answer now.
-    serverHolds(qNo, resp.stored_seq, resp.stored_value, resp.message || t(resp.code, { question: qNo }));
+    serverHolds(qNo, resp.stored_seq, resp.stored_value, reasonOf(resp));
   } else if (ENDED.includes(resp.code)) {
     return revoke(resp.message);
   } else if (resp.code === "live.error.too_fast") {
     setTimeout(() => journal.has(entry.seq) && send(journal.entry(entry.seq)), 1000);
   } else if (journal.has(entry.seq)) {
     const final = FINAL.includes(resp.code) || (!resp.retry && !RETRYABLE.includes(resp.code) && !String(resp.code).startsWith("seb."));
-    journal.refuse(entry.seq, resp.code || "live.error.unknown", resp.message || t(resp.code || "live.error.unknown"), final);
-    if (final) showMessage({ text: t("live.refused_item", { n: qNo, reason: resp.message || t(resp.code) }), kind: "error" });
+    journal.refuse(entry.seq, resp.code || "live.error.unknown", reasonOf(resp), final);
+    if (final) showMessage({ text: t("Question {n}: not saved — {reason}", { n: qNo, reason: reasonOf(resp) }), kind: "error" });
     if (resp.code === "accounts.csrf_failed") refreshCsrf();
   }
   if (state.paper && q < state.paper.length) {
@@ -266,7 +302,7 @@ function serverHolds(qNo, seq, value, why) {
   journal.held(qNo, seq, value);
   const newer = journal.pendingFor(qNo);
   if (!newer && !state.inFlight[q] && (why || !same(shown, value))) {
-    journal.notice(qNo, why ? "attempts.conflict" : "live.changed_elsewhere", why || t("live.changed_elsewhere", { n: qNo }));
+    journal.notice(qNo, why ? "attempts.conflict" : "live.changed_elsewhere", why || changedElsewhere(qNo));
   }
 }
 
@@ -301,7 +337,7 @@ function refusalOf(status, body) {
   const err = body.error || {};
   const code = status === 401 && !ENDED.includes(body.code || err.code) ? "accounts.login_required"
     : body.code || err.code || `http.${status}`;
-  return { ...err, ...body, ok: false, code, message: body.message || err.message || t(code),
+  return { ...err, ...body, ok: false, code, message: body.message || err.message || reasonOf({ code }),
     retry: status >= 500 || status === 429 || RETRYABLE.includes(code) || code.startsWith("seb.") };
 }
 
@@ -321,7 +357,8 @@ async function httpSave(entry) {
 // Without a socket (a proxy that blocks websockets, a server restarting) the page keeps in step
 // over HTTP: the core's attempt view gives state, deadline, questions and stored answers.
 async function httpSync() {
-  const res = await fetch(config.attempt_url, { credentials: "same-origin", headers: { Accept: "application/json", ...sebHeaders(state.seb) } });
+  const held = vault.id();
+  const res = await fetch(held ? `${config.attempt_url}?sealed=${encodeURIComponent(held)}` : config.attempt_url, { credentials: "same-origin", headers: { Accept: "application/json", ...sebHeaders(state.seb) } });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
     const refusal = refusalOf(res.status, body);
@@ -330,6 +367,7 @@ async function httpSync() {
   }
   const view = await res.json();
   if (view.csrf_token) config.csrf_token = view.csrf_token;
+  if (view.sealed_paper) vault.store(view.sealed_paper);
   const a = view.attempt;
   clock.sync(view.server_time_ms);
   const responses = view.responses || {};
@@ -397,26 +435,33 @@ function revoke(message) {
   $("#main").inert = true;
   $("#overlay").hidden = true;
   const unsent = journal.pending();
-  $("#revoked-text").textContent = message || t("live.revoked");
-  $("#revoked-summary").textContent = unsent.length ? t("live.revoked_unsent", { n: unsent.length }) : t("live.revoked_nothing_unsent");
+  $("#revoked-text").textContent = message || revokedText();
+  $("#revoked-summary").textContent = unsent.length
+    ? tn("The change below was not sent to the server and will not be sent. Please tell the invigilator.",
+      "The {n} changes below were not sent to the server and will not be sent. Please tell the invigilator.", unsent.length)
+    : t("Every change made on this computer was saved by the server.");
   const list = $("#revoked-list");
   list.replaceChildren();
   for (const e of unsent) {
     const li = document.createElement("li");
     li.dataset.q = e.q;
-    li.textContent = t("live.revoked_item", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) });
+    li.textContent = t("Question {n}: {value}", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) });
     list.append(li);
   }
   $("#revoked").hidden = false;
   $("#revoked").focus();
   refreshStatus();
-  announce(message || t("live.revoked"));
+  announce(message || revokedText());
+}
+
+function revokedText() {
+  return t("You logged in elsewhere or the invigilator moved you to another computer, so this computer no longer saves. Every answer the server saved is kept.");
 }
 
 /** An answer as words an invigilator can read off the screen. */
 function describe(question, value) {
-  if (value === null || value === undefined || value === "") return t("live.value_empty");
-  if (typeof value === "boolean") return value ? t("live.true") : t("live.false");
+  if (value === null || value === undefined || value === "") return t("(blank)");
+  if (typeof value === "boolean") return value ? t("True") : t("False");
   if (Array.isArray(value)) return value.map((v) => describe(question, v)).join(", ");
   if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${describe(question, v)}`).join("; ");
   return String(value);
@@ -434,31 +479,34 @@ function applyState(s) {
   const held = s.phase === "paused" || s.phase === "locked";
   $("#overlay").hidden = !held;
   $("#main").inert = held; // nothing behind the overlay can be reached, by mouse or keyboard
-  $("#overlay-text").textContent = s.phase === "locked" ? (s.message || t("live.locked")) : t("live.paused");
+  $("#overlay-text").textContent = s.phase === "locked" ? (s.message || t("Your exam is locked. Please tell the invigilator.")) : pausedText();
   const reason = s.phase === "paused" ? (s.pause_reason || "") : "";
-  $("#overlay-reason").textContent = reason ? t("live.pause_reason", { reason }) : "";
+  $("#overlay-reason").textContent = reason ? t("Reason: {reason}", { reason }) : "";
   $("#overlay-reason").hidden = !reason;
   $("#waiting").hidden = s.phase !== "waiting";
   $("#finished").hidden = !(s.phase === "submitted" || s.phase === "ended");
   $("#paper").hidden = !state.paper || !["writing", "paused", "locked"].includes(s.phase);
+  if (!state.paper && s.paper_key && ["writing", "paused", "locked"].includes(s.phase)) openPaper(s.paper_key);
   if (s.extra_seconds_added) showTimeNotice(s);
   if (s.receipt) showReceipt(s.receipt);
   if (before !== s.phase) {
-    if (s.phase === "paused") announce(reason ? `${t("live.paused")} ${t("live.pause_reason", { reason })}` : t("live.paused"));
-    if (s.phase === "writing" && !state.paper) hello(); // the room started: fetch the paper
+    if (s.phase === "paused") announce(reason ? `${pausedText()} ${t("Reason: {reason}", { reason })}` : pausedText());
+    if (s.phase === "writing" && !state.paper && !s.paper_key) setTimeout(hello, jitterMs(config.paper_jitter_ms)); // started, no key: fetch, jittered
     else if (s.phase === "writing") replay(); // resumed or unlocked: send what was held back
     if (s.phase === "submitted" || s.phase === "ended") {
       // Nothing of this candidate's answers stays on a shared school computer; changes that
       // never reached the server stay listed (and kept) for the invigilator to see.
       const unsent = journal.pending();
       if (!unsent.length) journal.clearAttempt();
-      $("#finished-text").textContent = s.forced ? t("live.forced_submit") : t("live.submitted");
+      vault.clear();
+      $("#finished-text").textContent = s.forced ? t("Your exam was collected. Every saved answer is kept.")
+        : t("You have submitted. Your answers are saved.");
       const list = $("#finished-unsent");
       list.replaceChildren();
       for (const e of unsent) {
         const li = document.createElement("li");
-        li.textContent = t("live.revoked_item", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) })
-          + (e.refused ? ` — ${e.refused.message || t(e.refused.code)}` : "");
+        li.textContent = t("Question {n}: {value}", { n: e.q, value: describe(state.paper && state.paper[e.q - 1], e.value) })
+          + (e.refused ? ` — ${reasonOf(e.refused)}` : "");
         list.append(li);
       }
       list.hidden = unsent.length === 0;
@@ -468,6 +516,10 @@ function applyState(s) {
   }
 }
 
+function pausedText() {
+  return t("The exam is paused. The clock is stopped; the paused time is given back.");
+}
+
 const timeFormat = () => new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : "vi-VN", { hour: "2-digit", minute: "2-digit" });
 
 /** Extra time (or time taken back) stays on screen: the minutes and the new end time. */
@@ -475,8 +527,14 @@ function showTimeNotice(s) {
   const minutes = Math.round(Math.abs(s.extra_seconds_added) / 60);
   const end = s.deadline ? timeFormat().format(new Date(s.deadline)) : "";
   let text;
-  if (!end) text = t("live.extra_time_notice_paused", { n: minutes });
-  else text = t(s.extra_seconds_added > 0 ? "live.extra_time_notice" : "live.time_removed_notice", { n: minutes, end });
+  if (!end) {
+    text = tn("You were given {n} more minute. The new end time is set when the exam resumes.",
+      "You were given {n} more minutes. The new end time is set when the exam resumes.", minutes);
+  } else if (s.extra_seconds_added > 0) {
+    text = tn("You were given {n} more minute. New end time: {end}.", "You were given {n} more minutes. New end time: {end}.", minutes, { end });
+  } else {
+    text = tn("Your time was reduced by {n} minute. New end time: {end}.", "Your time was reduced by {n} minutes. New end time: {end}.", minutes, { end });
+  }
   const node = $("#time-notice");
   node.textContent = text;
   node.hidden = false;
@@ -489,7 +547,7 @@ function showReceipt(r) {
     hour: "2-digit", minute: "2-digit", second: "2-digit", day: "2-digit", month: "2-digit", year: "numeric",
   }).format(new Date(r.submitted_at_ms));
   $("#receipt-time").textContent = when;
-  $("#receipt-answered").textContent = t("live.receipt_answered_value", { n: r.answered, total: r.total });
+  $("#receipt-answered").textContent = t("{n} of {total}", { n: r.answered, total: r.total });
   $("#receipt-code").textContent = r.code;
   $("#receipt").hidden = false;
   $("#logout").hidden = false;
@@ -540,13 +598,13 @@ function loadPaper(paper) {
 }
 
 function questionLabel(q) {
-  const parts = [t("live.question_n", { n: q + 1 })];
-  parts.push(isAnswered(state.paper[q], state.answers[q]) ? t("live.answered") : t("live.unanswered"));
-  if (journal.flags[q]) parts.push(t("live.flagged"));
+  const parts = [t("Question {n}", { n: q + 1 })];
+  parts.push(isAnswered(state.paper[q], state.answers[q]) ? t("answered") : t("not answered"));
+  if (journal.flags[q]) parts.push(t("flagged"));
   const entry = journal.pendingFor(q + 1);
-  if (entry && entry.refused) parts.push(t("live.refused_short", { reason: entry.refused.message || t(entry.refused.code) }));
-  else if (entry || state.inFlight[q]) parts.push(t("live.not_saved"));
-  if (journal.noticeFor(q + 1)) parts.push(t("live.check_again"));
+  if (entry && entry.refused) parts.push(t("not saved: {reason}", { reason: reasonOf(entry.refused) }));
+  else if (entry || state.inFlight[q]) parts.push(t("not saved"));
+  if (journal.noticeFor(q + 1)) parts.push(t("check again"));
   return parts.join(", ");
 }
 
@@ -554,7 +612,7 @@ function buildGrid() {
   const grid = $("#grid");
   grid.replaceChildren();
   state.paper.forEach((question, q) => {
-    if (question.type === "description") return;
+    if (!isAnswerable(question.type)) return;
     const b = document.createElement("button");
     b.type = "button";
     b.className = "cell";
@@ -575,7 +633,7 @@ function markQuestion(q) {
   if (!b) return;
   const answered = isAnswered(state.paper[q], state.answers[q]);
   b.classList.toggle("answered", answered);
-  b.querySelector(".mark").textContent = answered ? t("live.cell_answered_mark") : "";
+  b.querySelector(".mark").textContent = answered ? "✓" : "";
   b.classList.toggle("flagged", !!journal.flags[q]);
   const entry = journal.pendingFor(q + 1);
   const notice = journal.noticeFor(q + 1);
@@ -591,13 +649,13 @@ function markQuestion(q) {
     const node = $("#q-saved");
     let kind = "";
     let text = "";
-    if (entry && entry.refused) [kind, text] = ["refused", t("live.refused_short", { reason: entry.refused.message || t(entry.refused.code) })];
-    else if (entry || state.inFlight[q]) [kind, text] = ["saving", t("live.saving")];
-    else if (savedAsShown(q) && isAnswered(state.paper[q], state.answers[q])) [kind, text] = ["saved", t("live.saved")];
+    if (entry && entry.refused) [kind, text] = ["refused", t("not saved: {reason}", { reason: reasonOf(entry.refused) })];
+    else if (entry || state.inFlight[q]) [kind, text] = ["saving", t("Saving…")];
+    else if (savedAsShown(q) && isAnswered(state.paper[q], state.answers[q])) [kind, text] = ["saved", t("Saved")];
     node.dataset.kind = kind;
     node.textContent = text;
     const warn = $("#q-notice");
-    warn.textContent = notice ? notice.message || t(notice.code, { n: q + 1, question: q + 1 }) : "";
+    warn.textContent = notice ? notice.message || changedElsewhere(q + 1) : "";
     warn.hidden = !notice;
   }
 }
@@ -611,9 +669,9 @@ function showQuestion(q, focus) {
   const heading = document.createElement("h2");
   heading.id = "q-heading";
   heading.tabIndex = -1;
-  heading.textContent = `${t("live.question_n", { n: q + 1 })} (${t("live.points", { n: question.points.toLocaleString(config.lang === "en" ? "en" : "vi") })})`;
+  heading.textContent = `${t("Question {n}", { n: q + 1 })} (${t("{n} points", { n: formatNumber(question.points) })})`;
   box.append(heading, richText(question.stem, question.media));
-  box.append(renderAnswer(question, q, state.answers[q], (value) => change(q, value), t));
+  box.append(renderAnswer(question, q, state.answers[q], (value) => change(q, value)));
   $("#flag").setAttribute("aria-pressed", journal.flags[q] ? "true" : "false");
   $("#prev").disabled = q === 0;
   $("#next").disabled = q === state.paper.length - 1;
@@ -629,7 +687,7 @@ function showReview() {
   list.replaceChildren();
   let unanswered = 0;
   state.paper.forEach((question, q) => {
-    if (question.type === "description") return;
+    if (!isAnswerable(question.type)) return;
     const answered = isAnswered(question, state.answers[q]);
     if (!answered) unanswered += 1;
     const li = document.createElement("li");
@@ -641,7 +699,8 @@ function showReview() {
     li.append(b);
     list.append(li);
   });
-  $("#review-summary").textContent = unanswered ? t("live.review_summary", { n: unanswered }) : t("live.review_all_answered");
+  $("#review-summary").textContent = unanswered
+    ? tn("{n} question not answered.", "{n} questions not answered.", unanswered) : t("You have answered every question.");
   $("#exam-main").hidden = true;
   $("#review").hidden = false;
   $("#review-heading").focus();
@@ -652,10 +711,15 @@ function submit() {
   const pending = journal.sendable().length;
   const refused = journal.pending().filter((e) => e.refused && e.refused.final);
   // Name the unanswered questions once more: the last chance before the answers are final.
-  const unanswered = state.paper.filter((question, q) => question.type !== "description" && !isAnswered(question, state.answers[q])).length;
-  const warning = unanswered ? `${t("live.confirm_unanswered", { n: unanswered })} ` : "";
-  const lost = refused.length ? ` ${t("live.confirm_refused", { list: refused.map((e) => e.q).join(", ") })}` : "";
-  $("#confirm-text").textContent = warning + (pending ? t("live.confirm_pending", { n: pending }) : t("live.confirm_submit")) + lost;
+  const unanswered = state.paper.filter((question, q) => isAnswerable(question.type) && !isAnswered(question, state.answers[q])).length;
+  const warning = unanswered ? `${tn("{n} question is still unanswered.", "{n} questions are still unanswered.", unanswered)} ` : "";
+  const lost = refused.length
+    ? ` ${t("The changes to question {list} were refused by the server and will not be submitted.", { list: refused.map((e) => e.q).join(", ") })}` : "";
+  const ask = pending
+    ? tn("{n} change is not yet confirmed by the server; it is sent first. Submit?",
+      "{n} changes are not yet confirmed by the server; they are sent first. Submit?", pending)
+    : t("After submitting you cannot change your answers. Submit now?");
+  $("#confirm-text").textContent = warning + ask + lost;
   dialog.showModal();
 }
 
@@ -674,20 +738,24 @@ async function drained(timeoutMs) {
 async function confirmSubmit() {
   if (state.revoked) return;
   if (!socket.connected) {
-    httpSubmit().catch(() => showMessage({ text: t("live.submit_offline"), kind: "error" }));
+    httpSubmit().catch(() => showMessage({ text: submitOfflineText(), kind: "error" }));
     return;
   }
   // As over HTTP: submit only once the journal drained, so nothing sent is refused as late.
   if (!await drained(15000)) {
-    if (!state.revoked) showMessage({ text: t("live.submit_unsaved"), kind: "error" });
+    if (!state.revoked) showMessage({ text: t("Not submitted: some changes are not yet confirmed by the server. Your work is kept; try submitting again in a moment."), kind: "error" });
     return;
   }
   socket.timeout(15000).emit("submit", { attempt: config.attempt, seb: state.seb }, (err, resp) => {
-    if (err) return showMessage({ text: t("live.submit_offline"), kind: "error" });
+    if (err) return showMessage({ text: submitOfflineText(), kind: "error" });
     if (!resp.ok && ENDED.includes(resp.code)) return revoke(resp.message);
-    if (!resp.ok) return showMessage({ text: resp.message || t(resp.code), kind: "error" });
+    if (!resp.ok) return showMessage({ text: reasonOf(resp), kind: "error" });
     applyState(resp.state);
   });
+}
+
+function submitOfflineText() {
+  return t("Offline, so the exam was not submitted. Your work is saved; try again when connected.");
 }
 
 /** Submitting over HTTP: only once every journal entry that can be saved is acknowledged. */
@@ -703,7 +771,7 @@ async function httpSubmit() {
     const body = await res.json().catch(() => ({}));
     const refusal = refusalOf(res.status, body);
     if (ENDED.includes(refusal.code)) return revoke(refusal.message);
-    return showMessage({ text: refusal.message || t("live.submit_offline"), kind: "error" });
+    return showMessage({ text: refusal.message || submitOfflineText(), kind: "error" });
   }
   await httpSync();
 }
@@ -732,4 +800,4 @@ document.addEventListener("keydown", (e) => {
 
 state.seb = collectSebKeys();
 refreshStatus();
-window.examPage = { journal, state, socket, latest, savedAsShown, replay }; // for the browser tests and the curious invigilator
+window.examPage = { journal, state, socket, latest, savedAsShown, replay, vault }; // for the browser tests and the curious invigilator

@@ -1,8 +1,10 @@
 // Candidate login through the core's JSON API; on success, on to the exam page.
 import { newNonce } from "./journal.js";
+import { jsonData } from "/static/common/dom.js";
+import { setCatalogue, t } from "/static/common/i18n.js";
 
-const config = JSON.parse(document.getElementById("login-config").textContent);
-const t = (key) => config.messages[key] || key;
+const config = jsonData("login-config");
+setCatalogue(config.messages, config.lang);
 const errorBox = document.getElementById("login-error");
 
 async function login(body, focusOnError) {
@@ -22,10 +24,10 @@ async function login(body, focusOnError) {
       window.location.assign(config.next);
       return;
     }
-    errorBox.textContent = (data.error && data.error.message) || t("live.login.failed");
+    errorBox.textContent = (data.error && data.error.message) || t("Login failed.");
     if (data.error && /^accounts\.code_(seat_required|wrong_seat)$/.test(data.error.code)) focusOnError = seatField;
   } catch {
-    errorBox.textContent = t("live.login.network");
+    errorBox.textContent = t("Cannot reach the server. Check the network and try again.");
   }
   errorBox.hidden = false;
   focusOnError.setAttribute("aria-invalid", "true");

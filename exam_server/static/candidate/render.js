@@ -2,21 +2,12 @@
 // reports each change as the response shape documented in question_bank/model.py.
 
 import DOMPurify from "../vendor/dompurify/purify.es.js";
+import { el } from "/static/common/dom.js";
+import { t, tn } from "/static/common/i18n.js";
+import { controlOf, isNumeric } from "../js/lib/question_types.js";
 import { appendWithSlots, renderBlanks } from "./render_blanks.js";
 
-const SHORT4 = /^[0-9,\-]$/;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c) node.append(c);
-  return node;
-}
+const SHORT4 = /^[0-9,-]$/;
 
 // Moodle and QTI stems are HTML (<p>, <b>, <img>…): such text is sanitised by DOMPurify and
 // shown as HTML; other text stays plain (escaped, line breaks kept).
@@ -74,98 +65,99 @@ export function richText(text, media, tag = "div") {
   return node;
 }
 
-function choiceList(q, name, type, isChecked, onChange, t) {
+function choiceList(q, name, type, isChecked, onChange) {
   // Several answers may be right: say so, visibly and as the group's name.
   const multiple = type === "checkbox";
-  const legend = multiple ? el("legend", { class: "choice-hint", text: t("live.multiple_hint") })
-    : el("legend", { class: "sr-only", text: t("live.choose") });
+  const legend = multiple ? el("legend", { class: "choice-hint", text: t("Choose one or more answers") })
+    : el("legend", { class: "sr-only", text: t("Choose an answer") });
   const fs = el("fieldset", { class: "choices" }, legend);
-  q.options.forEach((o) => {
+  // Lettered by position, A, B, C … in the order shown: the letter of this paper code that the
+  // keys and reports use (question_bank/papers.py letter_map). The bank's id stays the value.
+  q.options.forEach((o, k) => {
     const id = `${name}-${o.id}`;
     const input = el("input", { type, id, name, value: o.id, checked: isChecked(o.id), onchange: onChange });
-    const label = el("label", { for: id }, el("span", { class: "opt-id", text: `${o.id}.` }), richText(o.text, q.media, "span"));
+    const letter = k < 26 ? String.fromCharCode(65 + k) : o.id;
+    const label = el("label", { for: id }, el("span", { class: "opt-id", text: `${letter}.` }), richText(o.text, q.media, "span"));
     fs.append(el("div", { class: "choice" }, input, label));
   });
   return fs;
 }
 
 /** Build the answer area of `q` (index `i`); `emit(value)` is called on every change. */
-export function renderAnswer(q, i, value, emit, t) {
+export function renderAnswer(q, i, value, emit) {
   const name = `q${i}`;
-  switch (q.type) {
-    case "single_choice":
-      return choiceList(q, name, "radio", (id) => value === id, (e) => emit(e.target.value), t);
-    case "multiple_response": {
+  switch (controlOf(q.type)) {
+    case "one_choice":
+      return choiceList(q, name, "radio", (id) => value === id, (e) => emit(e.target.value));
+    case "many_choices": {
       const box = choiceList(q, name, "checkbox", (id) => (value || []).includes(id), () => {
         emit([...box.querySelectorAll("input:checked")].map((x) => x.value));
-      }, t);
+      });
       return box;
     }
     case "true_false":
-      return trueFalse(name, t("live.true_false"), value, emit, t);
-    case "tf_cluster": {
+      return trueFalse(name, t("Is the statement true or false?"), value, emit);
+    case "statements": {
       const wrap = el("div", { class: "tf-cluster" });
       const current = { ...(value || {}) };
       q.statements.forEach((s) => {
         const row = trueFalse(`${name}-${s.id}`, null, current[s.id], (v) => {
           current[s.id] = v;
           emit({ ...current });
-        }, t, el("span", { class: "stmt" }, el("b", { text: `${s.id}) ` }), richText(s.text, q.media, "span")));
+        }, el("span", { class: "stmt" }, el("b", { text: `${s.id}) ` }), richText(s.text, q.media, "span")));
         wrap.append(row);
       });
       return wrap;
     }
-    case "short_answer4":
-      return shortAnswer4(name, value, emit, t);
-    case "short_text":
-    case "numeric": {
+    case "four_boxes":
+      return shortAnswer4(name, value, emit);
+    case "text": {
       const input = el("input", {
         type: "text", id: name, value: value ?? "", autocomplete: "off", spellcheck: "false",
-        inputmode: q.type === "numeric" ? "decimal" : null, "aria-label": t("live.your_answer"),
+        inputmode: isNumeric(q.type) ? "decimal" : null, "aria-label": t("Your answer"),
         oninput: (e) => emit(e.target.value),
       });
-      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), input);
+      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("Your answer") }), input);
     }
-    case "essay": {
+    case "long_text": {
       // Not a live region: announcing every keystroke would drown the screen reader.
       const count = el("p", { class: "word-count", id: `${name}-words` });
-      const recount = () => { count.textContent = t("live.word_count", { n: wordCount(area.value) }); };
+      const recount = () => { const n = wordCount(area.value);
+        count.textContent = tn("{n} word", "{n} words", n); };
       const area = el("textarea", { id: name, rows: "12", "aria-describedby": `${name}-words`,
         oninput: (e) => { recount(); emit(e.target.value); } });
       area.value = value ?? "";
       recount();
-      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("live.your_answer") }), area, count);
+      return el("div", { class: "text-answer" }, el("label", { for: name, text: t("Your answer") }), area, count);
     }
-    case "matching":
-      return matching(q, name, value, emit, t);
-    case "ordering":
-      return ordering(q, name, value, emit, t);
-    case "cloze":
-    case "gapselect":
-    case "ddwtos":
-      return renderBlanks(q, name, value, emit, t);
+    case "pairs":
+      return matching(q, name, value, emit);
+    case "order":
+      return ordering(q, name, value, emit);
+    case "blanks":
+      return renderBlanks(q, name, value, emit);
     default:
-      return el("p", { class: "note", text: t("live.no_response") });
+      return el("p", { class: "note", text: t("No answer needed here.") });
   }
 }
 
-function trueFalse(name, legend, value, emit, t, legendNode = null) {
+function trueFalse(name, legend, value, emit, legendNode = null) {
   const fs = el("fieldset", { class: "tf" }, el("legend", {}, legendNode || document.createTextNode(legend)));
-  for (const [v, key] of [[true, "live.true"], [false, "live.false"]]) {
+  for (const [v, label] of [[true, t("True")], [false, t("False")]]) {
     const id = `${name}-${v}`;
     fs.append(el("span", { class: "tf-opt" },
       el("input", { type: "radio", id, name, value: String(v), checked: value === v, onchange: () => emit(v) }),
-      el("label", { for: id, text: t(key) })));
+      el("label", { for: id, text: label })));
   }
   return fs;
 }
 
-function shortAnswer4(name, value, emit, t) {
+function shortAnswer4(name, value, emit) {
   const chars = String(value || "").padEnd(4, " ").slice(0, 4).split("");
-  const fs = el("fieldset", { class: "short4" }, el("legend", { text: t("live.short4_hint") }));
+  const fs = el("fieldset", { class: "short4" }, el("legend", { text: t("Fill in the 4 boxes (digits, minus sign -, decimal comma ,)") }));
   const boxes = chars.map((c, k) => el("input", {
     type: "text", maxlength: "1", class: "box", value: c.trim(), id: `${name}-${k}`, autocomplete: "off",
-    "aria-label": t("live.box_of", { n: k + 1 }), inputmode: "decimal",
+    "aria-label": t("Box {n} of 4", { n: k + 1 }), inputmode: "decimal",
   }));
   const send = () => emit(boxes.map((b) => b.value || " ").join("").trimEnd());
   boxes.forEach((b, k) => {
@@ -185,7 +177,7 @@ function shortAnswer4(name, value, emit, t) {
   return fs;
 }
 
-function matching(q, name, value, emit, t) {
+function matching(q, name, value, emit) {
   const current = { ...(value || {}) };
   const wrap = el("div", { class: "matching" });
   q.left.forEach((l) => {
@@ -194,23 +186,23 @@ function matching(q, name, value, emit, t) {
       if (e.target.value) current[l.id] = e.target.value;
       else delete current[l.id];
       emit({ ...current });
-    } }, el("option", { value: "", text: t("live.pick") }));
+    } }, el("option", { value: "", text: t("— Choose —") }));
     q.right.forEach((r) => select.append(el("option", { value: r.id, text: r.text, selected: current[l.id] === r.id })));
     wrap.append(el("div", { class: "pair" }, el("label", { for: id }, richText(l.text, q.media, "span")), select));
   });
   return wrap;
 }
 
-function ordering(q, name, value, emit, t) {
+function ordering(q, name, value, emit) {
   const byId = Object.fromEntries(q.options.map((o) => [o.id, o]));
   let order = Array.isArray(value) && value.length ? value.filter((id) => byId[id]) : q.options.map((o) => o.id);
-  const list = el("ol", { class: "ordering", "aria-label": t("live.ordering_hint") });
+  const list = el("ol", { class: "ordering", "aria-label": t("Put the items in the right order") });
   const draw = (focusId, dir) => {
     list.replaceChildren();
     order.forEach((id, k) => {
-      const up = el("button", { type: "button", "aria-label": t("live.move_up", { item: k + 1 }), disabled: k === 0, text: "↑", "data-dir": "up",
+      const up = el("button", { type: "button", "aria-label": t("Move item {item} up", { item: k + 1 }), disabled: k === 0, text: "↑", "data-dir": "up",
         onclick: () => move(k, -1, id, "up") });
-      const down = el("button", { type: "button", "aria-label": t("live.move_down", { item: k + 1 }), disabled: k === order.length - 1,
+      const down = el("button", { type: "button", "aria-label": t("Move item {item} down", { item: k + 1 }), disabled: k === order.length - 1,
         text: "↓", "data-dir": "down", onclick: () => move(k, 1, id, "down") });
       list.append(el("li", { "data-id": id }, richText(byId[id].text, q.media, "span"), up, down));
     });

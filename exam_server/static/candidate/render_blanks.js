@@ -7,20 +7,11 @@
 // numbered list. ddwtos: choices are dragged from a tray into the gaps, and every gap is also a
 // select box, the keyboard- and screen-reader-friendly way to the same answer.
 
-export const BLANK_TYPES = ["cloze", "gapselect", "ddwtos"];
-const PLACEHOLDER = /(\{#[^\s{}]+\})/;
+import { cssEscape, el } from "/static/common/dom.js";
+import { t } from "/static/common/i18n.js";
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c) node.append(c);
-  return node;
-}
+export { BLANK_TYPES } from "../js/lib/question_types.js";
+const PLACEHOLDER = /(\{#[^\s{}]+\})/;
 
 /** Append `line` to `node`, with an empty slot where a `{#N}` placeholder stands. */
 export function appendWithSlots(node, line) {
@@ -32,19 +23,19 @@ export function appendWithSlots(node, line) {
   }
 }
 
-function choiceSelect(id, label, options, selected, onChange, t) {
+function choiceSelect(id, label, options, selected, onChange) {
   const select = el("select", { id, class: "blank-select", "aria-label": label, onchange: (e) => onChange(e.target.value) },
-    el("option", { value: "", text: t("live.pick") }));
+    el("option", { value: "", text: t("— Choose —") }));
   for (const o of options) select.append(el("option", { value: o.id, text: o.text, selected: selected === o.id }));
   return select;
 }
 
-function clozeControl(q, b, name, current, update, t) {
+function clozeControl(q, b, name, current, update) {
   const id = `${name}-b${b.id}`;
-  const label = t("live.blank_n", { n: b.id });
+  const label = t("Gap {n}", { n: b.id });
   const value = current[b.id];
   if (b.kind === "multichoice" && b.layout === "dropdown") {
-    return choiceSelect(id, label, b.options, value, (v) => update(b.id, v || null), t);
+    return choiceSelect(id, label, b.options, value, (v) => update(b.id, v || null));
   }
   if (b.kind === "multichoice" || b.kind === "multiresponse") {
     const type = b.kind === "multichoice" ? "radio" : "checkbox";
@@ -67,10 +58,10 @@ function clozeControl(q, b, name, current, update, t) {
   });
 }
 
-function gapControl(q, b, name, current, update, t) {
+function gapControl(q, b, name, current, update) {
   const id = `${name}-b${b.id}`;
   const offered = q.choices.filter((c) => c.group === b.group);
-  const select = choiceSelect(id, t("live.blank_n", { n: b.id }), offered, current[b.id], (v) => update(b.id, v || null), t);
+  const select = choiceSelect(id, t("Gap {n}", { n: b.id }), offered, current[b.id], (v) => update(b.id, v || null));
   if (q.type !== "ddwtos") return select;
   const zone = el("span", { class: "drop-zone", "data-gap": b.id, "data-group": String(b.group) }, select);
   zone.addEventListener("dragover", (e) => {
@@ -87,9 +78,9 @@ function gapControl(q, b, name, current, update, t) {
   return zone;
 }
 
-function tray(q, t) {
-  const box = el("div", { class: "drag-tray", role: "group", "aria-label": t("live.choices") },
-    el("p", { class: "hint", text: t("live.drag_hint") }));
+function tray(q) {
+  const box = el("div", { class: "drag-tray", role: "group", "aria-label": t("Words to choose from") },
+    el("p", { class: "hint", text: t("Drag a word into a gap, or pick it from the gap's list") }));
   for (const c of q.choices) {
     const chip = el("span", { class: `drag-choice group-${c.group}`, draggable: "true", "data-choice": c.id, text: c.text });
     chip.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", c.id));
@@ -99,7 +90,7 @@ function tray(q, t) {
 }
 
 /** The answer area of a blank type; `emit` gets the whole {"N": part} response. */
-export function renderBlanks(q, name, value, emit, t) {
+export function renderBlanks(q, name, value, emit) {
   const current = { ...(value && typeof value === "object" ? value : {}) };
   const wrap = el("div", { class: `blanks ${q.type}` });
   const controls = {};
@@ -128,11 +119,11 @@ export function renderBlanks(q, name, value, emit, t) {
   };
   const list = el("ol", { class: "blank-list" });
   for (const b of q.blanks) {
-    const control = q.type === "cloze" ? clozeControl(q, b, name, current, update, t) : gapControl(q, b, name, current, update, t);
+    const control = q.type === "cloze" ? clozeControl(q, b, name, current, update) : gapControl(q, b, name, current, update);
     controls[b.id] = control;
     list.append(el("li", { "data-blank": b.id }, control));
   }
-  if (q.type === "ddwtos") wrap.append(tray(q, t));
+  if (q.type === "ddwtos") wrap.append(tray(q));
   wrap.append(list);
   sync();
   // Once the area is in the page, put each control into its slot in the stem shown above it.
@@ -140,10 +131,10 @@ export function renderBlanks(q, name, value, emit, t) {
     const scope = wrap.parentElement;
     if (!scope) return;
     for (const [id, control] of Object.entries(controls)) {
-      const slot = scope.querySelector(`.blank-slot[data-blank="${CSS.escape(id)}"]`);
+      const slot = scope.querySelector(`.blank-slot[data-blank="${cssEscape(id)}"]`);
       if (slot) {
         slot.append(control);
-        list.querySelector(`li[data-blank="${CSS.escape(id)}"]`)?.remove();
+        list.querySelector(`li[data-blank="${cssEscape(id)}"]`)?.remove();
       }
     }
     if (!list.children.length) list.remove();

@@ -3,6 +3,7 @@
 // The import form works without this script; it only adds the progress bar.
 
 import { renderAnswer, richText } from "../candidate/render.js";
+import { formatNumber, setCatalogue, t } from "/static/common/i18n.js";
 
 function texts() {
   const node = document.getElementById("bank-texts");
@@ -71,16 +72,15 @@ function enhanceImport(form) {
 
 /** The question as on the candidate page: heading, stem, answer area; nothing is saved. */
 function renderPreview(config) {
-  const messages = config.messages || {};
-  const t = (key, params = {}) => (messages[key] || key).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
+  setCatalogue(config.messages, config.lang);
   const q = config.question;
   const box = document.getElementById("question");
   const heading = document.createElement("h2");
   heading.id = "q-heading";
-  heading.textContent = `${t("live.question_n", { n: 1 })} (${t("live.points", { n: q.points.toLocaleString(config.lang === "en" ? "en" : "vi") })})`;
+  heading.textContent = `${t("Question {n}", { n: 1 })} (${t("{n} points", { n: formatNumber(q.points) })})`;
   const shown = document.getElementById("preview-response");
   box.append(heading, richText(q.stem, q.media));
-  box.append(renderAnswer(q, 0, null, (value) => { shown.textContent = JSON.stringify(value); }, t));
+  box.append(renderAnswer(q, 0, null, (value) => { shown.textContent = JSON.stringify(value); }));
 }
 
 const form = document.getElementById("import-form");

@@ -20,7 +20,7 @@
       body: JSON.stringify(payload),
     });
     let body = {};
-    try { body = await response.json(); } catch (err) { body = {}; }
+    try { body = await response.json(); } catch { body = {}; }
     return { status: response.status, body: body };
   }
 

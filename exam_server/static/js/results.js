@@ -25,19 +25,47 @@
     return found ? found[1] : url.split("/").pop();
   }
 
+  function wait(ms) { return new Promise(function (resolve) { window.setTimeout(resolve, ms); }); }
+
+  async function failure(response) {
+    let message = label.getAttribute("data-failed");
+    try { message = (await response.json()).error.message || message; } catch { /* not JSON */ }
+    return new Error(message);
+  }
+
+  // PDF packages of large sittings take minutes: the server builds them in the background and
+  // the bar follows the job until its zip is ready, then downloads it like any other export.
+  async function built(button) {
+    const response = await fetch(button.getAttribute("data-job-url"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
+      body: JSON.stringify({ format: button.getAttribute("data-format"), by: button.getAttribute("data-by") }),
+    });
+    if (!response.ok) { throw await failure(response); }
+    let job = await response.json();
+    const building = label.getAttribute("data-building");
+    while (job.state === "queued" || job.state === "running") {
+      bar.value = job.percent;
+      label.textContent = building.replace("{percent}", String(job.percent));
+      await wait(1000);
+      const polled = await fetch(job.status_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!polled.ok) { throw await failure(polled); }
+      job = await polled.json();
+    }
+    if (job.state !== "done") { throw new Error(job.message || label.getAttribute("data-failed")); }
+    return job.download_url;
+  }
+
   async function download(button) {
-    const url = button.getAttribute("data-url");
+    let url = button.getAttribute("data-url");
     document.querySelectorAll("[data-export]").forEach(function (b) { b.disabled = true; });
     status.hidden = false;
     bar.removeAttribute("value");
     say("preparing");
     try {
+      if (button.hasAttribute("data-job-url")) { url = await built(button); }
       const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/zip" } });
-      if (!response.ok) {
-        let message = label.getAttribute("data-failed");
-        try { message = (await response.json()).error.message || message; } catch (err) { /* not JSON */ }
-        throw new Error(message);
-      }
+      if (!response.ok) { throw await failure(response); }
       const total = Number(response.headers.get("Content-Length")) || 0;
       const reader = response.body.getReader();
       const chunks = [];
@@ -106,7 +134,7 @@
       body: JSON.stringify(payload),
     });
     let data = {};
-    try { data = await response.json(); } catch (err) { data = {}; }
+    try { data = await response.json(); } catch { data = {}; }
     if (!response.ok) { throw new Error((data.error && data.error.message) || String(response.status)); }
     return data;
   }

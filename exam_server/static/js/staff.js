@@ -37,7 +37,7 @@
         if (response.ok && (response.headers.get("Content-Type") || "").startsWith("text/html")) {
           box.innerHTML = await response.text();
         }
-      } catch (err) {
+      } catch {
         // A network blip: the next tick tries again; the table keeps its last content.
       }
     }

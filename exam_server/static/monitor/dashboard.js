@@ -2,10 +2,13 @@
 // over the same socket and are acknowledged once the server committed (and logged) them.
 
 import { ServerClock, formatDuration } from "../candidate/clock.js";
+import { $, jsonData } from "/static/common/dom.js";
+import { setCatalogue, t } from "/static/common/i18n.js";
+import { connect } from "../js/lib/socket.js";
+import { openSeatMenu, renderLegend, renderOverview, renderSeatMap, shownState } from "./seat_map.js";
 
-const config = JSON.parse(document.getElementById("monitor-config").textContent);
-const t = (key, params = {}) => (config.messages[key] || key).replace(/\{(\w+)\}/g, (_, k) => params[k] ?? "");
-const $ = (sel) => document.querySelector(sel);
+const config = jsonData("monitor-config");
+setCatalogue(config.messages, config.lang);
 const STATES = ["expected", "checked_in", "waiting", "writing", "paused", "submitted", "absent"];
 const STALE_SAVE_S = 300;
 
@@ -18,29 +21,76 @@ const ACTIONS = {
   "sitting.start": [], "sitting.pause": ["reason!"], "sitting.resume": [], "sitting.end": ["reason"],
 };
 
+// The labels of what the server sends as codes (the rows carry states and SEB statuses, not texts).
+function actionLabel(kind) {
+  const labels = {
+    "attempt.message": t("Send a message"), "attempt.pause": t("Pause"), "attempt.resume": t("Resume"),
+    "attempt.extra_time": t("Add time"), "attempt.lock": t("Lock"), "attempt.unlock": t("Unlock"),
+    "attempt.move": t("Move to another seat"), "attempt.incident": t("Log an incident"),
+    "attempt.force_submit": t("Collect (force submit)"),
+    "room.start": t("Start room"), "room.pause": t("Pause room"), "room.resume": t("Resume room"),
+    "room.end": t("End room"), "room.message": t("Message the room"),
+    "sitting.start": t("Start sitting"), "sitting.pause": t("Pause sitting"), "sitting.resume": t("Resume sitting"),
+    "sitting.end": t("End sitting"),
+  };
+  return labels[kind] || kind;
+}
+
+function candidateState(state) {
+  const labels = {
+    expected: t("Expected"), checked_in: t("Checked in"), waiting: t("In, waiting for the start"),
+    writing: t("Writing"), paused: t("Paused"), submitted: t("Submitted"), absent: t("Absent"),
+  };
+  return labels[state] || state;
+}
+
+/** A room's or the sitting's state. */
+function roomState(state) {
+  const labels = {
+    scheduled: t("Scheduled"), checkin_open: t("Check-in open"), started: t("Started"), paused: t("Paused"),
+    ended: t("Ended"),
+  };
+  return labels[state] || state;
+}
+
+function sebStatus(code) {
+  const labels = {
+    "seb.missing": t("Not in Safe Exam Browser"),
+    "seb.config_key_mismatch": t("Wrong Safe Exam Browser configuration"),
+    "seb.browser_exam_key_mismatch": t("Safe Exam Browser build not allowed"),
+    "seb.wrong_page": t("Safe Exam Browser keys for another page"),
+    "seb.no_keys_configured": t("No Safe Exam Browser keys configured"),
+  };
+  return labels[code] || code;
+}
+
 const clock = new ServerClock();
 const model = { rows: new Map(), rooms: [], sitting: null, overview: null };
 
-const socket = window.io("/monitor", { transports: ["websocket"], reconnectionDelayMax: 4000 });
+const socket = connect("/monitor");
 socket.on("connect", watch);
 socket.on("disconnect", () => setConn(false));
 socket.on("rows", (msg) => apply(msg, false));
 
 function setConn(ok) {
   const node = $("#conn");
-  node.textContent = ok ? t("monitor.live") : t("monitor.offline");
+  node.textContent = ok ? t("Live") : offlineText();
   node.className = `badge ${ok ? "badge-success" : "badge-danger"}`;
 }
 
 function watch() {
   const sentAt = performance.now();
   socket.timeout(10000).emit("watch", config.target, (err, snap) => {
-    if (err || !snap.ok) return showError(err ? t("monitor.offline") : snap.message);
+    if (err || !snap.ok) return showError(err ? offlineText() : snap.message);
     clock.sync(snap.server_time, sentAt);
     model.rows.clear();
     apply(snap, true);
     setConn(true);
   });
+}
+
+function offlineText() {
+  return t("Connection to the server lost");
 }
 
 function apply(msg, snapshot) {
@@ -70,8 +120,8 @@ function ago(ms) {
 }
 
 function connText(row) {
-  if (row.online) return t("monitor.online");
-  return row.since ? t("monitor.offline_since", { s: formatDuration(ago(row.since)) }) : "—";
+  if (row.online) return t("Online");
+  return row.since ? t("Offline for {s}", { s: formatDuration(ago(row.since)) }) : "—";
 }
 
 function timeLeft(row) {
@@ -90,7 +140,7 @@ function actionPicker(label, kinds, target) {
   for (const kind of kinds) {
     const o = document.createElement("option");
     o.value = kind;
-    o.textContent = t(`monitor.action.${kind}`);
+    o.textContent = actionLabel(kind);
     select.append(o);
   }
   if (chosen.has(key)) select.value = chosen.get(key);
@@ -98,8 +148,8 @@ function actionPicker(label, kinds, target) {
   const go = document.createElement("button");
   go.type = "button";
   go.className = "btn btn-small";
-  go.textContent = t("monitor.do");
-  go.setAttribute("aria-label", `${t("monitor.do")}: ${label}`);
+  go.textContent = t("Go");
+  go.setAttribute("aria-label", `${t("Go")}: ${label}`);
   go.addEventListener("click", () => openAction(select.value, target, label));
   wrap.append(select, go);
   return wrap;
@@ -109,6 +159,7 @@ function render() {
   const rows = [...model.rows.values()].sort((a, b) => (a.room_name + a.sbd).localeCompare(b.room_name + b.sbd));
   renderTotals(rows);
   renderRooms(rows);
+  renderMap(rows);
   const body = $("#cand-table tbody");
   const focused = document.activeElement && document.activeElement.closest("#cand-table tr")?.dataset.reg;
   body.replaceChildren();
@@ -127,16 +178,16 @@ function render() {
     cell(tr, row.name);
     cell(tr, row.room_name);
     cell(tr, row.seat);
-    cell(tr, t(`monitor.state.${row.state}`) + (row.locked ? ` · ${t("monitor.locked")}` : ""));
+    cell(tr, candidateState(shownState(row, clock.now())) + (row.locked ? ` · ${t("Locked")}` : ""));
     cell(tr, connText(row), "conn");
-    cell(tr, since === null ? "—" : t("monitor.seconds_ago", { s: since }), "last-save");
+    cell(tr, since === null ? "—" : t("{s} s ago", { s: since }), "last-save");
     cell(tr, `${row.answered}/${row.questions}`);
     cell(tr, timeLeft(row));
-    cell(tr, row.seb ? (row.seb === "ok" ? "✓" : t(row.seb)) : "—");
+    cell(tr, row.seb ? (row.seb === "ok" ? "✓" : sebStatus(row.seb)) : "—");
     cell(tr, String(row.incidents));
     const td = document.createElement("td");
     if (row.attempt) {
-      td.append(actionPicker(t("monitor.actions_for", { sbd: row.sbd, name: row.name }),
+      td.append(actionPicker(t("Actions for candidate {sbd} {name}", { sbd: row.sbd, name: row.name }),
         Object.keys(ACTIONS).filter((k) => k.startsWith("attempt.")), { attempt: row.attempt }));
     }
     tr.append(td);
@@ -149,10 +200,11 @@ function renderTotals(rows) {
   const dl = $("#totals");
   dl.replaceChildren();
   const count = (pred) => rows.filter(pred).length;
-  const items = [[t("monitor.total"), rows.length]];
-  for (const s of STATES) items.push([t(`monitor.state.${s}`), count((r) => r.state === s)]);
-  items.push([t("monitor.online"), count((r) => r.online)]);
-  items.push([t("monitor.locked"), count((r) => r.locked)]);
+  const items = [[t("Total"), rows.length]];
+  const now = clock.now();
+  for (const s of STATES) items.push([candidateState(s), count((r) => shownState(r, now) === s)]);
+  items.push([t("Online"), count((r) => r.online)]);
+  items.push([t("Locked"), count((r) => r.locked)]);
   for (const [label, value] of items) {
     const div = document.createElement("div");
     const dt = document.createElement("dt");
@@ -178,7 +230,7 @@ function renderRooms(rows) {
     th.scope = "row";
     th.textContent = room.name;
     tr.append(th);
-    cell(tr, t(`pages.state.${room.state}`));
+    cell(tr, roomState(room.state));
     if (agg) { // the sitting view: the server's per-room aggregate
       cell(tr, `${agg.total - agg.states.expected - agg.states.absent}/${agg.total}`);
       cell(tr, String(agg.states.writing));
@@ -191,7 +243,7 @@ function renderRooms(rows) {
       cell(tr, String(mine.filter((r) => r.online).length));
     }
     const td = document.createElement("td");
-    td.append(actionPicker(t("monitor.actions_for_room", { room: room.name }),
+    td.append(actionPicker(t("Actions for room {room}", { room: room.name }),
       Object.keys(ACTIONS).filter((k) => k.startsWith("room.")), { room: room.id }));
     tr.append(td);
     body.append(tr);
@@ -200,17 +252,75 @@ function renderRooms(rows) {
     const tr = document.createElement("tr");
     const th = document.createElement("th");
     th.scope = "row";
-    th.textContent = t("monitor.whole_sitting");
+    th.textContent = t("Whole sitting");
     tr.append(th);
-    cell(tr, t(`pages.state.${model.sitting.state}`));
+    cell(tr, roomState(model.sitting.state));
     for (let i = 0; i < 4; i++) cell(tr, "");
     const td = document.createElement("td");
-    td.append(actionPicker(t("monitor.actions_for_sitting"), Object.keys(ACTIONS).filter((k) => k.startsWith("sitting.")),
+    td.append(actionPicker(t("Actions for the whole sitting"), Object.keys(ACTIONS).filter((k) => k.startsWith("sitting.")),
       { sitting: model.sitting.id }));
     tr.append(td);
     body.append(tr);
   }
   if (focused) body.querySelector(`tr[data-room="${focused}"] select`)?.focus();
+}
+
+// ------------------------------------------------------------------ seat map -------------
+// "map": the sitting's room tiles (or the room's seats); "list": the table. Remembered per browser.
+const VIEW_KEY = "monitor-view";
+const view = { mode: localStorage.getItem(VIEW_KEY) === "map" ? "map" : "list", room: config.target.room || null };
+
+function setMode(mode) {
+  view.mode = mode;
+  localStorage.setItem(VIEW_KEY, mode);
+  render();
+}
+
+$("#view-map").addEventListener("click", () => setMode("map"));
+$("#view-list").addEventListener("click", () => setMode("list"));
+$("#map-back").addEventListener("click", () => {
+  view.room = null;
+  render();
+  $("#map-box button")?.focus();
+});
+renderLegend($("#map-legend"));
+
+function renderMap(rows) {
+  const map = view.mode === "map";
+  $("#view-map").setAttribute("aria-pressed", String(map));
+  $("#view-list").setAttribute("aria-pressed", String(!map));
+  $("#map-section").hidden = !map;
+  $("#cand-section").hidden = map;
+  if (!map) return;
+  const now = clock.now();
+  const room = view.room ? model.rooms.find((r) => r.id === view.room) : null;
+  $("#map-back").hidden = !!config.target.room || !room;
+  const heading = $("#map-h");
+  if (room) {
+    heading.textContent = t("Seat map of room {room}", { room: room.name });
+    renderSeatMap($("#map-box"), rows.filter((r) => r.room === room.id),
+      { now, seats: room.seats, onPick: (row) => openSeatActions(row) });
+  } else {
+    heading.textContent = t("Rooms of the sitting");
+    renderOverview($("#map-box"), model.rooms, rows, {
+      now, roomLabel: roomState, onOpen: (r) => {
+        view.room = r.id;
+        render();
+        $("#map-box button")?.focus();
+      },
+    });
+  }
+}
+
+function openSeatActions(row) {
+  const label = t("Actions for candidate {sbd} {name}", { sbd: row.sbd, name: row.name });
+  openSeatMenu($("#seat-menu"), row, {
+    now: clock.now(), actionLabel,
+    onAction: (kind) => {
+      document.querySelector(`#map-box button[data-reg="${row.registration}"]`)?.focus();
+      openAction(kind, { attempt: row.attempt }, label);
+    },
+  });
 }
 
 // ------------------------------------------------------------------ actions --------------
@@ -219,7 +329,7 @@ let pending = null;
 function openAction(kind, target, label) {
   pending = { kind, target, opener: document.activeElement };
   const fields = ACTIONS[kind];
-  $("#act-title").textContent = `${t(`monitor.action.${kind}`)} — ${label}`;
+  $("#act-title").textContent = `${actionLabel(kind)} — ${label}`;
   for (const node of document.querySelectorAll("#act-form .field")) {
     const spec = fields.find((f) => f.replace("!", "") === node.dataset.for);
     node.hidden = !spec;
@@ -254,11 +364,11 @@ $("#act-dialog").addEventListener("close", () => {
   if (fields.includes("seat")) body.seat = $("#act-seat").value;
   if (fields.includes("seconds")) body.seconds = Math.round(Number($("#act-minutes").value) * 60);
   socket.timeout(10000).emit("action", body, (err, resp) => {
-    if (err) return showError(t("monitor.offline"));
+    if (err) return showError(offlineText());
     if (!resp.ok) return showError(resp.message);
     $("#action-error").hidden = true;
     const done = resp.code && p.kind === "attempt.move"
-      ? t("monitor.move_code", { seat: resp.seat, code: resp.code }) : t("monitor.done");
+      ? t("New login code for seat {seat}: {code}", { seat: resp.seat, code: resp.code }) : t("Done.");
     $("#action-status").textContent = done;
     if (p.kind === "attempt.move") showError(done, "alert-success");
   });
@@ -279,11 +389,14 @@ function tick() {
     if (!row) continue;
     const cells = tr.children;
     const since = ago(row.last_save);
+    cells[4].textContent = candidateState(shownState(row, clock.now())) + (row.locked ? ` · ${t("Locked")}` : "");
     cells[5].textContent = connText(row);
-    cells[6].textContent = since === null ? "—" : t("monitor.seconds_ago", { s: since });
+    cells[6].textContent = since === null ? "—" : t("{s} s ago", { s: since });
     cells[8].textContent = timeLeft(row);
     tr.classList.toggle("stale", row.state === "writing" && (since === null || since > STALE_SAVE_S));
   }
+  renderTotals([...model.rows.values()]); // a late-entry window that closed turns "not arrived" into "absent"
+  if (view.mode === "map") renderMap([...model.rows.values()]); // "saved N s ago", offline and stale tiles
 }
 
 setInterval(tick, 1000);

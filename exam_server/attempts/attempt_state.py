@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from exam_server.attempts.models import Attempt, Response
@@ -14,7 +16,10 @@ from exam_server.attempts.timing import remaining_seconds
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.events.models import Event
+from exam_server.exams import paper_crypto
 from exam_server.exams.papers import paper_questions
+
+log = logging.getLogger(__name__)
 
 
 def epoch_ms(value: datetime | None) -> int | None:
@@ -44,8 +49,22 @@ def state_payload(attempt: Attempt, now: datetime | None = None, session: Sessio
         "server_time": epoch_ms(now),
         "forced": attempt.state == "submitted" and attempt.submitted_by != "candidate",
         **_screen_details(attempt, session if session is not None else db),
+        **_paper_key(attempt, session if session is not None else db),
         **extra,
     }
+
+
+def _paper_key(attempt: Attempt, session: Session) -> dict[str, Any]:
+    """The key of the candidate's own paper code, from the start on (the page holds the paper
+    sealed since it logged in): the start push carries it, and so does every later state."""
+    try:
+        key = paper_crypto.key_for_attempt(attempt, session)
+    except DBAPIError:
+        raise  # the caller's outage handling: a retryable refusal, or the push's own log
+    except Exception:  # a missing key must not hold back the whole start push: that page fetches
+        log.exception("no paper key for attempt %s; its page fetches the paper instead", attempt.id)
+        return {}
+    return {"paper_key": key} if key else {}
 
 
 def pause_reason(attempt: Attempt, session: Session) -> str:

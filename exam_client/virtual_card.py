@@ -1,14 +1,16 @@
-"""`exam-client virtual-card`: put a virtual CCCD chip in pcscd's vpcd reader.
+"""`exam-client virtual-card`: put a virtual CCCD chip in pcscd's vpcd reader (a test tool).
 
 A new user can try check-in with no hardware:
 
     exam-client virtual-card --photo me.jpg --pki-dir /tmp/test-pki &
     exam-client read-card --can 012345 --trust /tmp/test-pki/test-csca.pem
+
+The chip itself is `card_reader.virtual` (no UI text); this command prints through the
+station's catalogue, in the user's language (--lang, else LANG, else Vietnamese).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import tempfile
 from pathlib import Path
@@ -18,36 +20,14 @@ import click
 
 from card_reader import testpki
 from card_reader.virtual import lds
-from card_reader.virtual import messages as _messages  # noqa: F401  (registers the catalogue)
 from card_reader.virtual.chip import ChipOptions, VirtualChip
 from card_reader.virtual.contents import build
 from card_reader.virtual.faults import FaultError, parse_faults
-from card_reader.virtual.identity import Identity, IdentityError
+from card_reader.virtual.identity import IdentityError, load_identity
 from card_reader.virtual.runner import VirtualCard, VpcdBusyError
 from card_reader.virtual.vpcd import PORTS
-from exam_server.i18n import format_date, translate
-
-_FIELD_FLAGS = {
-    "id_number": "--id-number",
-    "full_name": "--name",
-    "date_of_birth": "--dob",
-    "sex": "--sex",
-    "issue_date": "--issue-date",
-    "expiry_date": "--expiry-date",
-}
-
-
-def load_identity(identity_file: Path | None, overrides: dict[str, Any]) -> Identity:
-    """Identity from a JSON/TOML file (or the built-in sample), with flags taking precedence."""
-    base = Identity.from_file(identity_file) if identity_file else Identity()
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if not values:
-        return base
-    merged = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
-    if "date_of_birth" in values or "issue_date" in values:
-        merged["expiry_date"] = None  # recompute by the renewal rule unless given
-    merged.update(values)
-    return Identity.from_mapping(merged, where="flags")
+from exam_client.messages import language, text
+from exam_common.i18n import LANGUAGES, format_date
 
 
 @click.command("virtual-card")
@@ -78,11 +58,12 @@ def load_identity(identity_file: Path | None, overrides: dict[str, Any]) -> Iden
 @click.option("--pki", "pki_shape", type=click.Choice(list(testpki.SHAPES)), default="standard", show_default=True,
               help="Shape of a NEW test PKI: 'vietnam' = brainpoolP512r1 with explicit parameters, ECDSA-SHA512, "
                    "non-positive CSCA serial, as Vietnam's CSCA is written (an existing --pki-dir keeps its own).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="vi or en (default: LANG, else vi).")
 def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool, aa: str, port: int,
                  no_pace: bool, short_only: bool, max_read: int | None, faults: tuple[str, ...], pki_dir: Path | None,
-                 pki_shape: str, lang: str, **fields: Any) -> None:
+                 pki_shape: str, lang: str | None, **fields: Any) -> None:
     """Run a TEST-ONLY virtual CCCD chip in pcscd's vsmartcard-vpcd reader until Ctrl+C."""
+    lang = language(lang)
     try:
         identity = load_identity(identity_file, fields)
         fault_set = parse_faults(faults)
@@ -101,21 +82,21 @@ def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool,
     except VpcdBusyError as exc:
         raise click.ClickException(str(exc)) from None
 
-    def say(key: str, **params: Any) -> None:
-        click.echo(translate(key, lang, **params))
+    def say(code: str, **params: Any) -> None:
+        click.echo(text(code, lang, **params))
 
-    say("virtual.test_only")
-    say("virtual.inserted", reader=card.reader)
-    say("virtual.identity", name=identity.full_name, id_number=identity.id_number,
-        dob=format_date(identity.date_of_birth))
-    say("virtual.mrz")
+    say("client.virtual.test_only")
+    say("client.virtual.inserted", reader=card.reader)
+    say("client.virtual.identity", name=identity.full_name, id_number=identity.id_number,
+        dob=format_date(identity.date_of_birth, lang))
+    say("client.virtual.mrz")
     click.echo(identity.mrz())
-    say("virtual.can", can=identity.can)
-    say("virtual.qr", qr=identity.qr_text())
-    say("virtual.csca", path=pki_dir / testpki.CSCA_FILE)
+    say("client.virtual.can", can=identity.can)
+    say("client.virtual.qr", qr=identity.qr_text())
+    say("client.virtual.csca", path=pki_dir / testpki.CSCA_FILE)
     if fault_set.active:
-        say("virtual.faults", faults=", ".join(fault_set.active))
-    say("virtual.stop")
+        say("client.virtual.faults", faults=", ".join(fault_set.active))
+    say("client.virtual.stop")
     signal.signal(signal.SIGTERM, lambda *_: card.stop())
     try:
         card.wait()
@@ -123,4 +104,4 @@ def virtual_card(identity_file: Path | None, photo: Path | None, jpeg2000: bool,
         pass
     finally:
         card.stop()
-        say("virtual.removed")
+        say("client.virtual.removed")

@@ -1,4 +1,8 @@
-"""`exam-client read-card`: read and verify a CCCD in a PC/SC reader, print the report as JSON."""
+"""`exam-client read-card`: read and verify a CCCD in a PC/SC reader, print the report as JSON.
+
+card_reader returns codes and parameters; this command adds each check's `text` (and an error's
+`message`) in the user's language (--lang, else LANG, else Vietnamese).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from pathlib import Path
 
 import click
 
-from card_reader import messages  # noqa: F401  (registers the message catalogue)
 from card_reader.errors import CardError
 from card_reader.keys import credentials_from, qr_text_from_image
 from card_reader.reader import ReadOptions, read_card
 from card_reader.transport import PcscTransport
 from card_reader.trust import load_trust_store
+from exam_client.messages import error_text, language, with_texts
+from exam_common.i18n import LANGUAGES
 
 
 @click.command("read-card")
@@ -36,13 +41,14 @@ from card_reader.trust import load_trust_store
 @click.option("--short-only", is_flag=True, help="Never send extended-length APDUs.")
 @click.option("--wait", "reinsert_timeout", type=float, default=0.0, show_default=True,
               help="Seconds to wait for a card removed mid-read to come back.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="vi or en (default: LANG, else vi).")
 def read_card_command(reader_name: str | None, mrz: str | None, can: str | None, qr_text: str | None,
                       qr_image: Path | None, trust_paths: tuple[Path, ...], ml_roots: tuple[Path, ...],
                       expected_id: str | None,
                       photo_out: Path | None, no_photo: bool, include_sensitive: bool, short_only: bool,
-                      reinsert_timeout: float, lang: str) -> None:
+                      reinsert_timeout: float, lang: str | None) -> None:
     """Read a CCCD chip and print what was read and verified (JSON)."""
+    lang = language(lang)
     try:
         if qr_image is not None:
             qr_text = qr_text_from_image(qr_image)
@@ -56,11 +62,12 @@ def read_card_command(reader_name: str | None, mrz: str | None, can: str | None,
         )
         report = read_card(PcscTransport(reader_name), credentials, options)
     except CardError as exc:
-        click.echo(json.dumps({"error": type(exc).__name__, "message": exc.text(lang)}, ensure_ascii=False),
-                   err=True)
+        click.echo(json.dumps({"error": type(exc).__name__, "code": exc.code, "message": error_text(exc, lang),
+                               "diagnostic": str(exc)}, ensure_ascii=False), err=True)
         sys.exit(2)
     if photo_out is not None and report.photo is not None:
         photo_out.write_bytes(report.photo.image)
-    click.echo(json.dumps(report.to_dict(include_sensitive=include_sensitive, lang=lang), ensure_ascii=False,
-                          indent=2))
+    body = report.to_dict(include_sensitive=include_sensitive)
+    body["checks"] = with_texts(body["checks"], lang)
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2))
     sys.exit(0 if report.verified else 1)

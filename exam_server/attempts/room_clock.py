@@ -1,0 +1,159 @@
+"""What a room's lifecycle does to its attempts (the `exams.room_clock` port, registered at import).
+
+`exams.lifecycle` owns the room and sitting states; the attempts in a room are this domain's:
+their clocks (`attempts.timing`), their submission (`attempts.submission`, in batches by
+`attempts.closing`) and the events logged per attempt. Moved here from `exams.lifecycle`
+unchanged, so exams no longer imports the layer above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from exam_server.attempts import closing, timing
+from exam_server.attempts.models import Attempt
+from exam_server.attempts.submission import close_attempt
+from exam_server.db import session as db
+from exam_server.events.log import Actor, append_event
+from exam_server.exams import room_clock
+from exam_server.exams.models import Registration, Room, Sitting
+
+
+def room_attempts(room: Room, states: Iterable[str]) -> list[Attempt]:
+    return list(
+        db.scalars(
+            select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
+            .where(Registration.room_id == room.id, Attempt.state.in_(tuple(states)))
+            .order_by(Attempt.id)
+        )
+    )
+
+
+def create_attempts(sitting: Sitting) -> int:
+    """Create the missing attempts (one per registration, papers already assigned). Idempotent."""
+    missing = db.scalars(
+        select(Registration).outerjoin(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == sitting.id, Attempt.id.is_(None))
+    ).all()
+    for reg in missing:
+        assert reg.paper_id is not None
+        db.add(Attempt(registration_id=reg.id, paper_id=reg.paper_id, state="pending",
+                       duration_s=sitting.duration_s, extra_s=reg.extra_time_s, grace_s=sitting.grace_s))
+    return len(missing)
+
+
+def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> None:
+    """The candidate's extra time as registered at the moment the room starts (the roster may
+    have been edited after check-in opened), logged when there is any."""
+    extra = attempt.registration.extra_time_s
+    if extra and attempt.extra_s != extra:
+        attempt.extra_s = extra
+    if extra:
+        append_event(db, "attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     attempt_id=attempt.id, data={"extra_s": extra})
+
+
+def start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
+    for attempt in room_attempts(room, ("pending",)):
+        _apply_accommodation(attempt, actor, room)
+        timing.start_clock(attempt, now)
+        append_event(db, "attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     attempt_id=attempt.id, reason=reason,
+                     data={"started_at": now.isoformat(), "deadline": timing.deadline_iso(attempt)})
+
+
+def pause_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
+    for attempt in room_attempts(room, ("active",)):
+        timing.stop_clock(attempt, now, by="room")
+        append_event(db, "attempt.paused", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     attempt_id=attempt.id, reason=reason, data={"by": "room"})
+
+
+def resume_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
+    for attempt in room_attempts(room, ("paused",)):
+        if attempt.paused_by != "room":
+            continue  # paused on its own: stays paused until resumed on its own
+        credited = timing.restart_clock(attempt, now)
+        append_event(db, "attempt.resumed", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     attempt_id=attempt.id, reason=reason,
+                     data={"credited_s": credited, "deadline": timing.deadline_iso(attempt)})
+
+
+def close_open_attempts(rooms: Iterable[Room], actor: Actor, reason: str, now: datetime) -> None:
+    """Close, grade and log the open attempts of `rooms` in batches per room, one transaction
+    per batch, yielding between batches (`attempts.closing`, as the deadline job does), so
+    ending a sitting of thousands does not stall every other candidate of the worker.
+
+    A room that started closes its pending, active and paused attempts; one that never did,
+    its pending ones. Rooms are marked ended afterwards by the caller, so a failure (or a
+    crash) part way leaves them open, and ending again closes the rest. Raises the error of
+    an attempt that could not be closed, after the others were."""
+    by_room: dict[int, list[int]] = {}
+    for room in rooms:
+        states = ("pending", "active", "paused") if room.state in ("started", "paused") else ("pending",)
+        by_room[room.id] = list(db.scalars(
+            select(Attempt.id).join(Registration, Attempt.registration_id == Registration.id)
+            .where(Registration.room_id == room.id, Attempt.state.in_(states)).order_by(Attempt.id)))
+    db.commit()  # what the caller checked is not held across the batches
+
+    def claim(attempt_ids: list[int]) -> Select[Any]:
+        return (select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.state.in_(("pending", "active", "paused")))
+                .order_by(Attempt.id))
+
+    def close(attempt: Attempt) -> bool:
+        if attempt.state == "pending":  # never started: closed without a finish time of its own
+            return close_attempt(db, attempt, at=now, by="staff", actor=actor, reason=reason, from_states=("pending",))
+        deadline = attempt.deadline(now)
+        finish = min(now, deadline) if deadline else now
+        return close_attempt(db, attempt, at=finish, by="staff", actor=actor, reason=reason)
+
+    # a staff end waits for rows in use (a save, a submission) instead of skipping them
+    closer = closing.Closer(claim, close, skip_locked=False, what="staff end")
+    closing.close_by_room(by_room, closer)
+    if closer.error is not None:
+        raise closer.error
+
+
+def writing_candidates(rooms: Iterable[Room]) -> list[dict[str, object]]:
+    """Candidates still writing (logged in, attempt open) in these rooms, in room and SBD order."""
+    room_ids = [r.id for r in rooms]
+    if not room_ids:
+        return []
+    found = db.execute(
+        select(Registration, Attempt.state, Room.name)
+        .join(Attempt, Attempt.registration_id == Registration.id)
+        .join(Room, Room.id == Registration.room_id)
+        .where(Registration.room_id.in_(room_ids), Attempt.state.in_(("active", "paused")),
+               Attempt.entered_at.is_not(None))
+        .order_by(Room.name, Registration.sbd)
+    )
+    return [{"registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name, "room": room_name,
+             "seat": reg.seat, "state": state} for reg, state, room_name in found]
+
+
+def attempts_in_room(room: Room) -> dict[int, Attempt]:
+    """registration id -> attempt, for every registration of `room` that has one."""
+    return {a.registration_id: a for a in db.scalars(
+        select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
+        .where(Registration.room_id == room.id))}
+
+
+def state_counts(sitting_id: int) -> list[tuple[int | None, str, int]]:
+    """(room id, attempt state, count) of a sitting, in one aggregate query (the sitting page
+    polls it, so never one query per candidate)."""
+    return [(room_id, state, n) for room_id, state, n in db.execute(
+        select(Registration.room_id, Attempt.state, func.count())
+        .join(Attempt, Attempt.registration_id == Registration.id)
+        .where(Registration.sitting_id == sitting_id)
+        .group_by(Registration.room_id, Attempt.state))]
+
+
+room_clock.register(room_clock.RoomClock(
+    create_attempts=create_attempts, start=start_room, pause=pause_room, resume=resume_room,
+    close_open=close_open_attempts, writing=writing_candidates,
+    attempts_in_room=attempts_in_room, state_counts=state_counts,
+))
