@@ -28,11 +28,11 @@ from typing import Any
 
 from exam_common import i18n as common
 from exam_common.i18n import Catalogue, coded  # noqa: F401  (re-exported for the domains)
+from question_bank import messages as qb_messages
 from question_bank.messages import DECLARATIONS as _QB_DECLARATIONS
 
 # The server's gettext catalogue; the question bank's merges in (the server shows its codes).
-CATALOGUE = Catalogue(Path(__file__).parent / "translations",
-                      Path(__file__).parent.parent / "question_bank" / "translations")
+CATALOGUE = Catalogue(Path(__file__).parent / "translations", *qb_messages.CATALOGUE.directories)
 CATALOGUE.register(*_QB_DECLARATIONS)  # `translate("qb.…")` shows the question bank's codes
 
 LANGUAGES = common.LANGUAGES

@@ -10,9 +10,10 @@
 
 A TARGET is `package` or `package:domain` (default: every catalogue below). The catalogues live
 in `<package>/translations/<lang>/LC_MESSAGES/<domain>.po`; the extraction mapping is
-`babel.cfg` (domain `messages`: Python and Jinja) or `babel-js.cfg` (domain `js`), read with
-the package directory as the base, each section's `keywords` naming its gettext functions
-(Babel parses them; `pybabel extract -F babel.cfg <package>` honours them too).
+`babel.cfg`, read with the package directory as the base: its Python and Jinja sections feed
+the domain `messages`, its JavaScript sections the domain `js`, each section's `keywords`
+naming its gettext functions (Babel parses them; `pybabel extract -F babel.cfg <package>`
+honours them too, writing both domains into one file).
 
 Babel's own API does the work (pybabel would too, but needs one run per package and domain,
 and has no check for brace parameters or stale `.mo` files), so Poedit and pybabel read and
@@ -41,7 +42,8 @@ from babel.util import pathmatch
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = ("vi", "en")
 SOURCE_LANGUAGE = "en"  # msgids are English; the English catalogue repeats them
-MAPPINGS = {"messages": ROOT / "babel.cfg", "js": ROOT / "babel-js.cfg"}
+MAPPING = ROOT / "babel.cfg"
+DOMAIN_METHODS = {"messages": ("python", "jinja2"), "js": ("javascript",)}  # "ignore" applies to both
 CATALOGUES: tuple[tuple[str, str], ...] = (
     ("exam_server", "messages"), ("exam_server", "js"),
     ("exam_client", "messages"), ("exam_client", "js"),
@@ -98,10 +100,10 @@ def targets(names: Iterable[str]) -> list[Target]:
 # ---------------------------------------------------------------------------------- extraction
 
 def _mapping(domain: str) -> list[tuple[str, str, dict[str, Any]]]:
-    path = MAPPINGS[domain]
-    with path.open(encoding="utf-8") as fh:
-        methods, options = parse_mapping_cfg(fh, str(path))
-    return [(pattern, method, dict(options.get(pattern, {}))) for pattern, method in methods]
+    with MAPPING.open(encoding="utf-8") as fh:
+        methods, options = parse_mapping_cfg(fh, str(MAPPING))
+    wanted = (*DOMAIN_METHODS[domain], "ignore")
+    return [(pattern, method, dict(options.get(pattern, {}))) for pattern, method in methods if method in wanted]
 
 
 def _sources(target: Target) -> Iterator[tuple[Path, str, dict[str, Any]]]:

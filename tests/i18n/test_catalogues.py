@@ -67,15 +67,14 @@ def test_parameters_agree_in_both_languages() -> None:
 @pytest.fixture
 def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository root with a small package and the real mappings."""
-    for cfg in ("babel.cfg", "babel-js.cfg"):
-        shutil.copy(ROOT / cfg, tmp_path / cfg)
+    shutil.copy(ROOT / "babel.cfg", tmp_path / "babel.cfg")
     pkg = tmp_path / "pkg"
     (pkg / "templates").mkdir(parents=True)
     (pkg / "mod.py").write_text('from x import coded, _\n\nA = coded("pkg.hello", "Hello {name}")\n'
                                 'B = _("Goodbye")\n', encoding="utf-8")
     (pkg / "templates" / "page.html").write_text('<p>{{ pgettext("menu", "Open") }}</p>\n', encoding="utf-8")
     monkeypatch.setattr(tooling, "ROOT", tmp_path)
-    monkeypatch.setattr(tooling, "MAPPINGS", {"messages": tmp_path / "babel.cfg", "js": tmp_path / "babel-js.cfg"})
+    monkeypatch.setattr(tooling, "MAPPING", tmp_path / "babel.cfg")
     monkeypatch.setattr(tooling, "CATALOGUES", (("pkg", "messages"),))
     return tmp_path
 
@@ -183,7 +182,7 @@ def test_a_blanked_entry_in_a_copy_of_the_server_catalogue_fails(tmp_path: Path,
     copy = tmp_path / "exam_server"
     shutil.copytree(ROOT / "exam_server", copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
     monkeypatch.setattr(tooling, "ROOT", tmp_path)
-    monkeypatch.setattr(tooling, "MAPPINGS", {"messages": ROOT / "babel.cfg", "js": ROOT / "babel-js.cfg"})
+    monkeypatch.setattr(tooling, "MAPPING", ROOT / "babel.cfg")
     assert tooling.check_target(SERVER) == []
     po = SERVER.po("vi")
     with po.open("rb") as fh:

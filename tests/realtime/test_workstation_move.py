@@ -13,10 +13,9 @@ import pytest
 
 from tests.realtime.conftest import Seeded, ServerProcess, login_staff, seed_sitting
 from tests.realtime.test_browser import candidate_login, start_room
-from tests.realtime.test_tabs_and_refusals import browser, held, saved, wait_js
+from tests.realtime.test_tabs_and_refusals import held, saved, wait_js
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-__all__ = ["browser"]  # the module-scoped chromium fixture
 
 
 @pytest.fixture(scope="module")
