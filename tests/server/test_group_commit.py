@@ -5,6 +5,9 @@ fail the others, and a failed COMMIT acknowledges nobody of its batch."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +27,8 @@ from exam_server.db import session as db
 from exam_server.events.models import Event
 from tests.server.conftest import make_app
 from tests.support.seed import EXAMINER, seed_sitting
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TEXT_Q = (4, 8)  # short text and essay: any text is a valid answer
 
@@ -267,17 +272,16 @@ def test_group_commit_off_keeps_the_one_transaction_per_save_path(database_url: 
     database.engine(app).dispose()
 
 
-def test_gevent_primitives_without_monkey_patching(database_url: str, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Socket.IO's own server under gevent, threading not patched: the committer is a greenlet
-    and callers wait on gevent events (a threading wait would block every greenlet)."""
+def _gevent_run(database_url: str, instance: Path) -> dict[str, Any]:
+    """Four candidates saving from greenlets through a gevent-native committer (run in a fresh
+    interpreter by the test below)."""
     import gevent
 
-    monkeypatch.setattr(group_commit, "_under_gevent", lambda app: True)
-    for app in _app_with(database_url, tmp_path / "gevent", committers=2):
+    group_commit._under_gevent = lambda app: True  # a fresh process: nothing to restore
+    for app in _app_with(database_url, instance, committers=2):
         s = seed_sitting(start=True, rooms=1, per_room=4)
         db.rollback()
-        assert _committer(app).prims.gevent_native
+        native = _committer(app).prims.gevent_native
 
         def candidate(attempt_id: int, app: Flask = app) -> list[str]:
             with app.app_context():
@@ -287,7 +291,24 @@ def test_gevent_primitives_without_monkey_patching(database_url: str, tmp_path: 
 
         greenlets = [gevent.spawn(candidate, aid) for aid in s.attempt_ids]
         gevent.joinall(greenlets, timeout=60, raise_error=True)
-        assert [g.value for g in greenlets] == [["saved"] * 3] * 4
         db.expire_all()
-        assert {r.attempt_id: r.value for r in db.query(Response).filter(Response.attempt_id.in_(s.attempt_ids))} \
-            == dict.fromkeys(s.attempt_ids, "v3")
+        stored = {r.attempt_id: r.value for r in db.query(Response).filter(Response.attempt_id.in_(s.attempt_ids))}
+        return {"native": native, "statuses": [g.value for g in greenlets],
+                "stored": {str(k): v for k, v in stored.items()}, "attempts": s.attempt_ids}
+    raise AssertionError("no app")
+
+
+def test_gevent_primitives_without_monkey_patching(database_url: str, tmp_path: Path) -> None:
+    """Socket.IO's own server under gevent, threading not patched: the committer is a greenlet
+    and callers wait on gevent events (a threading wait would block every greenlet). In a fresh
+    interpreter: greenlets other tests left behind in this one's hub must not run in between."""
+    script = ("import json, sys; from pathlib import Path; "
+              "from tests.server.test_group_commit import _gevent_run; "
+              "print(json.dumps(_gevent_run(sys.argv[1], Path(sys.argv[2]))))")
+    out = subprocess.run([sys.executable, "-c", script, database_url, str(tmp_path / "gevent")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["native"]
+    assert result["statuses"] == [["saved"] * 3] * 4
+    assert result["stored"] == {str(a): "v3" for a in result["attempts"]}
