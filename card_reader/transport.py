@@ -129,6 +129,17 @@ def list_readers() -> list[str]:
         raise _pcsc_failure(exc, "listing readers") from exc
 
 
+def _present_again(reader: str, grace_s: float = 0.5) -> bool:
+    """Whether the card is (back) on the reader: pcscd reports a card that dropped and returned
+    in the same instant (a reset) a beat late, and such a card has not left."""
+    deadline = time.monotonic() + grace_s
+    while not card_present(reader):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def card_present(reader: str) -> bool:
     """Whether pcscd shows a card in `reader` (no connection is made)."""
     from smartcard.scard import (
@@ -230,7 +241,7 @@ class PcscTransport(Transport):
             if isinstance(failure, TransmitError) and not isinstance(failure, PcscUnavailableError):
                 # "Not transacted" is also what the reader says when the card left mid-exchange.
                 try:
-                    present = card_present(self.name)
+                    present = _present_again(self.name)
                 except PcscUnavailableError as gone:
                     raise gone from exc
                 if not present:
