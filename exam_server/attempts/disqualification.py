@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exam_server.attempts import messages_disqualification  # noqa: F401  (registers the texts)
+from exam_server.attempts import messages  # noqa: F401  (registers the texts)
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
 from exam_server.db import utcnow

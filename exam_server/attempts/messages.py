@@ -35,3 +35,10 @@ CATALOGUE.register(
     coded("attempts.refused_locked", "Not saved: the invigilator has locked the attempt."),
     coded("attempts.conflict", "Not saved: the server holds another answer to question {question} (sent from another window or computer). The page now shows the answer the server holds; please check this question."),
 )
+
+# Disqualification (đình chỉ thi).
+CATALOGUE.register(
+    coded("attempts.already_disqualified", "This attempt has already been disqualified."),
+    coded("attempts.action.disqualify", "disqualify the candidate"),
+    coded("attempts.disqualified_notice", "Your attempt has been disqualified. Reason: {reason}"),
+)

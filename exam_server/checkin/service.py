@@ -30,7 +30,7 @@ from exam_common.checkin import (
 from exam_server.accounts.models import User
 from exam_server.accounts.service import can_manage_room
 from exam_server.checkin import (
-    messages_schema,  # noqa: F401  (registers the payload problems' texts)
+    messages,  # noqa: F401  (registers the payload problems' texts)
     personal_data,
 )
 from exam_server.checkin.models import LIVENESS_CHALLENGES, CheckIn, CheckinPolicy, Station

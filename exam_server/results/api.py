@@ -23,13 +23,12 @@ from exam_server.results import (
     api_tokens,
     export_jobs,
     marking,
-    messages_export_jobs,  # noqa: F401  (registers the texts)
     publishing,
     regrade,
     service,
 )
 from exam_server.results.absence import answered_attempts
-from exam_server.results.exports import row_json
+from exam_server.results.exports import row_json, status_text
 from exam_server.results.models import MarkingPolicy, Publication
 from exam_server.results.scores import is_absent
 from question_bank.model import Question
@@ -174,16 +173,12 @@ def scores(sitting_id: int) -> Any:
                            a is not None and a.id in answered)
         disqualified = not absent and disqualification.is_disqualified(a)
         state = "absent" if absent else "disqualified" if disqualified else (a.state if a else None)
-        status_text = ""
-        if absent:
-            status_text = translate("results.status.absent")
-        elif disqualified and a is not None:
-            status_text = f'{translate("results.status.disqualified")}: {voided.get(a.id, "")}'.rstrip(": ")
+        note = voided.get(a.id, "") if a is not None and disqualified else ""
         out.append({
             "registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name,
             "room": reg.room.name if reg.room else "", "attempt_id": a.id if a else None,
             "state": state,
-            "status_text": status_text,
+            "status_text": status_text(state, note) if absent or disqualified else "",
             "score": None if absent or disqualified or a is None else a.score,
             "max_score": a.max_score if a else None,
             "submitted_at": None if absent or a is None or a.submitted_at is None else a.submitted_at.isoformat(),

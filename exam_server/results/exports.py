@@ -34,10 +34,14 @@ class ResultRow:
     note: str = ""  # why a paper was voided (đình chỉ), printed beside the status
 
 
-def status_label(row: ResultRow, lang: str) -> str:
+def status_text(status: str, note: str = "", lang: str | None = None) -> str:
     """"Vắng", "Đình chỉ: <reason>", … as every document prints the status."""
-    label = translate(f"results.status.{row.status}", lang)
-    return f"{label}: {row.note}" if row.note else label
+    label = translate(f"results.status.{status}", lang)
+    return f"{label}: {note}" if note else label
+
+
+def status_label(row: ResultRow, lang: str) -> str:
+    return status_text(row.status, row.note, lang)
 
 
 def group_key(row: ResultRow, by: str) -> str:

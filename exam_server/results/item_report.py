@@ -32,7 +32,6 @@ from exam_server.attempts.grading import response_values
 from exam_server.attempts.models import Attempt
 from exam_server.exams.models import Paper, Registration
 from exam_server.i18n import CATALOGUE, coded, current_language, format_decimal, translate
-from exam_server.results import messages_item_options  # noqa: F401  (registers the option table's texts)
 from exam_server.results.absence import sat_condition
 from exam_server.results.pdf_sheets import pdf_font, plain
 from question_bank import analysis, papers

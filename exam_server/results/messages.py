@@ -89,3 +89,24 @@ CATALOGUE.register(
     coded("results.bad_number", "“{value}” is not a number."),
     coded("results.mark_saved", "Mark saved for script {code}."),
 )
+
+# Background result exports.
+CATALOGUE.register(
+    coded("results.export_job_not_found", "Export request not found (it may be over 24 hours old and removed)."),
+    coded("results.export_interrupted", "The export was interrupted (did the server restart?). Start it again."),
+    coded("results.export_failed", "The results could not be exported. Try again or tell the system administrator."),
+    coded("results.export_not_ready", "The results file is not ready yet: {percent}% done."),
+)
+
+# The item report's option tables (each option by its text, its letter per paper code).
+CATALOGUE.register(
+    coded("results.report.opt.title", "Options of each choice question"),
+    coded("results.report.opt.option", "Option"),
+    coded("results.report.opt.key", "Key"),
+    coded("results.report.opt.chosen", "Candidates choosing it"),
+    coded("results.report.opt.upper", "Upper group"),
+    coded("results.report.opt.lower", "Lower group"),
+    coded("results.report.opt.on_code", "Paper {paper}"),
+    coded("results.report.opt.note", "Each option is the bank's option, whatever its letter; a \"Paper …\" cell gives its letter on that paper code (as the candidates saw it) · how many candidates on that code chose it."),
+    coded("results.report.opt.omitted", "(omitted)"),
+)

@@ -57,17 +57,23 @@ class Wire:
         return [p for t, p in self.sent if t >= t0 and '"hello"' in p]
 
 
-def test_paper_opens_from_the_sealed_copy_without_a_request(world: tuple[ServerProcess, Seeded], browser: Any) -> None:
-    server, seeded = world
-    cand = seeded.candidates["010001"]
+def waiting_page(browser: Any, server: ServerProcess, code: str) -> tuple[Any, Any, Wire, list[str]]:
+    """A candidate logged in and waiting, with their sealed copy: (context, page, wire, page errors)."""
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     wire = Wire(page)
-    candidate_login(page, server.url, cand["code"])
+    candidate_login(page, server.url, code)
     page.wait_for_selector("#waiting:not([hidden])")
     wait_js(page, "window.examPage && window.examPage.vault.id() !== null")
+    return context, page, wire, errors
+
+
+def test_paper_opens_from_the_sealed_copy_without_a_request(world: tuple[ServerProcess, Seeded], browser: Any) -> None:
+    server, seeded = world
+    cand = seeded.candidates["010001"]
+    context, page, wire, errors = waiting_page(browser, server, cand["code"])
     sealed_id = page.evaluate("window.examPage.vault.id()")
     assert page.evaluate(f"!!sessionStorage.getItem('exam-sealed-paper:{cand['attempt']}')")
     assert page.locator("#question").inner_text() == ""  # nothing of the paper on screen
@@ -118,14 +124,7 @@ def test_paper_opens_from_the_sealed_copy_without_a_request(world: tuple[ServerP
 def test_page_without_sealed_copy_fetches_within_the_window(world: tuple[ServerProcess, Seeded], browser: Any) -> None:
     server, seeded = world
     cand = seeded.candidates["020001"]  # room P02, code 0102
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    wire = Wire(page)
-    candidate_login(page, server.url, cand["code"])
-    page.wait_for_selector("#waiting:not([hidden])")
-    wait_js(page, "window.examPage && window.examPage.vault.id() !== null")
+    context, page, wire, errors = waiting_page(browser, server, cand["code"])
     page.evaluate("window.examPage.vault.clear()")  # as a page whose storage was wiped
     staff = login_staff(server.url, next(n for n, r in seeded.staff.items() if r == "invigilator_b"))
     started = time.monotonic()
