@@ -26,6 +26,7 @@ import gettext as _gettext
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +152,15 @@ def translations_from_po(po: Path) -> Translations:
     return Translations(buf)
 
 
+@cache  # a score table formats every cell: parse each locale once, not per number
 def locale(lang: str) -> Locale:
     return Locale.parse(LOCALES.get(lang, LOCALES[DEFAULT_LANGUAGE]))
+
+
+@lru_cache(maxsize=64)  # likewise the few decimal patterns the pages use
+def _decimal_pattern(min_digits: int, max_digits: int) -> numbers.NumberPattern:
+    decimals = "0" * min_digits + "#" * max(0, max_digits - min_digits)
+    return numbers.parse_pattern("#,##0" + ("." + decimals if decimals else ""))
 
 
 def format_decimal(value: float | Decimal | int | None, lang: str, digits: int | None = None,
@@ -163,11 +171,7 @@ def format_decimal(value: float | Decimal | int | None, lang: str, digits: int |
         return empty
     if digits is not None:
         min_digits = max_digits = digits
-    if max_digits is None:
-        pattern = None
-    else:
-        decimals = "0" * min_digits + "#" * max(0, max_digits - min_digits)
-        pattern = "#,##0" + ("." + decimals if decimals else "")
+    pattern = None if max_digits is None else _decimal_pattern(min_digits, max_digits)
     return numbers.format_decimal(value, format=pattern, locale=locale(lang), decimal_quantization=True)
 
 

@@ -115,6 +115,8 @@ def _blueprints() -> list[Blueprint]:
     from exam_server.bank import views as bank_views
     from exam_server.checkin import api as checkin_api
     from exam_server.exams import api as exams_api
+    from exam_server.exams import edit_views as _exams_edit_views  # noqa: F401  (its routes join exam_pages)
+    from exam_server.exams import paper_views as _exams_paper_views  # noqa: F401  (its routes join exam_pages)
     from exam_server.exams import views as exams_views
     from exam_server.monitor import views as monitor_views
     from exam_server.results import api as results_api

@@ -27,6 +27,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 
 from benchmarks.load.candidates import Dashboard, Metrics, Pace, SimCandidate, login
+from benchmarks.load.nodes import Balanced
 from benchmarks.load.seed import STAFF_PASSWORD, Plan, seed
 from benchmarks.load.services import Cluster, PrivatePostgres, PrivateRedis, Sampler
 from benchmarks.load.verify import verify
@@ -39,7 +40,8 @@ SUBMIT_WINDOW = (1.0, 4.0)  # ... and submit in this window before it
 @dataclass
 class Options:
     candidates: int = 500
-    workers: int = 2
+    workers: int = 2  # per node with --nodes
+    nodes: int = 0  # 0: one gunicorn on 127.0.0.1; N: N nodes on 127.0.0.2… behind nginx
     per_room: int = 24
     duration: int = 180
     pace_low: float = 10.0
@@ -89,7 +91,7 @@ def prepare(opts: Options, pg: PrivatePostgres) -> tuple[str, Plan]:
 
 
 class Run:
-    def __init__(self, opts: Options, pg: PrivatePostgres, redis: PrivateRedis, cluster: Cluster, db_url: str,
+    def __init__(self, opts: Options, pg: PrivatePostgres, redis: PrivateRedis, cluster: Cluster | Balanced, db_url: str,
                  plan: Plan) -> None:
         self.opts, self.pg, self.redis, self.cluster, self.db_url, self.plan = opts, pg, redis, cluster, db_url, plan
         self.m = Metrics()
@@ -116,6 +118,13 @@ class Run:
                 "FROM attempts a JOIN registrations r ON r.id = a.registration_id WHERE r.sitting_id = :s"),
                 {"s": self.plan.sitting_id}).one()
         return int(row[0]), int(row[1])
+
+    def db_last_close_time(self) -> float:
+        """The latest `closes_at` (deadline + grace) of the sitting, as a wall-clock time."""
+        with self.engine.connect() as conn:
+            return float(conn.execute(text(
+                "SELECT max(a.closes_at) FROM attempts a JOIN registrations r ON r.id = a.registration_id "
+                "WHERE r.sitting_id = :s"), {"s": self.plan.sitting_id}).scalar_one().timestamp())
 
     def db_deadlines(self) -> dict[int, float]:
         with self.engine.connect() as conn:
@@ -257,9 +266,15 @@ class Run:
             if graded == len(cands):
                 break
             await asyncio.sleep(0.25)
+        all_graded_wall = time.time()
         sent = [c.submit_sent_at for c in cands if c.submit_sent_at]
         first = min(sent) if sent else storm_start
         self.report["submit_storm_s"] = round(time.monotonic() - min(first, storm_start), 2)
+        # what the storm is made of: the candidates' own submits (acked), then the attempts nobody
+        # submitted, which the server may close only once deadline + grace has passed
+        acked = [c.submitted_at for c in cands if c.submitted_at]
+        self.report["candidate_submits_acked_s"] = round(max(acked) - first, 2) if acked and sent else None
+        self.report["graded_after_last_close_time_s"] = round(all_graded_wall - self.db_last_close_time(), 2)
         self.report["graded"] = graded
         self.report["submitted_by_candidates"] = sum(1 for c in cands if c.submitted_at)
         log(f"graded {graded}/{len(cands)} after {self.report['submit_storm_s']}s")
@@ -287,7 +302,8 @@ class Run:
             per_second[int(a)] = per_second.get(int(a), 0) + 1
         self.report.update({
             "candidates": len(cands),
-            "workers": o.workers,
+            "workers": o.workers * max(o.nodes, 1),
+            "nodes": o.nodes,
             "saves_acked": self.m.acks,
             "saves_per_s_mean": round(len(acks) / window, 1) if window else None,
             "saves_per_s_peak": max(per_second.values()) if per_second else None,
@@ -316,14 +332,15 @@ class Run:
 def execute(opts: Options) -> dict[str, Any]:
     """Private PostgreSQL and Redis, a seeded sitting, the server, the run; everything stopped after."""
     opts.workdir.mkdir(parents=True, exist_ok=True)
-    pg = PrivatePostgres(max_connections=max(100, 40 * opts.workers + 20)).init().start()
+    pg = PrivatePostgres(max_connections=max(100, 40 * opts.workers * max(opts.nodes, 1) + 20)).init().start()
     redis = PrivateRedis(opts.workdir / f"redis-{time.time_ns()}").start()
-    cluster: Cluster | None = None
+    cluster: Cluster | Balanced | None = None
     try:
         t = time.monotonic()
         db_url, plan = prepare(opts, pg)
         log(f"seeded {len(plan.candidates)} candidates in {time.monotonic() - t:.1f}s")
-        cluster = Cluster(db_url, redis.url, opts.workdir, workers=opts.workers).start()
+        cluster = (Balanced(db_url, redis.url, opts.workdir, nodes=opts.nodes, workers=opts.workers) if opts.nodes
+                   else Cluster(db_url, redis.url, opts.workdir, workers=opts.workers)).start()
         load = os.getloadavg()[0]
         report = asyncio.run(Run(opts, pg, redis, cluster, db_url, plan).go())
         report["loadavg_1min"] = {"before": round(load, 1), "after": round(os.getloadavg()[0], 1)}
@@ -338,7 +355,9 @@ def execute(opts: Options) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--candidates", type=int, default=500)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (per node with --nodes)")
+    p.add_argument("--nodes", type=int, default=0,
+                   help="N server nodes on 127.0.0.2… behind nginx (benchmarks/load/nodes.py); 0: one, no nginx")
     p.add_argument("--duration", type=int, default=180, help="exam length in seconds (real time)")
     p.add_argument("--pace", type=float, nargs=2, default=(10.0, 40.0), metavar=("LOW", "HIGH"),
                    help="seconds between two answer changes of one candidate")
@@ -353,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, help="write the report here too")
     p.add_argument("--workdir", type=Path, default=Path("/tmp/exam-load"))
     args = p.parse_args(argv)
-    opts = Options(candidates=args.candidates, workers=args.workers, duration=args.duration,
+    opts = Options(candidates=args.candidates, workers=args.workers, nodes=args.nodes, duration=args.duration,
                    pace_low=args.pace[0], pace_high=args.pace[1], compress=args.compress,
                    dashboards=args.dashboards, scenarios=tuple(args.scenario), reconnect_p=args.reconnect_p,
                    cut_seconds=args.cut_seconds, fetch_paper_at_start=args.fetch_paper_at_start,

@@ -159,9 +159,11 @@ class Cluster:
     the listening socket, so websocket-only clients need no sticky balancer."""
 
     def __init__(self, database_url: str, redis_url: str, directory: Path, *, workers: int = 2,
-                 worker_connections: int = 10000, env: dict[str, str] | None = None) -> None:
+                 worker_connections: int = 10000, env: dict[str, str] | None = None,
+                 host: str = "127.0.0.1") -> None:
+        self.host = host  # another loopback address stands for another machine (benchmarks/load/nodes.py)
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.workers = workers
         self.log = directory / f"gunicorn-{self.port}.log"
         self.env = {
@@ -171,7 +173,7 @@ class Cluster:
             "EXAM_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:8]}",
             "SECRET_KEY": "load-harness-secret-7a3c9e1f5b2d8e4a6c0f",
             "EXAM_SECURITY_LOGIN_RATE_LIMIT": "1000000 per minute",
-            "EXAM_BIND": f"127.0.0.1:{self.port}",
+            "EXAM_BIND": f"{host}:{self.port}",
             "EXAM_WORKERS": str(workers),
             "EXAM_LOG_LEVEL": "warning",
             **(env or {}),

@@ -16,6 +16,7 @@ from exam_server.accounts.api import json_body
 from exam_server.attempts import candidate, control, disqualification, receipt
 from exam_server.attempts.autosave import SaveConflict, save_answer
 from exam_server.attempts.models import Attempt
+from exam_server.attempts.time_bounds import extra_seconds
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Forbidden, ServiceError
@@ -154,6 +155,36 @@ def extra_time(attempt_id: int) -> Any:
         raise ServiceError("attempts.bad_seconds")
     a = control.add_extra_time(attempt_id, seconds, auth.current_actor(), _reason(data))
     return jsonify(candidate.attempt_status(a, utcnow()))
+
+
+@bp.post("/rooms/<int:room_id>/extra-time")
+@auth.staff_required
+def room_extra_time(room_id: int) -> Any:
+    """Body {"seconds": 600 | "minutes": 10, "reason": "..."}: the same time for every candidate
+    of the room still writing or paused, in one transaction (`attempts.room_extra_time`).
+    Returns the attempts extended with their new deadlines."""
+    from exam_server.attempts.room_extra_time import add_room_extra_time
+    from exam_server.exams import lifecycle
+
+    room = lifecycle.get_room(room_id)
+    auth.require_room_access(room)
+    data = json_body()
+    extended = add_room_extra_time(room, _room_seconds(data), auth.current_actor(), _reason(data))
+    return jsonify(room_id=room.id, count=len(extended), attempts=[
+        {"attempt_id": a.id, "registration_id": a.registration_id, "sbd": a.registration.sbd, "extra_s": a.extra_s,
+         "deadline": a.deadline_at.isoformat() if a.deadline_at else None} for a in extended])
+
+
+def _room_seconds(data: dict[str, Any]) -> int:
+    """Either "seconds" or whole "minutes" (the dashboard's unit), never both."""
+    if ("seconds" in data) == ("minutes" in data):
+        raise ServiceError("attempts.bad_extra_time_body")
+    if "seconds" in data:
+        return extra_seconds(data["seconds"])
+    minutes = data["minutes"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise ServiceError("attempts.bad_extra_time_body")
+    return minutes * 60
 
 
 @bp.post("/attempts/<int:attempt_id>/disqualify")

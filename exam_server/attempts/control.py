@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from exam_server.attempts import timing
@@ -70,15 +72,27 @@ def add_extra_time(attempt_id: int, seconds: int, actor: Actor, reason: str) -> 
         raise _illegal(attempt, "extra_time")
     if not reason.strip():
         raise Conflict("exams.reason_required")
-    seconds = check_extra_time(seconds, attempt.extra_s)  # 1 s–8 h per action, 8 h in total
-    if attempt.extra_s + seconds < 0:
-        raise Conflict("attempts.extra_time_negative")
-    attempt.extra_s += seconds
-    timing.refresh_deadline(attempt, utcnow())
-    _log(attempt, "attempt.extra_time", actor, reason, seconds=seconds, extra_s=attempt.extra_s,
-         deadline=attempt.deadline_at.isoformat() if attempt.deadline_at else None)
+    check_extension(attempt, seconds)
+    extend(attempt, seconds, actor, reason, utcnow())
     db.commit()
     return attempt
+
+
+def check_extension(attempt: Attempt, seconds: int) -> int:
+    """`seconds` if this attempt may get them: 1 s–8 h per action, 8 h in total, never below zero."""
+    seconds = check_extra_time(seconds, attempt.extra_s)
+    if attempt.extra_s + seconds < 0:
+        raise Conflict("attempts.extra_time_negative")
+    return seconds
+
+
+def extend(attempt: Attempt, seconds: int, actor: Actor, reason: str, now: datetime, **data: object) -> None:
+    """Add checked extra time and log it; the `attempt.extra_time` entry is what the candidate's
+    page is pushed (`realtime.pushes`), in the caller's transaction."""
+    attempt.extra_s += seconds
+    timing.refresh_deadline(attempt, now)
+    _log(attempt, "attempt.extra_time", actor, reason, seconds=seconds, extra_s=attempt.extra_s,
+         deadline=attempt.deadline_at.isoformat() if attempt.deadline_at else None, **data)
 
 
 def set_locked(attempt_id: int, locked: bool, actor: Actor, reason: str) -> Attempt:

@@ -13,11 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
 
 from exam_server.attempts import closing, timing
+from exam_server.attempts.entry import counted_state, has_entered
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
 from exam_server.db import session as db
+from exam_server.events.batch import Entry, append_events
 from exam_server.events.log import Actor, append_event
 from exam_server.exams import room_clock
 from exam_server.exams.models import Registration, Room, Sitting
@@ -28,6 +31,7 @@ def room_attempts(room: Room, states: Iterable[str]) -> list[Attempt]:
         db.scalars(
             select(Attempt).join(Registration, Attempt.registration_id == Registration.id)
             .where(Registration.room_id == room.id, Attempt.state.in_(tuple(states)))
+            .options(contains_eager(Attempt.registration))  # read with the join, not one query per attempt
             .order_by(Attempt.id)
         )
     )
@@ -46,24 +50,30 @@ def create_attempts(sitting: Sitting) -> int:
     return len(missing)
 
 
-def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> None:
+def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> list[Entry]:
     """The candidate's extra time as registered at the moment the room starts (the roster may
     have been edited after check-in opened), logged when there is any."""
     extra = attempt.registration.extra_time_s
     if extra and attempt.extra_s != extra:
         attempt.extra_s = extra
-    if extra:
-        append_event(db, "attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, data={"extra_s": extra})
+    if not extra:
+        return []
+    return [Entry("attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
+                  attempt_id=attempt.id, data={"extra_s": extra})]
 
 
 def start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
+    """Open every pending attempt of the room in the caller's transaction, their entries
+    appended as one batch (`events.batch`: a few statements for the room, not a few per
+    candidate), so the start COMMIT, and with it every candidate's key push, comes early."""
+    entries: list[Entry] = []
     for attempt in room_attempts(room, ("pending",)):
-        _apply_accommodation(attempt, actor, room)
+        entries += _apply_accommodation(attempt, actor, room)
         timing.start_clock(attempt, now)
-        append_event(db, "attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
-                     attempt_id=attempt.id, reason=reason,
-                     data={"started_at": now.isoformat(), "deadline": timing.deadline_iso(attempt)})
+        entries.append(Entry("attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
+                             attempt_id=attempt.id, reason=reason,
+                             data={"started_at": now.isoformat(), "deadline": timing.deadline_iso(attempt)}))
+    append_events(db, entries)
 
 
 def pause_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
@@ -144,12 +154,19 @@ def attempts_in_room(room: Room) -> dict[int, Attempt]:
 
 def state_counts(sitting_id: int) -> list[tuple[int | None, str, int]]:
     """(room id, attempt state, count) of a sitting, in one aggregate query (the sitting page
-    polls it, so never one query per candidate)."""
-    return [(room_id, state, n) for room_id, state, n in db.execute(
-        select(Registration.room_id, Attempt.state, func.count())
+    polls it, so never one query per candidate). A candidate who never entered a started
+    attempt is in no state's count (`entry.counted_state`, the dashboards' rule too)."""
+    counts: dict[tuple[int | None, str], int] = {}
+    for room_id, state, entered_at_set, submitted_by, n in db.execute(
+        select(Registration.room_id, Attempt.state, Attempt.entered_at.is_not(None), Attempt.submitted_by,
+               func.count())
         .join(Attempt, Attempt.registration_id == Registration.id)
         .where(Registration.sitting_id == sitting_id)
-        .group_by(Registration.room_id, Attempt.state))]
+        .group_by(Registration.room_id, Attempt.state, Attempt.entered_at.is_not(None), Attempt.submitted_by)):
+        shown = counted_state(state, has_entered(entered_at_set, submitted_by))
+        if shown is not None:
+            counts[(room_id, shown)] = counts.get((room_id, shown), 0) + n
+    return [(room_id, state, n) for (room_id, state), n in counts.items()]
 
 
 room_clock.register(room_clock.RoomClock(

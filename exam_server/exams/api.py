@@ -18,7 +18,7 @@ from exam_server.events.log import append_event
 from exam_server.exams import candidates, lifecycle, login_codes, room_clock, roster, setup_changes
 from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Registration, Room, Sitting
-from exam_server.exams.setup_forms import read_sitting
+from exam_server.exams.setup_forms import read_sitting, room_form_values
 from exam_server.i18n import CATALOGUE, coded, translate
 
 bp = Blueprint("exams_api", __name__, url_prefix="/api/v1")
@@ -334,6 +334,30 @@ def update_sitting(sitting_id: int) -> Any:
 def delete_sitting(sitting_id: int) -> Any:
     """Only before check-in (409 after)."""
     return jsonify(deleted=sitting_id, name=setup_changes.delete_sitting(sitting_id, auth.current_actor()))
+
+
+@bp.patch("/rooms/<int:room_id>")
+@auth.examiner_required
+def update_room(room_id: int) -> Any:
+    """The add-room form's fields as JSON: room_name, seats ("M01–M30, M35" or a list of labels),
+    invigilators (user ids); a field left out keeps its value. Only before check-in (409
+    `exams.setup_locked` after); seats candidates are seated at stay (409 naming them); every
+    bad field named (400, `fields`), nothing changed."""
+    room = lifecycle.get_room(room_id)
+    data = json_body()
+    form = room_form_values(room)
+    if "room_name" in data:
+        form["room_name"] = str(data["room_name"] or "")
+    if "seats" in data:
+        seats = data["seats"]
+        form["seats"] = ", ".join(str(s) for s in seats) if isinstance(seats, list) else str(seats or "")
+    if "invigilators" in data:
+        chosen = data["invigilators"]
+        form.setlist("invigilators", [str(i) for i in chosen] if isinstance(chosen, list) else [str(chosen)])
+    result = setup_changes.edit_room(room.id, form, auth.current_actor())
+    if not result.ok:
+        raise ServiceError("exams.room_form_invalid", fields=result.errors, names=", ".join(sorted(result.errors)))
+    return jsonify(room_dict(room))
 
 
 @bp.delete("/rooms/<int:room_id>")

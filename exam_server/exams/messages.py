@@ -5,6 +5,10 @@ from exam_server.i18n import CATALOGUE, coded
 CATALOGUE.register(
     coded("exams.sitting_form_invalid", "The sitting's details are not valid: {names}."),
     coded("exams.setup_locked", "{what} cannot be changed: check-in is open (the papers are locked). Changes and deletions are possible only before check-in."),
+    coded("exams.room_form_invalid", "The room's details are not valid: {names}."),
+    coded("exams.room_seats_in_use", "The seats of room {room} were not changed: candidates are seated at {seats}. Keep these seats, or move the candidates to other seats first."),
+    coded("exams.sitting_saved", "Sitting {name} saved."),
+    coded("exams.room_saved", "Room {name} saved ({n} seats)."),
     coded("exams.room_has_candidates", "Room {room} cannot be deleted: {n} candidates are assigned to it. Move or remove them first."),
     coded("exams.copy_suffix", "(copy)"),
     coded("exams.registration_not_found", "Candidate not found."),

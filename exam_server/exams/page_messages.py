@@ -61,6 +61,8 @@ CATALOGUE.register(
     coded("pages.form.bad_invigilator", "Choose only invigilators from the list."),
     coded("pages.form.bad_start_code", "The start code has digits only, for example 0101."),
     coded("pages.form.start_code_too_short", "{n} codes do not fit the start code's digits; add leading zeros."),
+    coded("pages.form.bad_points", "Enter points greater than 0 and at most {high}, for example 0.25."),
+    coded("pages.form.bad_question_type", "Choose a question type from the list."),
     coded("pages.setup.exam_created", "Exam {name} created."),
     coded("pages.setup.sitting_created", "Sitting {name} created."),
     coded("pages.setup.exam_not_found", "Exam not found."),

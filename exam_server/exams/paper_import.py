@@ -16,6 +16,7 @@ from exam_server.errors import Conflict, ServiceError
 from exam_server.events.log import Actor, append_event
 from exam_server.exams.lifecycle import get_sitting
 from exam_server.exams.models import Paper
+from exam_server.exams.paper_layout import layout_of
 from exam_server.exams.papers import add_paper
 from exam_server.i18n import CATALOGUE, coded, current_language
 from question_bank import papers as qb_papers
@@ -51,6 +52,8 @@ def import_papers(sitting_id: int, generated: list[qb_papers.Paper], actor: Acto
     for paper in generated:
         add_paper(db, sitting_id, paper.code, [item.question for item in paper.items])
     codes = [p.code for p in generated]
-    append_event(db, "papers.imported", actor, sitting_id=sitting_id, data={"codes": codes})
+    # The snapshot keeps no section names; the layout lets previews and printouts show them.
+    sections = {p.code: [[name, n] for name, n in layout_of(p)] for p in generated}
+    append_event(db, "papers.imported", actor, sitting_id=sitting_id, data={"codes": codes, "sections": sections})
     db.commit()
     return codes

@@ -1,4 +1,5 @@
-"""Changing a sitting's set-up before check-in: edit or duplicate a sitting, delete a sitting or a room.
+"""Changing a sitting's set-up before check-in: edit or duplicate a sitting, edit or delete a room,
+delete a sitting.
 
 Only while the sitting is "scheduled": opening check-in locks papers and creates attempts, and
 from then on the sitting is part of the exam record. Every change is logged.
@@ -9,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from werkzeug.datastructures import MultiDict
 
+from exam_server.accounts.models import User
 from exam_server.db import session as db
 from exam_server.errors import Conflict
 from exam_server.events.log import Actor, append_event
@@ -17,6 +20,7 @@ from exam_server.exams import dependents
 from exam_server.exams.lifecycle import get_room, get_sitting
 from exam_server.exams.models import Paper, Registration, Room, Sitting
 from exam_server.exams.service import create_room, create_sitting
+from exam_server.exams.setup_forms import FormResult, read_room
 
 
 def _require_scheduled(sitting: Sitting) -> None:
@@ -98,3 +102,48 @@ def update_sitting(sitting_id: int, values: dict[str, Any], actor: Actor) -> Sit
         append_event(db, "sitting.updated", actor, sitting_id=sitting.id, data={"changes": changes})
     db.commit()
     return sitting
+
+
+def invigilator_choices(room: Room | None = None) -> list[User]:
+    """The invigilators a room form offers: the active ones, and those the room already has (so
+    an account deactivated since is neither hidden nor refused while it is still assigned)."""
+    active = db.scalars(select(User).where(User.role == "invigilator", User.active)).all()
+    chosen = {u.id: u for u in [*active, *(room.invigilators if room else [])]}
+    return sorted(chosen.values(), key=lambda u: (u.full_name, u.username))
+
+
+def edit_room(room_id: int, form: MultiDict[str, str], actor: Actor) -> FormResult:
+    """Read the room form (`setup_forms.read_room`) and apply it before check-in; a refused form
+    changes nothing. Seats that candidates are seated at cannot be removed (Conflict naming them):
+    their registrations would point at a workstation the room no longer has."""
+    room = get_room(room_id)
+    _require_scheduled(room.sitting)
+    choices = {u.id: u for u in invigilator_choices(room)}
+    result = read_room(form, choices, [r.name for r in room.sitting.rooms if r.id != room.id])
+    if not result.ok:
+        return result
+    values = result.values
+    seats: list[str] = values["seat_list"]
+    seated = db.scalars(select(Registration.seat).where(Registration.room_id == room.id, Registration.seat != ""))
+    in_use = sorted(set(seated) - set(seats))
+    if in_use:
+        raise Conflict("exams.room_seats_in_use", field="seats", room=room.name, n=len(in_use),
+                       seats=", ".join(in_use[:10]) + (", …" if len(in_use) > 10 else ""))
+    invigilators = [choices[i] for i in values["invigilators"]]
+    changes: dict[str, Any] = {}
+    if room.name != values["room_name"]:
+        changes["name"] = {"from": room.name, "to": values["room_name"]}
+    if room.seats != seats:
+        changes["seats"] = {"from": len(room.seats), "to": len(seats),
+                            "added": [x for x in seats if x not in room.seats],
+                            "removed": [x for x in room.seats if x not in seats]}
+        room.seats, room.capacity = seats, len(seats)
+    before, after = sorted(u.id for u in room.invigilators), sorted(values["invigilators"])
+    if before != after:
+        changes["invigilators"] = {"from": before, "to": after}
+    room.name, room.invigilators = values["room_name"], invigilators
+    if changes:
+        append_event(db, "room.updated", actor, sitting_id=room.sitting_id, room_id=room.id,
+                     data={"changes": changes})
+    db.commit()
+    return result

@@ -2,30 +2,39 @@
 
 Each reader returns the values it could read and, per field, the translated reason a value was
 refused. A form with any refusal creates nothing: the page shows it again with the errors beside
-their fields.
+their fields. Editing a sitting or a room is the same form filled in with what is stored
+(`sitting_form_values`, `room_form_values`: the readers' inverse), read by the same reader.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
 from exam_server.dates import BadDate, parse_day_time
 from exam_server.i18n import translate
+from question_bank.model import QUESTION_TYPES, TF_CLUSTER_TABLE
+
+if TYPE_CHECKING:
+    from exam_server.exams.models import Room, Sitting
 
 EXAM_CODE = re.compile(r"[0-9A-Za-z_-]{1,50}")
 SEAT = re.compile(r"[0-9A-Za-z_.-]{1,20}")
 # A seat range: the same prefix on both ends, then a number (M01–M30, M01-M30, A1..A9).
 SEAT_RANGE = re.compile(r"([A-Za-z_]*)(\d+)\s*(?:-|–|—|\.\.)\s*\1(\d+)")
+NUMBERED_SEAT = re.compile(r"([A-Za-z_]*)(\d+)")  # a label that can end a range
 PAPER_CODE = re.compile(r"\d{1,10}")
 MAX_SEATS = 500
 MAX_PAPERS = 99
+MAX_SECTIONS = 20
+MAX_POINTS = 100
+SECTION_DRAW = "section-{i}-draw"  # a posted row of the blueprint form; its presence marks the row
 
 
 @dataclass
@@ -90,6 +99,20 @@ def parse_local_datetime(text: str, timezone: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(ZoneInfo("UTC"))
 
 
+def format_local_datetime(value: datetime, timezone: str) -> str:
+    """The inverse of `parse_local_datetime`: 'dd/mm/yyyy HH:MM' on the exam's wall clock."""
+    return value.astimezone(ZoneInfo(timezone)).strftime("%d/%m/%Y %H:%M")
+
+
+def sitting_form_values(sitting: Sitting, timezone: str) -> MultiDict[str, str]:
+    """The sitting form as `read_sitting` reads it, filled in with the sitting's settings."""
+    return MultiDict({
+        "name": sitting.name, "subject": sitting.subject,
+        "starts_at": format_local_datetime(sitting.scheduled_start, timezone),
+        "duration_minutes": str(sitting.duration_s // 60), "late_entry_minutes": str(sitting.late_entry_s // 60),
+        "grace_seconds": str(sitting.grace_s), "allow_password_login": "1" if sitting.allow_password_login else ""})
+
+
 def read_sitting(form: MultiDict[str, str], timezone: str) -> FormResult:
     r = _Reader(form)
     r.text("name", 300)
@@ -134,6 +157,31 @@ def parse_seats(text: str) -> list[str]:
     return seats
 
 
+def seats_text(seats: Sequence[str]) -> str:
+    """Seat labels written as the room form reads them back, runs of three or more as a range
+    ("M01–M30, B1, B2"): a 40-seat room stays one line the examiner recognises."""
+    parts: list[str] = []
+    i = 0
+    while i < len(seats):
+        j = i + 1
+        numbered = NUMBERED_SEAT.fullmatch(seats[i])
+        if numbered:
+            prefix, digits = numbered.groups()
+            # the next label must be exactly what `parse_seats` makes of the range
+            while j < len(seats) and seats[j] == f"{prefix}{int(digits) + j - i:0{len(digits)}d}":
+                j += 1
+        parts.append(f"{seats[i]}–{seats[j - 1]}" if j - i >= 3 else ", ".join(seats[i:j]))
+        i = j
+    return ", ".join(parts)
+
+
+def room_form_values(room: Room) -> MultiDict[str, str]:
+    """The room form as `read_room` reads it, filled in with the room's name, seats and invigilators."""
+    values = MultiDict({"room_name": room.name, "seats": seats_text(room.seats)})
+    values.setlist("invigilators", [str(u.id) for u in room.invigilators])
+    return values
+
+
 def read_room(form: MultiDict[str, str], invigilator_ids: Iterable[int], taken_names: Iterable[str]) -> FormResult:
     r = _Reader(form)
     name = r.text("room_name", 100)
@@ -164,7 +212,9 @@ def read_room(form: MultiDict[str, str], invigilator_ids: Iterable[int], taken_n
 
 
 def read_generation(form: MultiDict[str, str]) -> FormResult:
-    """The simple blueprint form: K codes from a start code, a seed, one section drawing N."""
+    """The blueprint form: K codes from a start code, a seed, and its sections — the indexed rows
+    `section-<i>-…` (`values["sections"]`), or, when no `section-0-draw` is posted, the older
+    one-section fields (`draw`, `shuffle_*`) read as a single section."""
     r = _Reader(form)
     count = r.number("paper_count", 1, MAX_PAPERS)
     start = r.text("start_code", 10)
@@ -173,10 +223,79 @@ def read_generation(form: MultiDict[str, str]) -> FormResult:
     elif start and count and len(str(int(start) + count - 1)) > len(start):
         r.fail("start_code", "pages.form.start_code_too_short", n=count)
     r.text("seed", 50, required=False)
-    r.number("draw", 1, 500)
-    r.flag("shuffle_questions")
-    r.flag("shuffle_options")
+    if SECTION_DRAW.format(i=0) not in form:
+        r.number("draw", 1, 500)
+        r.flag("shuffle_questions")
+        r.flag("shuffle_options")
+        r.result.values["sections"] = [{"name": "Phần 1", "draw": r.result.values.get("draw"), "pool": {},
+                                        "shuffle_questions": r.result.values["shuffle_questions"],
+                                        "shuffle_options": r.result.values["shuffle_options"]}]
+        return r.result
+    sections = []
+    i = 0
+    while SECTION_DRAW.format(i=i) in form and i < MAX_SECTIONS:
+        sections.append(_read_section(r, f"section-{i}-", i))
+        i += 1
+    r.result.values.update(sections=sections, indexed=True)
     return r.result
+
+
+def _read_section(r: _Reader, prefix: str, i: int) -> dict[str, Any]:
+    """One row of the blueprint form, as a `Blueprint.from_dict` section."""
+    name = r.text(prefix + "name", 100, required=False) or f"Phần {i + 1}"
+    kind = r.text(prefix + "type", 50, required=False)
+    if kind and kind not in QUESTION_TYPES:
+        r.fail(prefix + "type", "pages.form.bad_question_type")
+    section: dict[str, Any] = {
+        "name": name, "draw": r.number(prefix + "draw", 1, 500), "pool": {"types": [kind] if kind else []},
+        "shuffle_questions": r.flag(prefix + "shuffle_questions"),
+        "shuffle_options": r.flag(prefix + "shuffle_options"),
+        "shuffle_statements": r.flag(prefix + "shuffle_statements")}
+    raw_points = r.text(prefix + "points", 20, required=False)
+    if raw_points:
+        try:
+            points = float(raw_points.replace(",", "."))
+        except ValueError:
+            points = 0.0
+        if not 0 < points <= MAX_POINTS:
+            r.fail(prefix + "points", "pages.form.bad_points", high=MAX_POINTS)
+        section["points"] = points
+    if r.flag(prefix + "tf_table"):  # the official Đúng/Sai table, kept as data in the bank's model
+        section["table"] = dict(TF_CLUSTER_TABLE)
+    return section
+
+
+def section_field(values: dict[str, Any], section: Any) -> str:
+    """The form field a blueprint problem about `section` (its name) belongs to: that row's
+    `section-<i>-draw`, or the one-section form's `draw`."""
+    names = [s["name"] for s in values.get("sections", [])]
+    if values.get("indexed") and section in names:
+        return SECTION_DRAW.format(i=names.index(section))
+    return "draw"
+
+
+SECTION_FIELDS = ("name", "type", "draw", "points")
+SECTION_FLAGS = ("shuffle_questions", "shuffle_options", "shuffle_statements", "tf_table")
+
+
+def section_rows(values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The blueprint form's rows as posted (raw texts and ticks), for showing the form again;
+    the one-section fields become row 0, and a form without either shows one empty row."""
+    def ticked(name: str) -> bool:
+        return values.get(name) in ("1", "on", "true", "yes")
+
+    if SECTION_DRAW.format(i=0) not in values:
+        return [{"name": "", "type": "", "draw": values.get("draw", ""), "points": "",
+                 "shuffle_questions": ticked("shuffle_questions"), "shuffle_options": ticked("shuffle_options"),
+                 "shuffle_statements": False, "tf_table": False}]
+    rows = []
+    i = 0
+    while SECTION_DRAW.format(i=i) in values and i < MAX_SECTIONS:
+        prefix = f"section-{i}-"
+        rows.append({**{f: values.get(prefix + f, "") for f in SECTION_FIELDS},
+                     **{f: ticked(prefix + f) for f in SECTION_FLAGS}})
+        i += 1
+    return rows
 
 
 def blueprint_data(values: dict[str, Any], title: str) -> dict[str, Any]:
@@ -185,10 +304,5 @@ def blueprint_data(values: dict[str, Any], title: str) -> dict[str, Any]:
         "title": title,
         "seed": values["seed"] or "0",
         "codes": {"count": values["paper_count"], "start": values["start_code"]},
-        "sections": [{
-            "name": "Phần 1",
-            "draw": values["draw"],
-            "shuffle_questions": values["shuffle_questions"],
-            "shuffle_options": values["shuffle_options"],
-        }],
+        "sections": values["sections"],
     }

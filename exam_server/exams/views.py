@@ -43,11 +43,15 @@ from exam_server.exams.setup_forms import (
     read_generation,
     read_room,
     read_sitting,
+    section_field,
+    section_rows,
 )
 from exam_server.i18n import current_language, translate
 from exam_server.page_links import MONITOR_ROOM, MONITOR_SITTING, optional_url
+from exam_server.page_scripts import script_messages
 from question_bank.errors import ImportFailed
 from question_bank.formats import read_bytes_any
+from question_bank.model import QUESTION_TYPES
 from question_bank.papers import Blueprint as PaperBlueprint
 from question_bank.papers import BlueprintError, generate_papers
 
@@ -163,6 +167,9 @@ def _render_sitting(sitting: Sitting, status: int = 200, **forms: Any) -> tuple[
         papers_error=forms.get("papers_error"),
         generate=forms.get("generate", FormResult()),
         generate_values=forms.get("generate_values", GENERATE_DEFAULTS),
+        generate_sections=section_rows(forms.get("generate_values", GENERATE_DEFAULTS)),
+        paper_form_config={"messages": script_messages(), "lang": current_language()},
+        question_types=QUESTION_TYPES,
         bank_facets=_bank_facets(),
         problems=forms.get("problems", []),
         **_sitting_context(sitting),
@@ -353,8 +360,9 @@ def _bank_facets() -> dict[str, list[dict[str, Any]]]:
 @bp.post("/sittings/<int:sitting_id>/papers/generate")
 @auth.examiner_required
 def papers_generate(sitting_id: int) -> Any:
-    """K paper codes drawn with a one-section blueprint from an uploaded question file, or
-    from the bank's questions matching the form's filters (`source=bank`)."""
+    """K paper codes drawn with the form's blueprint (its section rows, or the older one-section
+    fields) from an uploaded question file, or from the bank's questions matching the form's
+    filters (`source=bank`)."""
     sitting = _setup_sitting(sitting_id, "exams.papers_after_checkin")
     if sitting is None:
         return redirect(url_for("exam_pages.sitting", sitting_id=sitting_id))
@@ -376,7 +384,10 @@ def papers_generate(sitting_id: int) -> Any:
         form.errors["questions"] = translate("pages.setup.questions_unreadable", name=upload.filename if upload else "")
         problems = [e.message(current_language()) for e in exc.errors]
     except BlueprintError as exc:
-        form.errors["draw"] = translate("pages.setup.blueprint_refused")
+        # A too-small pool names its section: the refusal goes beside that row's count.
+        for p in exc.problems:
+            form.errors.setdefault(section_field(form.values, p.params.get("section")),
+                                   translate("pages.setup.blueprint_refused"))
         problems = [p.text(current_language()) for p in exc.problems]
     else:
         return _store_papers(sitting, result.papers, [w.text(current_language()) for w in result.warnings],

@@ -15,6 +15,7 @@ from exam_server.accounts.models import User
 from exam_server.accounts.service import can_manage_room
 from exam_server.attempts import control, disqualification
 from exam_server.attempts.models import Attempt
+from exam_server.attempts.room_extra_time import add_room_extra_time
 from exam_server.attempts.submission import close_attempt
 from exam_server.attempts.time_bounds import extra_seconds
 from exam_server.db import session as db
@@ -26,7 +27,7 @@ from exam_server.exams.candidate_login import issue_login_code
 from exam_server.exams.models import Room
 from exam_server.i18n import translate
 
-ROOM_ACTIONS = {"room.start", "room.pause", "room.resume", "room.end", "room.message"}
+ROOM_ACTIONS = {"room.start", "room.pause", "room.resume", "room.end", "room.message", "room.extra_time"}
 SITTING_ACTIONS = {"sitting.start", "sitting.pause", "sitting.resume", "sitting.end"}
 ATTEMPT_ACTIONS = {"attempt.pause", "attempt.resume", "attempt.extra_time", "attempt.lock", "attempt.unlock",
                    "attempt.move", "attempt.force_submit", "attempt.incident", "attempt.message",
@@ -84,6 +85,9 @@ def perform(user: User, action: dict[str, Any], emit_message: Any) -> dict[str, 
         room = _room(user, _int(action, "room"))
         if kind == "room.message":
             return _message(actor, emit_message, room.sitting_id, room.id, None, _text(action, "text"))
+        if kind == "room.extra_time":  # everyone still writing or paused, in one transaction
+            extended = add_room_extra_time(room, action.get("seconds"), actor, reason)
+            return {"extended": len(extended)}
         room_fn: Callable[[int, Actor, str], Any] = {"room.start": lifecycle.start_room, "room.pause": lifecycle.pause_room,
               "room.resume": lifecycle.resume_room, "room.end": lifecycle.end_room}[kind]
         room_fn(room.id, actor, reason)

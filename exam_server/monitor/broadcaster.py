@@ -145,8 +145,11 @@ class Broadcaster:
         # A room-level change (its state, a check-in) reaches its dashboard even with no row in it.
         for room in rooms or []:
             by_room.setdefault(room["id"], [])
-        extra = {"rooms": rooms, "sitting": sitting, "server_time": server_time}
-        self.socketio.emit("rows", {"rows": found, "overview": overview, **extra}, to=f"mon:sitting:{sitting_id}",
-                           namespace=NAMESPACE)
+        extra = {"sitting": sitting, "server_time": server_time}
+        self.socketio.emit("rows", {"rows": found, "overview": overview, "rooms": rooms, **extra},
+                           to=f"mon:sitting:{sitting_id}", namespace=NAMESPACE)
         for room_id, room_rows in by_room.items():
-            self.socketio.emit("rows", {"rows": room_rows, **extra}, to=f"mon:room:{room_id}", namespace=NAMESPACE)
+            # a room's dashboard gets its own room only (as its snapshot), not every room's seat list
+            own = None if rooms is None else [r for r in rooms if r["id"] == room_id]
+            self.socketio.emit("rows", {"rows": room_rows, "rooms": own, **extra}, to=f"mon:room:{room_id}",
+                               namespace=NAMESPACE)

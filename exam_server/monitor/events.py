@@ -99,7 +99,7 @@ class MonitorNamespace(Namespace):
             "ok": True,
             "server_time": int(now.timestamp() * 1000),
             "sitting": row_builder.sitting_info(db, sitting_id),
-            "rooms": row_builder.rooms_of(db, sitting_id),
+            "rooms": row_builder.rooms_of(db, sitting_id, room_id),  # a room's dashboard: that room only
             "rows": row_builder.candidate_rows(db, sitting_id, presence, room_id=room_id, now=now),
             "overview": row_builder.room_overview(db, sitting_id, presence) if room_id is None else None,
         }

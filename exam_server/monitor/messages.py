@@ -68,6 +68,7 @@ CATALOGUE.register(
     coded("monitor.action.room.resume", "Resume room"),
     coded("monitor.action.room.end", "End room"),
     coded("monitor.action.room.message", "Message the room"),
+    coded("monitor.action.room.extra_time", "Add time for the whole room"),
     coded("monitor.action.sitting.start", "Start sitting"),
     coded("monitor.action.sitting.pause", "Pause sitting"),
     coded("monitor.action.sitting.resume", "Resume sitting"),

@@ -4,8 +4,9 @@ rows that changed are read for a push, and the sitting overview is aggregated pe
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from exam_server.accounts.models import LoginCode
 from exam_server.attempts.attempt_state import epoch_ms
 from exam_server.attempts.disqualification import DISQUALIFIED
+from exam_server.attempts.entry import has_entered
 from exam_server.attempts.models import Attempt, Response
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.checkin.models import CheckIn
@@ -32,8 +34,8 @@ def candidate_state(attempt: Attempt | None, room: Room | None, checked_in: bool
     arrival (checked in, absent, expected), never as writing, paused or submitted.
     `room_overview` applies the same rules to its grouped columns.
     """
-    entered = attempt is not None and (getattr(attempt, "entered_at", None) is not None
-                                       or getattr(attempt, "submitted_by", "") == "candidate")
+    entered = attempt is not None and has_entered(getattr(attempt, "entered_at", None) is not None,
+                                                  getattr(attempt, "submitted_by", ""))
     if attempt is not None:
         if entered and attempt.state in _ATTEMPT_STATES:
             return _ATTEMPT_STATES[attempt.state]
@@ -51,9 +53,45 @@ def candidate_state(attempt: Attempt | None, room: Room | None, checked_in: bool
 _ATTEMPT_STATES = {"submitted": "submitted", "active": "writing", "paused": "paused"}
 
 
-def rooms_of(session: Session, sitting_id: int) -> list[dict[str, Any]]:
-    rooms = session.scalars(select(Room).where(Room.sitting_id == sitting_id).order_by(Room.id)).all()
-    return [{"id": r.id, "name": r.name, "state": r.state, "seats": list(r.seats or [])} for r in rooms]
+def rooms_of(session: Session, sitting_id: int, room_id: int | None = None) -> list[dict[str, Any]]:
+    """The sitting's rooms, or with `room_id` only that room (a room dashboard needs no other
+    room's seat list)."""
+    stmt = select(Room.id, Room.name, Room.state, Room.seats).where(Room.sitting_id == sitting_id)
+    if room_id is not None:
+        stmt = stmt.where(Room.id == room_id)
+    return [{"id": r.id, "name": r.name, "state": r.state, "seats": list(r.seats or [])}
+            for r in session.execute(stmt.order_by(Room.id))]
+
+
+@dataclass(slots=True)
+class _AttemptColumns:
+    """The attempt columns a dashboard row needs, selected as columns: building ORM objects
+    (each with its grading JSON) was most of a 10,000-row snapshot's time."""
+
+    id: int
+    paper_id: int
+    state: str
+    locked: bool
+    started_at: datetime | None
+    duration_s: int
+    extra_s: int
+    paused_credit_s: float
+    paused_since: datetime | None
+    entered_at: datetime | None
+    deadline_at: datetime | None
+    submitted_by: str
+
+    def deadline(self, now: datetime) -> datetime | None:
+        return Attempt.deadline(cast(Attempt, self), now)  # the model's rule, on the same columns
+
+
+@dataclass(slots=True)
+class _RoomColumns:
+    state: str
+    started_at: datetime | None
+
+
+_ATTEMPT_COLUMNS = tuple(getattr(Attempt, f.name) for f in fields(_AttemptColumns))
 
 
 def candidate_rows(
@@ -67,7 +105,9 @@ def candidate_rows(
     now: datetime,
 ) -> list[dict[str, Any]]:
     stmt = (
-        select(Registration, Attempt, Room)
+        select(Registration.id.label("reg_id"), Registration.sbd, Registration.full_name, Registration.room_id,
+               Registration.seat, Room.name.label("room_name"), Room.state.label("room_state"),
+               Room.started_at.label("room_started_at"), *_ATTEMPT_COLUMNS)
         .outerjoin(Attempt, Attempt.registration_id == Registration.id)
         .outerjoin(Room, Room.id == Registration.room_id)
         .where(Registration.sitting_id == sitting_id)
@@ -79,57 +119,74 @@ def candidate_rows(
         stmt = stmt.where(Attempt.id.in_(list(attempt_ids)))
     if registration_ids is not None:
         stmt = stmt.where(Registration.id.in_(list(registration_ids)))
-    found = session.execute(stmt).all()
+    rooms: dict[int, _RoomColumns] = {}
+    found: list[tuple[Any, _AttemptColumns | None, _RoomColumns | None]] = []
+    for row in session.execute(stmt):
+        room = rooms.get(row.room_id)
+        if room is None and row.room_id is not None:
+            room = rooms[row.room_id] = _RoomColumns(row.room_state, row.room_started_at)
+        attempt_cols = row[8:]  # in _ATTEMPT_COLUMNS order; an id of None: no attempt
+        found.append((row, _AttemptColumns(*attempt_cols) if attempt_cols[0] is not None else None, room))
     ids = [a.id for _r, a, _room in found if a is not None]
-    reg_ids = [r.id for r, _a, _room in found]
+    reg_ids = [r.reg_id for r, _a, _room in found]
+    # The grouped reads below select by the same filter as a subquery: a literal IN list of a
+    # whole sitting's ids (10,000) cost more to build and send than the reads themselves.
+    ids_q = stmt.with_only_columns(Attempt.id).order_by(None)
+    reg_ids_q = stmt.with_only_columns(Registration.id).order_by(None)
 
     saves = {
         row.attempt_id: (row.answered, row.last_save)
         for row in session.execute(
             select(Response.attempt_id, func.count(Response.value).label("answered"),
                    func.max(Response.saved_at).label("last_save"))
-            .where(Response.attempt_id.in_(ids)).group_by(Response.attempt_id)
+            .where(Response.attempt_id.in_(ids_q)).group_by(Response.attempt_id)
         )
     } if ids else {}
-    # Checked in: accepted at the door by a check-in station, or given a login code by an invigilator.
+    # Checked in: accepted at the door by a check-in station. A login code handed out (a slip
+    # printed for the whole room) is not arrival: the seat says "code issued, not in yet".
     checked_in = set(session.scalars(
-        select(CheckIn.registration_id).where(CheckIn.registration_id.in_(reg_ids), CheckIn.status == "accepted")
-    )) | set(session.scalars(
-        select(LoginCode.registration_id).where(LoginCode.registration_id.in_(reg_ids))
+        select(CheckIn.registration_id).where(CheckIn.registration_id.in_(reg_ids_q), CheckIn.status == "accepted")
+    )) if reg_ids else set()
+    code_issued = set(session.scalars(
+        select(LoginCode.registration_id).where(LoginCode.registration_id.in_(reg_ids_q))
     )) if reg_ids else set()
     incidents = {
         row.attempt_id: row.n for row in session.execute(
             select(Event.attempt_id, func.count().label("n"))
-            .where(Event.chain == sitting_id, Event.action == INCIDENT, Event.attempt_id.in_(ids))
+            .where(Event.chain == sitting_id, Event.action == INCIDENT, Event.attempt_id.in_(ids_q))
             .group_by(Event.attempt_id)
         )
     } if ids else {}
 
     sitting = session.get(Sitting, sitting_id)
     late_entry = timedelta(seconds=sitting.late_entry_s if sitting is not None else 0)
+    questions_of: dict[int, int] = {}  # paper -> questions to answer (not descriptions)
     rows = []
     for reg, attempt, room in found:
         p = presence.get(attempt.id) if attempt is not None else None
         online = bool(p and p.online)
         answered, last_save = saves.get(attempt.id, (0, None)) if attempt is not None else (0, None)
-        questions = paper_questions(session, attempt.paper_id) if attempt is not None else []
-        remaining = remaining_seconds(attempt, now) if attempt is not None else None
-        state = candidate_state(attempt, room, reg.id in checked_in, online)
+        if attempt is not None and attempt.paper_id not in questions_of:
+            questions_of[attempt.paper_id] = sum(
+                1 for q in paper_questions(session, attempt.paper_id) if q.type != "description")
+        remaining = remaining_seconds(cast(Attempt, attempt), now) if attempt is not None else None
+        state = candidate_state(cast(Attempt, attempt), cast(Room, room), reg.reg_id in checked_in, online)
         rows.append({
-            "registration": reg.id,
+            "registration": reg.reg_id,
             "attempt": attempt.id if attempt is not None else None,
             "sbd": reg.sbd,
             "name": reg.full_name,
             "room": reg.room_id,
-            "room_name": room.name if room is not None else "",
+            "room_name": reg.room_name if room is not None else "",
             "seat": reg.seat,
             "state": state,
+            "code_issued": reg.reg_id in code_issued,  # shown on a not-arrived seat only
             "locked": bool(attempt is not None and attempt.locked),
             "online": online,
             "since": int(p.since * 1000) if p and p.since else None,
             "last_save": epoch_ms(last_save),
             "answered": answered,
-            "questions": sum(1 for q in questions if q.type != "description"),
+            "questions": questions_of[attempt.paper_id] if attempt is not None else 0,
             "deadline": epoch_ms(attempt.deadline_at) if attempt is not None and attempt.state == "active" else None,
             "remaining": None if remaining is None else round(remaining),
             "extra_s": attempt.extra_s if attempt is not None else 0,
@@ -191,8 +248,8 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
     not yet entered counts as `checked_in`/`expected` here (the room view shows them exactly).
     """
     checked = (
-        select(CheckIn.registration_id.label("rid")).where(CheckIn.status == "accepted")
-        .union(select(LoginCode.registration_id.label("rid")))
+        # as candidate_rows: a check-in at the door, not a login code handed out
+        select(CheckIn.registration_id.label("rid")).where(CheckIn.status == "accepted").distinct()
     ).subquery()
     grouped = session.execute(
         select(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
@@ -206,7 +263,7 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
     ).all()
     rooms: dict[int | None, dict[str, Any]] = {}
     for room_id, room_state, attempt_state, entered, checked_in, locked, submitted_by, n in grouped:
-        entered = entered or submitted_by == "candidate"
+        entered = has_entered(entered, submitted_by)
         entry = rooms.setdefault(room_id, {"room": room_id, "total": 0, "online": 0, "locked": 0,
                                            "disqualified": 0, "states": dict.fromkeys(OVERVIEW_STATES, 0)})
         # the rules of candidate_state, on the grouped columns (online is not one: see above)

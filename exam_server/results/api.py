@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, send_file, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
@@ -164,6 +165,7 @@ def scores(sitting_id: int) -> Any:
     rows = db.execute(
         select(Registration, Attempt).outerjoin(Attempt, Attempt.registration_id == Registration.id)
         .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
+        .options(joinedload(Registration.room))  # one query, not one per room
     )
     answered = answered_attempts(db, sitting_id)
     voided = disqualification.reasons(db, sitting_id)
@@ -173,12 +175,14 @@ def scores(sitting_id: int) -> Any:
                            a is not None and a.id in answered)
         disqualified = not absent and disqualification.is_disqualified(a)
         state = "absent" if absent else "disqualified" if disqualified else (a.state if a else None)
-        note = voided.get(a.id, "") if a is not None and disqualified else ""
+        printed = ""  # only absentees and disqualified candidates get a status on paper
+        if absent or disqualified:
+            printed = status_text("absent" if absent else "disqualified", voided.get(a.id, "") if a and disqualified else "")
         out.append({
             "registration_id": reg.id, "sbd": reg.sbd, "full_name": reg.full_name,
             "room": reg.room.name if reg.room else "", "attempt_id": a.id if a else None,
             "state": state,
-            "status_text": status_text(state, note) if absent or disqualified else "",
+            "status_text": printed,
             "score": None if absent or disqualified or a is None else a.score,
             "max_score": a.max_score if a else None,
             "submitted_at": None if absent or a is None or a.submitted_at is None else a.submitted_at.isoformat(),

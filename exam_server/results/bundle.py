@@ -40,7 +40,7 @@ def check_request(fmt: str, by: str) -> None:
 
 
 def package_zip(session: Session, sitting_id: int, fmt: str, by: str, actor: Actor, *, lang: str = "vi",
-                tick: Callable[[], None] = lambda: None) -> IO[bytes]:
+                tick: Callable[[], None] = lambda: None, beat: Callable[[], None] = lambda: None) -> IO[bytes]:
     """A spooled file (in memory up to 8 MB, then on disk) holding the zipped signed package."""
     check_request(fmt, by)
     sitting = session.get(Sitting, sitting_id)
@@ -53,16 +53,19 @@ def package_zip(session: Session, sitting_id: int, fmt: str, by: str, actor: Act
     with tempfile.TemporaryDirectory(prefix="results-") as work:
         folder = Path(work) / "package"
         files = exports.export(rows, by, fmt, folder, lang=lang, title=f"{sitting.exam.name} — {sitting.name}",
-                               tick=tick, heading=heading_for(sitting))
+                               tick=tick, heading=heading_for(sitting), beat=beat)
         append_event(session, "results.exported", actor, sitting_id=sitting_id,
                      data={"by": by, "format": fmt, "files": [f.name for f in files], "rows": len(rows)})
         session.commit()
         package.sign_package(folder, key.read_bytes(), cert.read_bytes(),
                              {"sitting": sitting_id, "by": by, "format": fmt})
+        tick()  # packing units (exports.PACKING_UNITS): signed, then zipped
         out = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115  (returned open to the caller)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
                     zf.write(path, path.relative_to(folder).as_posix())
+                    beat()
+        tick()
     out.seek(0)
     return out

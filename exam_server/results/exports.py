@@ -28,7 +28,7 @@ class ResultRow:
     room: str
     paper_code: str
     raw_points: float | None
-    max_points: float
+    max_points: float | None  # None (an empty cell) where no paper was graded: absent, not submitted
     score: float | None  # on the 10-point scale, rounded
     status: str  # e.g. "submitted", "absent", "disqualified", "pending_marking"
     note: str = ""  # why a paper was voided (đình chỉ), printed beside the status
@@ -144,9 +144,13 @@ def write_json(groups: dict[str, list[ResultRow]], out: Path, tick: Callable[[],
 
 def export(
     rows: Sequence[ResultRow], by: str, fmt: str, out: Path, *, lang: str = "vi", title: str = "",
-    tick: Callable[[], None] = lambda: None, heading: Any = None,
+    tick: Callable[[], None] = lambda: None, heading: Any = None, beat: Callable[[], None] = lambda: None,
 ) -> list[Path]:
-    """Write `rows` grouped `by` in format `fmt` into `out`; returns the files written."""
+    """Write `rows` grouped `by` in format `fmt` into `out`; returns the files written.
+
+    `tick` is called once per row written in each document (`units` counts them all), `beat`
+    whenever a writer is busy without finishing a row (PDF layout), so a watcher can tell
+    slow from dead."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out.mkdir(parents=True, exist_ok=True)
@@ -161,4 +165,14 @@ def export(
     from exam_server.results.official import Heading, write_result_slips, write_score_sheets
 
     heading = heading if heading is not None else Heading(exam=title)
-    return [write_score_sheets(groups, out, lang, tick, title, heading), write_result_slips(rows, out, lang, title, heading)]
+    return [write_score_sheets(groups, out, lang, tick, title, heading, beat),
+            write_result_slips(rows, out, lang, title, heading, tick, beat)]
+
+
+PACKING_UNITS = 2  # signing the manifest, then zipping: each counts as one unit of progress
+
+
+def units(fmt: str, rows: int) -> int:
+    """How many times an export of `rows` rows in `fmt` ticks: once per row per document
+    (PDF writes score sheets and result slips), plus the packing steps."""
+    return rows * (2 if fmt == "pdf" else 1) + PACKING_UNITS

@@ -195,14 +195,16 @@ def _first_words(stem: str, count: int = 8) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
-def item_labels(session: Session, sitting_id: int) -> dict[str, str]:
-    """Item id -> "Câu 3 (đề 0101): the stem's first words", from the first paper code holding it.
+def item_labels(session: Session, sitting_id: int, code: str | None = None) -> dict[str, str]:
+    """Item id -> "Câu 3 (đề 0101): the stem's first words", from the first paper code holding it
+    (with `code`, from that code: its question numbers, as in its one-code report).
 
     The blanks of a blank type (items "<uid>#<blank id>", see `sitting_analysis`) are named
     "Câu 5 (đề 0101) — ô 2: …"; the question's own uid keeps its label too.
     """
     labels: dict[str, str] = {}
-    for paper in session.scalars(select(Paper).where(Paper.sitting_id == sitting_id).order_by(Paper.code)):
+    query = select(Paper).where(Paper.sitting_id == sitting_id).order_by(Paper.code)
+    for paper in session.scalars(query if code is None else query.where(Paper.code == code)):
         for no, question in enumerate(paper.snapshot, start=1):
             uid = question.get("uid", "")
             if uid and uid not in labels:

@@ -133,7 +133,7 @@ def _summary_line(rows: Sequence[ResultRow], lang: str) -> str:
 
 
 def write_score_sheets(groups: dict[str, list[ResultRow]], out: Path, lang: str, tick: Callable[[], None],
-                       title: str, heading: Heading) -> Path:
+                       title: str, heading: Heading, beat: Callable[[], None] = lambda: None) -> Path:
     """Bảng ghi điểm: a page (or more) per group (room, school, class), SBD order."""
     regular, bold, styles = _styles()
     path = out / "bang-diem.pdf"
@@ -171,11 +171,12 @@ def write_score_sheets(groups: dict[str, list[ResultRow]], out: Path, lang: str,
         story.append(Paragraph(plain(_summary_line(rows, lang)), styles["facts"]))
         story.append(Spacer(1, 5 * mm))
         story.append(KeepTogether(_signatures(lang, styles, ("invigilator", "marker", "chair"))))
-    doc.build(story)
+    _build(doc, story, beat)
     return path
 
 
-def write_result_slips(rows: Sequence[ResultRow], out: Path, lang: str, title: str, heading: Heading) -> Path:
+def write_result_slips(rows: Sequence[ResultRow], out: Path, lang: str, title: str, heading: Heading,
+                       tick: Callable[[], None] = lambda: None, beat: Callable[[], None] = lambda: None) -> Path:
     """Phiếu báo điểm: one page per candidate, in SBD order."""
     _, bold, styles = _styles()
     path = out / "phieu-bao-diem.pdf"
@@ -197,5 +198,13 @@ def write_result_slips(rows: Sequence[ResultRow], out: Path, lang: str, title: s
                                    f"{plain(value)}", styles["body"]))
         story.append(Spacer(1, 10 * mm))
         story.append(_signatures(lang, styles, ("chair",)))
-    doc.build(story)
+        tick()
+    _build(doc, story, beat)
     return path
+
+
+def _build(doc: SimpleDocTemplate, story: list[object], beat: Callable[[], None]) -> None:
+    """Lay the story out, beating at every flowable and page: for 10,000 slips the layout is
+    most of the minutes, and a background job that went silent that long reads as interrupted."""
+    doc.setProgressCallBack(lambda _kind, _value: beat())
+    doc.build(story)

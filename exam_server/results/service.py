@@ -62,7 +62,7 @@ def result_rows(session: Session, sitting_id: int, school: str = "") -> list[Res
         rows.append(ResultRow(
             sbd=reg.sbd, full_name=reg.full_name, date_of_birth=reg.dob, school=reg.school,
             class_name=reg.class_name, room=reg.room.name if reg.room else "", paper_code=paper_code or "",
-            raw_points=attempt.score if graded else None, max_points=maximum,
+            raw_points=attempt.score if graded else None, max_points=maximum if graded else None,
             score=round_score(attempt.score, maximum, step) if graded and attempt.score is not None and status == "submitted" else None,
             status=status, note=voided.get(attempt.id, "") if attempt is not None and status == "disqualified" else "",
         ))

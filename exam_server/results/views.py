@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from exam_server.accounts import auth
@@ -15,6 +15,7 @@ from exam_server.attempts.disqualification import DISQUALIFIED
 from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.errors import NotFound, ServiceError
+from exam_server.exams.lifecycle import get_sitting
 from exam_server.exams.models import Paper, Registration, Room, Sitting
 from exam_server.i18n import translate
 from exam_server.results import marking
@@ -40,9 +41,7 @@ def _float(text: str | None) -> float | None:
 @bp.get("/sittings/<int:sitting_id>/marking")
 @auth.examiner_required
 def marking_page(sitting_id: int) -> Any:
-    sitting = db.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("exams.sitting_not_found")
+    sitting = get_sitting(sitting_id)
     user = auth.staff_user()
     queue = marking.marking_queue(db, sitting_id, user)
     todo = [i for i in queue if i["needed_round"] is not None and not i["mine"]]
@@ -103,9 +102,7 @@ def results_page(sitting_id: int) -> Any:
     from exam_server.results import FORMATS, GROUPINGS, service
     from exam_server.results.models import Publication
 
-    sitting = db.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("exams.sitting_not_found")
+    sitting = get_sitting(sitting_id)
     rows = service.result_rows(db, sitting_id)
     counts = Counter(r.status for r in rows)
     queue = marking.marking_queue(db, sitting_id, auth.staff_user())
@@ -114,6 +111,7 @@ def results_page(sitting_id: int) -> Any:
         "results/results.html", sitting=sitting, exam=sitting.exam, total=len(rows), counts=counts,
         marking_done=len(queue) - open_items, marking_total=len(queue), formats=FORMATS, groupings=GROUPINGS,
         publication=db.get(Publication, sitting_id), items=key_items(sitting),
+        paper_codes=sorted(p.code for p in sitting.papers),
     )
 
 
@@ -135,18 +133,26 @@ def publish_page(sitting_id: int) -> Response:
     return redirect(url_for("results_pages.results_page", sitting_id=sitting_id))
 
 
-def _analysis(sitting_id: int) -> tuple[Any, str, dict[str, str]]:
+def _analysis(sitting_id: int, code: str | None) -> tuple[Any, str, dict[str, str]]:
+    """The report of every paper code pooled, or with `code` (the results page's `?code=`) of
+    that code's candidates only, its options named by that code's letters."""
     from exam_server.results import item_report
 
-    sitting = db.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("exams.sitting_not_found")
+    sitting = get_sitting(sitting_id)
+    if code is not None and code not in {p.code for p in sitting.papers}:
+        raise NotFound("results.page.unknown_code", code=code[:20])
     try:
-        report = item_report.sitting_analysis(db, sitting_id)
+        report = item_report.sitting_analysis(db, sitting_id, code=code)
     except ValueError as exc:
         raise ServiceError("results.page.no_analysis") from exc
-    title = translate("results.page.analysis_title", sitting=sitting.name)
-    return report, title, item_report.item_labels(db, sitting_id)
+    title = (translate("results.page.analysis_title", sitting=sitting.name) if code is None
+             else translate("results.page.analysis_title_code", sitting=sitting.name, code=code))
+    return report, title, item_report.item_labels(db, sitting_id, code=code)
+
+
+def _analysis_code() -> str | None:
+    """`?code=` of the report links; empty (the selector's "all") is every code pooled."""
+    return request.args.get("code", "").strip() or None
 
 
 @bp.get("/sittings/<int:sitting_id>/item-analysis")
@@ -157,9 +163,10 @@ def item_analysis_html(sitting_id: int) -> Any:
 
     from exam_server.results import item_report
 
-    report, title, labels = _analysis(sitting_id)
+    code = _analysis_code()
+    report, title, labels = _analysis(sitting_id, code)
     with tempfile.TemporaryDirectory() as work:
-        path = item_report.write_html(report, Path(work) / "report.html", title, labels=labels)
+        path = item_report.write_html(report, Path(work) / "report.html", title, labels=labels, code=code)
         return path.read_text(encoding="utf-8")
 
 
@@ -173,12 +180,15 @@ def item_analysis_pdf(sitting_id: int) -> Any:
 
     from exam_server.results import item_report
 
-    report, title, labels = _analysis(sitting_id)
+    code = _analysis_code()
+    report, title, labels = _analysis(sitting_id, code)
     with tempfile.TemporaryDirectory() as work:
-        data = item_report.write_pdf(report, Path(work) / "report.pdf", title, labels=labels).read_bytes()
+        data = item_report.write_pdf(report, Path(work) / "report.pdf", title, labels=labels, code=code).read_bytes()
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="phan-tich-cau-hoi-ca-{sitting_id}.pdf"'
+    # the code is one of the sitting's own (checked above), so it is safe in the header
+    name = f"phan-tich-cau-hoi-ca-{sitting_id}" + (f"-de-{code}" if code else "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 
 
@@ -188,9 +198,7 @@ def review_page(sitting_id: int) -> Any:
     """An appeal (phúc khảo): ?sbd= opens that candidate's attempt as they saw it; printable."""
     from exam_server.results.review import attempt_review
 
-    sitting = db.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("exams.sitting_not_found")
+    sitting = get_sitting(sitting_id)
     sbd = request.args.get("sbd", "").strip()
     review = attempt_review(db, sitting_id, sbd) if sbd else None
     return render_template("results/review.html", sitting=sitting, exam=sitting.exam, review=review, sbd=sbd,
@@ -203,12 +211,22 @@ def _event_label(action: str) -> str:
     return translate("results.event.other") if text == key else text
 
 
+SCORES_PER_PAGE = 500  # a page a browser renders at once; a whole 10,000-candidate sitting is 3 MB
+
+
 @scores_bp.get("/sittings/<int:sitting_id>/scores")
 @auth.examiner_required
 def scores(sitting_id: int) -> str:
-    sitting = db.get(Sitting, sitting_id)
-    if sitting is None:
-        raise NotFound("exams.sitting_not_found")
+    """Per candidate in SBD order, one room (`?room=`) or the whole sitting, a page at a time."""
+    sitting = get_sitting(sitting_id)
+    rooms = sorted(sitting.rooms, key=lambda r: r.name)
+    room_id = request.args.get("room", type=int)
+    where = [Registration.sitting_id == sitting_id]
+    if room_id is not None:
+        where.append(Registration.room_id == room_id)
+    total = db.scalar(select(func.count()).select_from(Registration).where(*where)) or 0
+    pages = max(1, -(-total // SCORES_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     found = db.execute(
         select(Registration.sbd, Registration.full_name, Room.name, Paper.code,
                Attempt.state, Attempt.score, Attempt.max_score, Attempt.grading, Attempt.entered_at, Attempt.id,
@@ -216,7 +234,8 @@ def scores(sitting_id: int) -> str:
         .outerjoin(Room, Registration.room_id == Room.id)
         .outerjoin(Paper, Registration.paper_id == Paper.id)
         .outerjoin(Attempt, Attempt.registration_id == Registration.id)
-        .where(Registration.sitting_id == sitting_id).order_by(Registration.sbd)
+        .where(*where).order_by(Registration.sbd)
+        .limit(SCORES_PER_PAGE).offset((page - 1) * SCORES_PER_PAGE)
     ).all()
     step = marking.policy_for(db, sitting_id).rounding_step
     rows = []
@@ -241,4 +260,6 @@ def scores(sitting_id: int) -> str:
             "score10": round_score(score, max_score, step) if graded and not pending else None,
             "pending_marking": pending,
         })
-    return render_template("exams/scores.html", sitting=sitting, exam=sitting.exam, rows=rows)
+    return render_template("exams/scores.html", sitting=sitting, exam=sitting.exam, rows=rows, rooms=rooms,
+                           room_id=room_id, total=total, page=page, pages=pages,
+                           first=(page - 1) * SCORES_PER_PAGE + 1)

@@ -95,3 +95,13 @@ def test_roster_problems_are_coded_messages() -> None:
         parse_extra_time("500", 3600)
     assert i18n.translate("exams.roster.missing_column", "en", column="'SBD'") == "missing column 'SBD'"
     assert i18n.translate("exams.roster.missing_column", "vi", column="'SBD'") == "thiếu cột 'SBD'"
+
+
+def test_decimal_formatting_reuses_parsed_locales_and_patterns() -> None:
+    # the score table formats every cell: the locale and pattern are parsed once, and the
+    # cached ones still give each language and precision its own figure
+    assert common.locale("vi") is common.locale("vi") and common.locale("en") is not common.locale("vi")
+    for _ in range(2):
+        assert common.format_decimal(7.5, "vi", 2) == "7,50" and common.format_decimal(7.5, "en", 2) == "7.50"
+        assert common.format_decimal(1234.5, "en", max_digits=1) == "1,234.5"
+        assert common.format_decimal(1234.5, "vi", max_digits=1) == "1.234,5"

@@ -43,6 +43,11 @@ test("each state gets its own tile state; what needs the invigilator wins", () =
     [{ state: "absent", late_until: NOW - 1 }, "absent"],
     // not logged in: the server says checked_in/absent, never writing, whatever else the row says
     [{ state: "checked_in", online: false, locked: true }, "checked_in"],
+    // a login code handed out is not arrival: still not arrived, the tile says the code is out
+    [{ state: "expected", code_issued: true }, "code_issued"],
+    [{ state: "absent", code_issued: true, late_until: NOW + 60_000 }, "code_issued"],
+    [{ state: "absent", code_issued: true, late_until: NOW - 1 }, "absent"],
+    [{ state: "checked_in", code_issued: true }, "checked_in"],
   ];
   for (const [over, expected] of cases) assert.equal(seatState(row(over), NOW), expected, JSON.stringify(over));
 });

@@ -102,7 +102,8 @@ def test_exam_list_and_sitting_setup(app: Flask, client: FlaskClient) -> None:
     assert "<dd>6</dd>" in page  # candidates
     assert '<span class="badge">101</span>' in page  # paper code
     assert "P01" in page and "P02" in page and "Giám thị 1" in page
-    assert "Mở điểm danh" in page and "Bắt đầu ca thi" not in page
+    shown = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)  # not the scripts' catalogue
+    assert "Mở điểm danh" in shown and "Bắt đầu ca thi" not in shown
 
 
 def test_roster_import_shows_every_row_error_and_imports_nothing(app: Flask, client: FlaskClient) -> None:
@@ -204,6 +205,29 @@ def test_scores_after_submission(app: Flask, client: FlaskClient, lang: str, exp
     assert re.sub(r"\s+", " ", cells[5]).strip() == expected
     other = re.search(rf"<th scope=\"row\">{s.sbds[1]}</th>(.*?)</tr>", page, re.S)
     assert other and "—" in other.group(1)  # not submitted: no score
+
+
+def test_scores_by_room_and_page(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large sitting's score table comes a page at a time, for one room or all of them."""
+    from exam_server.results import views
+
+    monkeypatch.setattr(views, "SCORES_PER_PAGE", 2)
+    s, examiner = seed(app, rooms=2, per_room=3)
+    page_login(client, examiner, STAFF_PASSWORD)
+    base = f"/exams/sittings/{s.sitting_id}/scores"
+
+    def shown(url: str) -> list[str]:
+        return re.findall(r'<th scope="row">([^<]+)</th>', text(client.get(url)))
+
+    everyone = sorted(s.sbds)
+    assert shown(base) == everyone[:2]
+    assert shown(f"{base}?page=3") == everyone[4:6]
+    assert shown(f"{base}?page=99") == everyone[4:6]  # past the end: the last page
+    assert "Điểm của thí sinh thứ 1–2 trong số 6" in text(client.get(base))
+    assert "Trang 1/3" in text(client.get(base))
+    room_two = shown(f"{base}?room={s.room_ids[1]}") + shown(f"{base}?room={s.room_ids[1]}&page=2")
+    assert len(room_two) == 3 and set(room_two) <= set(everyone)
+    assert set(room_two).isdisjoint(shown(f"{base}?room={s.room_ids[0]}"))
 
 
 def test_admin_sees_examiner_pages(app: Flask, client: FlaskClient) -> None:

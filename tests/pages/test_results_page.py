@@ -145,7 +145,7 @@ def test_end_dialog_then_results_page(browser: Browser, live_server: LiveServer,
     expect(page.locator("[data-key-status]")).to_contain_text("Đã áp dụng: 1 thí sinh thay đổi điểm.")
 
     # The item analysis report names items by number and stem, in Vietnamese.
-    page.get_by_role("link", name="Xem báo cáo").click()
+    page.get_by_role("button", name="Xem báo cáo").click()  # the code selector left on "all codes"
     expect(page.locator("figcaption").first).to_have_text("Phổ điểm")
     expect(page.locator("table").first).to_contain_text("Câu 1 (đề 101): Câu hỏi số 1: 2 + 1 bằng …")
     # Each choice question's options, with the letter each paper code gave them.

@@ -178,3 +178,46 @@ def test_invigilator_sees_their_room_as_a_seat_map(context: BrowserContext, day:
     page.screenshot(path=str(tmp_path / "room-seat-map.png"), full_page=True)
     page.reload()  # the choice of view is remembered
     expect(page.locator("button.seat")).to_have_count(3)
+
+
+def test_room_extra_time_dialog_counts_asks_and_reaches_the_candidate(
+        context: BrowserContext, live_server: LiveServer, day: tuple[Seeded, str, str], writing: Page,
+        tmp_path: Path) -> None:
+    """Cộng giờ cả phòng (issue #13): the room's button opens the dialog with how many candidates
+    it reaches (the one writing, not the two not arrived), refuses without a reason, and the
+    candidate's page announces the time."""
+    s = day[0]
+    page = context.new_page()
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    with live_server.app.app_context():
+        invigilator = username(s, "inv1")  # P01's
+    sign_in(page, invigilator, landing=None)
+    page.goto(f"/monitor/rooms/{s.room_ids[0]}")
+    expect(page.locator("#conn")).to_have_text("Trực tiếp")
+    page.get_by_role("button", name="Danh sách").click()
+    expect(page.locator("#cand-table tbody tr", has_text="Đang làm bài")).to_have_count(1)
+    button = page.get_by_role("button", name="Cộng giờ cả phòng: P01")
+    expect(button).to_have_text("Cộng giờ cả phòng")
+    # the room's picker keeps the lifecycle actions only: the button is the one way in
+    picker = page.get_by_label("Thao tác cho phòng P01")
+    assert "room.extra_time" not in picker.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+    button.click()
+    dialog = page.locator("#act-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#act-title")).to_have_text("Cộng giờ cả phòng — P01")
+    expect(page.locator("#act-note")).to_have_text("1 thí sinh đang làm bài hoặc tạm dừng sẽ được cộng thời gian này.")
+    expect(page.locator("#act-ok")).to_be_enabled()
+    assert_nothing_cut_off(page)
+    page.screenshot(path=str(tmp_path / "room-extra-time-dialog.png"))
+    page.locator("#act-minutes").fill("10")
+    page.locator("#act-ok").click()  # no reason: the form refuses, the dialog stays
+    expect(dialog).to_be_visible()
+    assert page.locator("#act-reason").evaluate("(i) => i.validity.valueMissing") is True
+    page.locator("#act-reason").fill("Mất điện 10 phút")
+    page.locator("#act-ok").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#action-error")).to_have_text("Đã cộng giờ cho 1 thí sinh.")
+    expect(writing.locator("#time-notice")).to_contain_text("10 phút")
+    assert errors == []

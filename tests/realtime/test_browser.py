@@ -140,7 +140,7 @@ def test_examiner_pauses_room_and_adds_time(world: tuple[ServerProcess, Seeded],
     def room_action(kind: str, reason: str = "") -> None:
         room_row = dash.locator("#rooms-table tbody tr", has_text="P02")
         room_row.locator("select").select_option(kind)
-        room_row.locator("button").click()
+        room_row.locator("button:not(.room-extra)").click()  # the picker's button, not room-wide extra time
         if reason:
             dash.fill("#act-reason", reason)
         dash.click("#act-ok")

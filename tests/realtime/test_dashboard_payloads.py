@@ -104,6 +104,7 @@ def test_a_push_carries_only_the_marked_rows_and_the_per_room_overview(app: Flas
     room1 = recorder.to(f"mon:room:{seeded.room_ids[0]}")
     assert [r["attempt"] for r in room1["rows"]] == [a1] and room1["rows"][0]["state"] == "submitted"
     assert "overview" not in room1  # the room view has its rows; the overview is the sitting's
+    assert [r["id"] for r in room1["rooms"]] == [seeded.room_ids[0]]  # its own seat list, not every room's
 
     overview = {o["room"]: o for o in sitting["overview"]}
     assert set(overview) == set(seeded.room_ids)
@@ -155,12 +156,13 @@ def test_a_checkin_pushes_that_candidate_only(app: Flask) -> None:
     db.rollback()  # hand the (SQLite: only) connection to the broadcaster's own session
     broadcaster.flush(seeded.sitting_id, set(), set(), {reg})
     [row] = recorder.to(f"mon:room:{seeded.room_ids[0]}")["rows"]
-    assert row["registration"] == reg and row["state"] == "checked_in"
+    # a code handed out is not arrival: not arrived yet, with the code issued
+    assert row["registration"] == reg and row["state"] == "expected" and row["code_issued"] is True
 
 
 def test_candidates_who_never_logged_in_are_never_writing_and_the_overview_agrees(app: Flask) -> None:
     """Starting the sitting runs every pending attempt's clock; only a candidate who logged in
-    is writing, the others are absent (or, given a login code, checked in), and a disqualified
+    is writing, the others are absent (a login code handed out is not arrival), and a disqualified
     paper is flagged; the per-room aggregate counts the same states as the rows."""
     from exam_server.attempts import disqualification
     from exam_server.attempts.models import Attempt
@@ -177,7 +179,8 @@ def test_candidates_who_never_logged_in_are_never_writing_and_the_overview_agree
 
     rows = {r["registration"]: r for r in row_builder.candidate_rows(db, seeded.sitting_id, {}, now=utcnow())}
     states = [rows[r]["state"] for r in seeded.registration_ids]
-    assert states == ["writing", "checked_in", "submitted", "absent"]
+    assert states == ["writing", "absent", "submitted", "absent"]
+    assert [rows[r]["code_issued"] for r in seeded.registration_ids] == [False, True, False, False]
     assert [rows[r]["disqualified"] for r in seeded.registration_ids] == [False, False, True, False]
     assert rows[seeded.registration_ids[3]]["late_until"] is not None  # may still come in late
     [overview] = row_builder.room_overview(db, seeded.sitting_id, {})

@@ -251,6 +251,7 @@ def test_monitor_actions_reach_candidate_and_dashboard(world: tuple[ServerProces
         snap = dash.call("watch", {"room": seeded.rooms["P01"]}, MONITOR)
         row = next(r for r in snap["rows"] if r["attempt"] == attempt)
         assert row["online"] is True and row["state"] == "writing"
+        assert [r["name"] for r in snap["rooms"]] == ["P01"]  # a room snapshot: that room's seats only
 
         def act(**body: object) -> dict:
             return dash.call("action", body, MONITOR)
@@ -341,8 +342,9 @@ def test_checkin_progress_reaches_the_room_dashboard(world: tuple[ServerProcess,
         update = dash.wait_for(lambda e, d: e == "rows" and any(row["registration"] == reg for row in d["rows"]),
                                timeout=3)
         row = next(x for x in update["rows"] if x["registration"] == reg)
-        assert row["state"] == "checked_in" and row["online"] is False
-        assert {r["name"] for r in update["rooms"]} == {"P01", "P02"}
+        # a code handed out is not arrival: not arrived yet, with the code issued
+        assert row["state"] == "expected" and row["code_issued"] is True and row["online"] is False
+        assert [r["name"] for r in update["rooms"]] == ["P02"]  # its own room's seats, not every room's
     finally:
         dash.close()
 

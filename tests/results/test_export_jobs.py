@@ -5,10 +5,12 @@ creating anything, and reads as interrupted when its builder dies. SQLite and Po
 from __future__ import annotations
 
 import io
+import subprocess
 import time
 import zipfile
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -42,7 +44,7 @@ def test_pdf_job_builds_the_signed_package_in_the_background(app: Flask) -> None
     from exam_server.db import session
 
     session.rollback()
-    assert job["state"] in ("queued", "running", "done") and job["total"] == 3
+    assert job["state"] in ("queued", "running", "done") and job["total"] == 3 + 3 + 2  # sheets, slips, packing
     done = _poll(examiner, job["status_url"])
     assert done["state"] == "done", done
     assert done["percent"] == 100 and done["download_url"]
@@ -88,3 +90,95 @@ def test_a_builder_that_stopped_reporting_reads_as_interrupted(app: Flask) -> No
     assert "gián đoạn" in body["message"]
     r = examiner.get("/api/v1/export-jobs/" + "f" * 32 + "/download")
     assert r.status_code == 409
+
+
+# The builder, with result slips that each take a while to lay out (a 10,000-slip package spends
+# minutes there); the score sheets before them are written at normal speed.
+_SLOW_SLIPS_WORKER = """
+import sys, time
+from exam_server.results import official
+
+real_slips, real_paragraph = official.write_result_slips, official.Paragraph
+
+class SlowParagraph(real_paragraph):
+    def wrap(self, *args):
+        time.sleep(0.3)
+        return super().wrap(*args)
+
+def slow_slips(*args, **kwargs):
+    official.Paragraph = SlowParagraph
+    try:
+        return real_slips(*args, **kwargs)
+    finally:
+        official.Paragraph = real_paragraph
+
+official.write_result_slips = slow_slips
+from exam_server.export_worker import main
+sys.exit(main(sys.argv[1:]))
+"""
+_STALE_SECONDS = 6  # more than the builder's start-up (imports) on a busy machine; the slips take longer
+
+
+def _start_slow_pdf_job(app: Flask, monkeypatch: pytest.MonkeyPatch) -> tuple[FlaskClient, str, list[subprocess.Popen[bytes]]]:
+    from exam_server.results import export_jobs
+
+    monkeypatch.setitem(app.config, "EXPORT_STALE_SECONDS", _STALE_SECONDS)
+    monkeypatch.setattr(export_jobs, "WORKER_ARGS", ("-c", _SLOW_SLIPS_WORKER))
+    children: list[subprocess.Popen[bytes]] = []
+    real_spawn = export_jobs._spawn
+    monkeypatch.setattr(export_jobs, "_spawn", lambda a, job_id: children.append(real_spawn(a, job_id)))
+    s, examiner, staff = _exam_day(app)
+    r = examiner.post(f"/api/v1/sittings/{s.sitting_id}/results/export-jobs", json={"format": "pdf", "by": "room"},
+                      headers=staff)
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["total"] == 3 + 3 + 2  # score sheets, slips, signing and zipping
+    return examiner, r.get_json()["status_url"], children
+
+
+def _status(client: FlaskClient, url: str) -> dict:
+    from exam_server.db import session
+
+    body = client.get(url).get_json()
+    session.rollback()  # as in _poll: let the builder write
+    return body
+
+
+def test_slow_slips_never_read_as_interrupted_while_the_builder_works(app: Flask,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    examiner, url, children = _start_slow_pdf_job(app, monkeypatch)
+    started, seen = time.monotonic(), list[int]()
+    standing, standing_at, moved_at = 0.0, 0, started  # the longest standstill while running, and where
+    while True:
+        body = _status(examiner, url)
+        assert body["error"] != "results.export_interrupted", (body, seen)
+        now = time.monotonic()
+        if not seen or body["percent"] != seen[-1]:
+            moved_at = now
+        elif body["state"] == "running" and now - moved_at > standing:
+            standing, standing_at = now - moved_at, body["percent"]
+        seen.append(body["percent"])
+        if body["state"] in ("done", "failed") or now - started > 180:
+            break
+        time.sleep(0.1)
+    assert body["state"] == "done", body
+    # The slips really were slow: the percentage stood still longer than the staleness window
+    # (what used to read as interrupted), and not at 99 %: the total counts the slips and packing.
+    assert standing > _STALE_SECONDS, (standing, seen)
+    assert 30 < standing_at < 90, (standing_at, seen)
+    assert children[0].wait(10) == 0
+
+
+def test_a_killed_builder_reads_as_interrupted(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    examiner, url, children = _start_slow_pdf_job(app, monkeypatch)
+    deadline = time.monotonic() + 60
+    while (body := _status(examiner, url))["percent"] < 40:  # the score sheets are written: in the slips
+        assert body["state"] in ("queued", "running") and time.monotonic() < deadline, body
+        time.sleep(0.1)
+    children[0].kill()
+    children[0].wait(10)
+    killed = time.monotonic()
+    while (body := _status(examiner, url))["state"] == "running":
+        assert time.monotonic() - killed < _STALE_SECONDS + 5, body
+        time.sleep(0.2)
+    assert body["state"] == "failed" and body["error"] == "results.export_interrupted", body
+    assert examiner.get(url.rstrip("/") + "/download").status_code == 409

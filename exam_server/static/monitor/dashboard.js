@@ -3,7 +3,7 @@
 
 import { ServerClock, formatDuration } from "../candidate/clock.js";
 import { $, jsonData } from "/static/common/dom.js";
-import { setCatalogue, t } from "/static/common/i18n.js";
+import { setCatalogue, t, tn } from "/static/common/i18n.js";
 import { connect } from "../js/lib/socket.js";
 import { openSeatMenu, renderLegend, renderOverview, renderSeatMap, shownState } from "./seat_map.js";
 
@@ -18,8 +18,11 @@ const ACTIONS = {
   "attempt.extra_time": ["seconds!", "reason!"], "attempt.lock": ["reason!"], "attempt.unlock": [],
   "attempt.move": ["seat!"], "attempt.incident": ["text!"], "attempt.force_submit": ["reason!"],
   "room.start": [], "room.pause": ["reason!"], "room.resume": [], "room.end": ["reason"], "room.message": ["text!"],
+  "room.extra_time": ["seconds!", "reason!"],
   "sitting.start": [], "sitting.pause": ["reason!"], "sitting.resume": [], "sitting.end": ["reason"],
 };
+
+const ROOM_EXTRA = "room.extra_time"; // its own button, not in the room's picker (see roomExtraButton)
 
 // The labels of what the server sends as codes (the rows carry states and SEB statuses, not texts).
 function actionLabel(kind) {
@@ -30,6 +33,7 @@ function actionLabel(kind) {
     "attempt.force_submit": t("Collect (force submit)"),
     "room.start": t("Start room"), "room.pause": t("Pause room"), "room.resume": t("Resume room"),
     "room.end": t("End room"), "room.message": t("Message the room"),
+    "room.extra_time": t("Add time for the whole room"),
     "sitting.start": t("Start sitting"), "sitting.pause": t("Pause sitting"), "sitting.resume": t("Resume sitting"),
     "sitting.end": t("End sitting"),
   };
@@ -244,7 +248,8 @@ function renderRooms(rows) {
     }
     const td = document.createElement("td");
     td.append(actionPicker(t("Actions for room {room}", { room: room.name }),
-      Object.keys(ACTIONS).filter((k) => k.startsWith("room.")), { room: room.id }));
+      Object.keys(ACTIONS).filter((k) => k.startsWith("room.") && k !== ROOM_EXTRA), { room: room.id }),
+    roomExtraButton(room));
     tr.append(td);
     body.append(tr);
   }
@@ -263,6 +268,25 @@ function renderRooms(rows) {
     body.append(tr);
   }
   if (focused) body.querySelector(`tr[data-room="${focused}"] select`)?.focus();
+}
+
+// Room-wide extra time has its own button (it is the one room action an incident calls for
+// most); the dialog says how many candidates it reaches, by the server's rule
+// (`attempts.room_extra_time`): writing or paused, not locked.
+function roomExtraButton(room) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-small btn-secondary room-extra";
+  button.dataset.room = room.id;
+  button.textContent = t("Add time for the whole room");
+  button.setAttribute("aria-label", `${t("Add time for the whole room")}: ${room.name}`);
+  button.addEventListener("click", () => openAction(ROOM_EXTRA, { room: room.id }, room.name));
+  return button;
+}
+
+function extendable(roomId) {
+  return [...model.rows.values()].filter((r) => r.room === roomId && r.attempt && !r.locked
+    && (r.state === "writing" || r.state === "paused")).length;
 }
 
 // ------------------------------------------------------------------ seat map -------------
@@ -337,6 +361,14 @@ function openAction(kind, target, label) {
     input.required = !!spec && spec.endsWith("!");
     if (input.type !== "number") input.value = "";
   }
+  const note = $("#act-note");
+  const reach = kind === ROOM_EXTRA ? extendable(target.room) : null;
+  note.hidden = reach === null;
+  note.textContent = reach === null ? "" : reach
+    ? tn("{n} candidate still writing or paused will get this time.",
+      "{n} candidates still writing or paused will get this time.", reach, { n: reach })
+    : t("Nobody in this room is writing or paused.");
+  $("#act-ok").disabled = reach === 0;
   const seats = $("#seat-list");
   seats.replaceChildren(...model.rooms.flatMap((r) => r.seats.map((s) => Object.assign(document.createElement("option"), { value: s }))));
   $("#act-dialog").showModal();
@@ -367,10 +399,15 @@ $("#act-dialog").addEventListener("close", () => {
     if (err) return showError(offlineText());
     if (!resp.ok) return showError(resp.message);
     $("#action-error").hidden = true;
-    const done = resp.code && p.kind === "attempt.move"
-      ? t("New login code for seat {seat}: {code}", { seat: resp.seat, code: resp.code }) : t("Done.");
+    let done = t("Done.");
+    if (resp.code && p.kind === "attempt.move") {
+      done = t("New login code for seat {seat}: {code}", { seat: resp.seat, code: resp.code });
+    } else if (p.kind === ROOM_EXTRA) {
+      done = tn("Extra time given to {n} candidate.", "Extra time given to {n} candidates.", resp.extended,
+        { n: resp.extended });
+    }
     $("#action-status").textContent = done;
-    if (p.kind === "attempt.move") showError(done, "alert-success");
+    if (p.kind === "attempt.move" || p.kind === ROOM_EXTRA) showError(done, "alert-success");
   });
 });
 

@@ -11,18 +11,18 @@ import { t } from "/static/common/i18n.js";
 export const STALE_SAVE_S = 300;
 
 // Tile states, in the order the legend and the room tiles list them.
-export const SEAT_STATES = ["expected", "checked_in", "waiting", "writing", "stale", "offline", "paused", "locked",
+export const SEAT_STATES = ["expected", "code_issued", "checked_in", "waiting", "writing", "stale", "offline", "paused", "locked",
   "submitted", "disqualified", "absent"];
 
 // The icon says the state without colour (and the text beside it says it in words).
 const ICONS = {
-  expected: "○", checked_in: "✔", waiting: "⏳", writing: "✎", stale: "⚠", offline: "⚡", paused: "⏸", locked: "🔒",
+  expected: "○", code_issued: "🔑", checked_in: "✔", waiting: "⏳", writing: "✎", stale: "⚠", offline: "⚡", paused: "⏸", locked: "🔒",
   submitted: "✓", disqualified: "⛔", absent: "✕",
 };
 
 export function seatStateLabel(state) {
   const labels = {
-    expected: t("Not arrived"), checked_in: t("Checked in"), waiting: t("In, waiting for the start"),
+    expected: t("Not arrived"), code_issued: t("Code issued, not in yet"), checked_in: t("Checked in"), waiting: t("In, waiting for the start"),
     writing: t("Writing"), stale: t("No save for a while"), offline: t("Offline"), paused: t("Paused"),
     locked: t("Locked"), submitted: t("Submitted"), disqualified: t("Disqualified"), absent: t("Absent"),
   };
@@ -38,7 +38,11 @@ const OPEN = ["waiting", "writing", "paused"]; // the attempt is open: a lost co
 export function seatState(row, now) {
   if (row.state === "submitted") return row.disqualified ? "disqualified" : "submitted";
   // still allowed in (late entry) until `late_until`: not yet arrived rather than absent
-  if (["absent", "expected", "checked_in"].includes(row.state)) return shownState(row, now);
+  if (["absent", "expected", "checked_in"].includes(row.state)) {
+    const shown = shownState(row, now);
+    // a login code handed out is not arrival: not arrived yet, but the slip is in their hands
+    return shown === "expected" && row.code_issued ? "code_issued" : shown;
+  }
   if (row.locked) return "locked";
   if (OPEN.includes(row.state) && !row.online) return "offline";
   if (row.state === "paused") return "paused";
