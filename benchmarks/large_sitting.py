@@ -36,6 +36,16 @@ def load() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
+def machine_line(begun: datetime, load_start: str, load_end: str) -> str:
+    """The result file's "Machine:" paragraph: what ran where, when, and how busy the cores were."""
+    import platform
+
+    return (f"Machine: `python-svc` — {os.cpu_count()} cores / 24 GiB, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, PostgreSQL 15 on the same machine. Measured "
+            f"{begun:%d/%m/%Y %H:%M}–{datetime.now(UTC):%H:%M} UTC; load average (1/5/15 min) at the start "
+            f"{load_start}, at the end {load_end} (above 2 the cores were shared with other work).")
+
+
 @contextmanager
 def private_postgres(prefix: str) -> Iterator[str]:
     """A new, empty database on the local PostgreSQL (SQLAlchemy URL), dropped afterwards."""

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -28,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.large_sitting import load, login_staff, private_postgres, seed  # noqa: E402
+from benchmarks.large_sitting import load, login_staff, machine_line, private_postgres, seed  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "results_export.md"
 
@@ -177,11 +175,7 @@ def main() -> None:
         "",
         f"Command: `{command}`",
         "",
-        f"Machine: `python-svc` — {os.cpu_count()} cores / 24 GiB, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, PostgreSQL 15 on the same machine. Measured "
-        f"{begun:%d/%m/%Y %H:%M}–{datetime.now(UTC):%H:%M} UTC. **Under load**: the 2 cores were shared with other "
-        f"helpers' test runs; load average (1/5/15 min) at the start {load_start}, at the end {load_end}. "
-        "Judge by the CPU column; wall times stretch with the load.",
+        machine_line(begun, load_start, load_end) + " Judge by the CPU column; wall times stretch with the load.",
         "",
         f"Data: one graded sitting of {sitting.candidates} candidates in rooms of {args.per_room} "
         "(26 schools, 9 classes, every tenth absent), private PostgreSQL database.",

@@ -14,8 +14,6 @@ REPEAT times over loopback and writes benchmarks/results/staff_pages_<candidates
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -27,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.large_sitting import load, login_staff, private_postgres, seed  # noqa: E402
+from benchmarks.large_sitting import load, login_staff, machine_line, private_postgres, seed  # noqa: E402
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -137,10 +135,7 @@ def main() -> None:
         "",
         f"Command: `{command}`",
         "",
-        f"Machine: `python-svc` — {os.cpu_count()} cores / 24 GiB, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, PostgreSQL 15 on the same machine. Measured "
-        f"{begun:%d/%m/%Y %H:%M}–{datetime.now(UTC):%H:%M} UTC. **Under load**: the 2 cores were shared with other "
-        f"helpers' test runs; load average (1/5/15 min) at the start {load_start}, at the end {load_end}.",
+        machine_line(begun, load_start, load_end),
         "",
         f"Data: one started sitting, {args.rooms} rooms × {args.per_room} candidates = {n}, nine in ten handed in "
         "and graded; private PostgreSQL database.",
