@@ -34,6 +34,7 @@ SCARD_W_UNRESPONSIVE_CARD = 0x80100066
 SCARD_W_UNPOWERED_CARD = 0x80100067
 CONNECT_ATTEMPTS = 30
 CONNECT_RETRY_DELAY = 0.1  # at most 3 s waiting for a card to power up or a reader to be free
+RESET_GRACE_S = 1.0  # after a failed exchange, a card that reset may show as absent for this long
 
 SCARD_E_SHARING_VIOLATION = 0x8010000B
 _NOT_READY = {SCARD_W_UNRESPONSIVE_CARD, SCARD_W_UNPOWERED_CARD, SCARD_E_SHARING_VIOLATION}
@@ -184,6 +185,7 @@ class PcscTransport(Transport):
         super().__init__()
         self.name = reader or ""
         self._connection: Any = None
+        self._reset_until = 0.0  # monotonic time until which "no card" means "still resetting"
 
     def connect(self) -> None:
         from smartcard.System import readers
@@ -208,8 +210,10 @@ class PcscTransport(Transport):
             except Exception as exc:
                 # A card just placed (or just reset) may not answer power-up yet, or another
                 # application is finishing its exchange: retry briefly.
-                if _hresult(exc) not in _NOT_READY or attempt + 1 == CONNECT_ATTEMPTS:
-                    raise _pcsc_failure(exc, f"connecting to {self.name}") from exc
+                failure = _pcsc_failure(exc, f"connecting to {self.name}")
+                resetting = isinstance(failure, NoCardError) and time.monotonic() < self._reset_until
+                if (_hresult(exc) not in _NOT_READY and not resetting) or attempt + 1 == CONNECT_ATTEMPTS:
+                    raise failure from exc
                 time.sleep(CONNECT_RETRY_DELAY)
         self._connection = connection
 
@@ -246,6 +250,8 @@ class PcscTransport(Transport):
                     raise gone from exc
                 if not present:
                     failure = CardRemovedError(f"during a transmit to {self.name}")
+                else:  # pcscd may still be noticing the reset: the reconnect waits it out
+                    self._reset_until = time.monotonic() + RESET_GRACE_S
             elif isinstance(failure, NoCardError):
                 failure = CardRemovedError(f"during a transmit to {self.name}")
             self.disconnect()
