@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from flask import g, jsonify, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import Unauthorized
@@ -25,9 +25,6 @@ from exam_server.db import session as db
 from exam_server.errors import Forbidden
 from exam_server.events.log import Actor
 from exam_server.i18n import translate
-
-if TYPE_CHECKING:  # a type only: accounts sits below exams (pyproject [tool.importlinter])
-    from exam_server.exams.models import Registration
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,12 +79,12 @@ def login_staff(user: User) -> None:
     _start_login(user_id=user.id, role=user.role)
 
 
-def login_candidate(reg: Registration, attempt_id: int) -> None:
+def login_candidate(registration_id: int, sbd: str, attempt_id: int) -> None:
     """One login per candidate: a login elsewhere (another PC, a copied cookie) ends the others."""
     from exam_server.accounts.revocation import revoke_sessions
 
-    revoke_sessions("new_login", registration_id=reg.id)
-    _start_login(registration_id=reg.id, attempt_id=attempt_id, sbd=reg.sbd, role="candidate")
+    revoke_sessions("new_login", registration_id=registration_id)
+    _start_login(registration_id=registration_id, attempt_id=attempt_id, sbd=sbd, role="candidate")
 
 
 def logout() -> None:

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from exam_server.extensions import real_app
 log = logging.getLogger(__name__)
 _DATA = TaggedJSONSerializer()  # the session data's own format (tuples, bytes, dates survive)
 TABLE = cast(Table, LoginSession.__table__)  # a mapped class's __table__ is typed as FromClause
+SWEEP_EVERY_S = 60.0  # expired records go at most this often per process, not with every login
 _BY_ID = select(TABLE).where(TABLE.c.id_hash == bindparam("h"))
 
 
@@ -84,9 +86,15 @@ class DatabaseStore:
     """Records in `login_sessions`, through the request's own database session (SQLite has a
     single pooled connection: a second session would wait for the request's)."""
 
+    def __init__(self) -> None:
+        self._swept_at = float("-inf")
+
     def create(self, record: SessionRecord) -> None:
         now = utcnow()
-        db.execute(delete(TABLE).where(TABLE.c.expires_at < now))  # old logins go as new ones come
+        if time.monotonic() - self._swept_at >= SWEEP_EVERY_S:
+            # Old logins go as new ones come, but not one DELETE per login of a login storm.
+            self._swept_at = time.monotonic()
+            db.execute(delete(TABLE).where(TABLE.c.expires_at < now))
         db.execute(TABLE.insert().values(
             id_hash=record.id_hash, role=record.role, user_id=record.user_id,
             registration_id=record.registration_id, data=_DATA.dumps(record.data), created_at=now,
@@ -120,10 +128,10 @@ class DatabaseStore:
         if keep:
             query = query.where(TABLE.c.id_hash != keep)
         hashes = list(db.scalars(query))
-        if hashes:
+        if hashes:  # a first login revokes nothing: no write, no commit
             db.execute(update(TABLE).where(TABLE.c.id_hash.in_(hashes))
                        .values(revoked_at=utcnow(), revoked_reason=reason[:40]))
-        db.commit()
+            db.commit()
         return hashes
 
 

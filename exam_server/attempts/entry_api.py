@@ -17,6 +17,7 @@ from exam_server.accounts import auth
 from exam_server.accounts.api import json_body
 from exam_server.attempts.candidate import server_time
 from exam_server.attempts.control import attempt_for_registration
+from exam_server.attempts.models import Attempt
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Forbidden
@@ -54,20 +55,21 @@ def candidate_login() -> Any:
             raise Forbidden("accounts.bad_credentials")
         reg = found
         how = "password"
-    check_entry(reg, utcnow())
-    attempt = attempt_for_registration(reg.id)
-    assert attempt is not None
+    attempt_id = check_entry(reg, utcnow()).id  # read now: the commit below expires the objects
     append_event(db, "candidate.login", Actor(f"candidate:{reg.sbd}", registration_id=reg.id),
-                 sitting_id=reg.sitting_id, room_id=reg.room_id, attempt_id=attempt.id,
+                 sitting_id=reg.sitting_id, room_id=reg.room_id, attempt_id=attempt_id,
                  data={"how": how, "seat": reg.seat, "ip": request.remote_addr})
+    registration_id, sbd = reg.id, reg.sbd
     db.commit()
-    auth.login_candidate(reg, attempt.id)
-    return jsonify(role="candidate", registration_id=reg.id, attempt_id=attempt.id, csrf_token=generate_csrf())
+    auth.login_candidate(registration_id, sbd, attempt_id)
+    return jsonify(role="candidate", registration_id=registration_id, attempt_id=attempt_id,
+                   csrf_token=generate_csrf())
 
 
-def check_entry(reg: Registration, now: datetime) -> None:
-    """A candidate may enter while check-in is open or the room runs, within the late-entry
-    window for a first entry (re-entry after a crash or a move is always allowed)."""
+def check_entry(reg: Registration, now: datetime) -> Attempt:
+    """The candidate's attempt, if they may enter: while check-in is open or the room runs,
+    within the late-entry window for a first entry (re-entry after a crash or a move is always
+    allowed)."""
     attempt = attempt_for_registration(reg.id)
     sitting = reg.sitting
     if attempt is None or sitting.state not in ("checkin_open", "started"):
@@ -80,3 +82,4 @@ def check_entry(reg: Registration, now: datetime) -> None:
         raise Forbidden("accounts.too_late")
     if attempt.entered_at is None:
         attempt.entered_at = now
+    return attempt

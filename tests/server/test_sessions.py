@@ -169,3 +169,38 @@ def test_a_redis_restart_logs_nobody_out_and_keeps_revocations(database_url: str
         save = f"/api/v1/attempts/{attempt}/responses/1"
         assert again.put(save, json={"seq": 1, "value": "A"}, headers=headers).status_code == 200
         assert _revoked(thief.put(save, json={"seq": 2, "value": "B"}, headers=headers))
+
+
+def test_expired_login_records_are_swept_once_a_minute_not_per_login(app: Flask, client: FlaskClient,
+                                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from exam_server.accounts import session_store
+    from exam_server.accounts.models import LoginSession
+    from exam_server.db import utcnow
+
+    seeded = seed_sitting(start=True)
+
+    def expired(tag: str) -> None:
+        db.add(LoginSession(id_hash=f"old-{tag}", role="candidate", data="{}", created_at=utcnow() - timedelta(days=2),
+                            expires_at=utcnow() - timedelta(days=1), revoked_reason=""))
+        db.commit()
+
+    def left() -> set[str]:
+        return {h for h in db.scalars(select(LoginSession.id_hash)) if h.startswith("old-")}
+
+    with app.app_context():
+        expired("a")
+    login_candidate(client, seeded.sitting_id, seeded.sbds[0], CANDIDATE_PASSWORD)
+    with app.app_context():
+        assert left() == set()  # the first login of the process sweeps
+        expired("b")
+    login_candidate(app.test_client(), seeded.sitting_id, seeded.sbds[1], CANDIDATE_PASSWORD)
+    with app.app_context():
+        assert left() == {"old-b"}  # within the minute: no DELETE per login
+    monkeypatch.setattr(session_store, "SWEEP_EVERY_S", 0.0)
+    login_candidate(app.test_client(), seeded.sitting_id, seeded.sbds[2], CANDIDATE_PASSWORD)
+    with app.app_context():
+        assert left() == set()
