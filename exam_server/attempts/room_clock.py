@@ -8,19 +8,22 @@ unchanged, so exams no longer imports the layer above it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import DateTime, Integer, Select, func, select, update
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from exam_server.attempts import closing, timing
 from exam_server.attempts.entry import counted_state, has_entered
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import close_attempt
 from exam_server.db import session as db
-from exam_server.events.batch import Entry, append_events
+from exam_server.events.batch import Entry, unnest
 from exam_server.events.log import Actor, append_event
 from exam_server.exams import room_clock
 from exam_server.exams.models import Registration, Room, Sitting
@@ -50,30 +53,85 @@ def create_attempts(sitting: Sitting) -> int:
     return len(missing)
 
 
-def _apply_accommodation(attempt: Attempt, actor: Actor, room: Room) -> list[Entry]:
-    """The candidate's extra time as registered at the moment the room starts (the roster may
-    have been edited after check-in opened), logged when there is any."""
-    extra = attempt.registration.extra_time_s
-    if extra and attempt.extra_s != extra:
-        attempt.extra_s = extra
-    if not extra:
-        return []
-    return [Entry("attempt.accommodation_applied", actor, sitting_id=room.sitting_id, room_id=room.id,
-                  attempt_id=attempt.id, data={"extra_s": extra})]
+@dataclass(frozen=True)
+class _Started:
+    """What the start writes to one attempt (and logs about it)."""
+
+    id: int
+    room_id: int
+    extra_s: int
+    deadline_at: datetime
+    closes_at: datetime
+    accommodation: int  # the registered extra time applied at the start; 0: none
 
 
-def start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
-    """Open every pending attempt of the room in the caller's transaction, their entries
-    appended as one batch (`events.batch`: a few statements for the room, not a few per
-    candidate), so the start COMMIT, and with it every candidate's key push, comes early."""
-    entries: list[Entry] = []
-    for attempt in room_attempts(room, ("pending",)):
-        entries += _apply_accommodation(attempt, actor, room)
-        timing.start_clock(attempt, now)
-        entries.append(Entry("attempt.started", actor, sitting_id=room.sitting_id, room_id=room.id,
-                             attempt_id=attempt.id, reason=reason,
-                             data={"started_at": now.isoformat(), "deadline": timing.deadline_iso(attempt)}))
-    append_events(db, entries)
+def _pending_clocks(room_ids: list[int], now: datetime) -> list[_Started]:
+    """The rooms' pending attempts as their start sets them, in attempt order, read as columns
+    (no ORM objects), locked on PostgreSQL so nothing changes them between this read and the UPDATE.
+
+    The extra time is the candidate's as registered at the moment the room starts (the roster
+    may have been edited after check-in opened); without any registered, the attempt keeps its own."""
+    query = (select(Attempt.id, Registration.room_id, Attempt.extra_s, Attempt.duration_s, Attempt.paused_credit_s,
+                    Attempt.paused_since, Attempt.grace_s, Registration.extra_time_s)
+             .join(Registration, Attempt.registration_id == Registration.id)
+             .where(Registration.room_id.in_(room_ids), Attempt.state == "pending").order_by(Attempt.id))
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Attempt)
+    started: list[_Started] = []
+    for row in db.execute(query):
+        extra = row.extra_time_s or row.extra_s
+        deadline = timing.started_deadline(now, row.duration_s, extra, row.paused_credit_s, row.paused_since)
+        started.append(_Started(row.id, row.room_id, extra, deadline, deadline + timedelta(seconds=row.grace_s),
+                                row.extra_time_s or 0))
+    return started
+
+
+def _write_clocks(started: list[_Started], now: datetime) -> None:
+    """Every clock in one statement: on PostgreSQL an UPDATE ... FROM unnest (four array
+    parameters however many attempts), elsewhere the ORM's bulk UPDATE by primary key. Attempts
+    this session holds already get the new values too (a Core UPDATE would leave them stale)."""
+    values = {"state": "active", "started_at": now}
+    if db.get_bind().dialect.name == "postgresql":
+        rows = unnest(("id", [s.id for s in started], Integer), ("extra_s", [s.extra_s for s in started], Integer),
+                      ("deadline_at", [s.deadline_at for s in started], DateTime(timezone=True)),
+                      ("closes_at", [s.closes_at for s in started], DateTime(timezone=True)))
+        db.execute(update(Attempt).where(Attempt.id == rows.c.id)
+                   .values(**values, extra_s=rows.c.extra_s, deadline_at=rows.c.deadline_at, closes_at=rows.c.closes_at)
+                   .execution_options(synchronize_session=False))
+    else:
+        db.execute(update(Attempt), [{"id": s.id, **values, "extra_s": s.extra_s, "deadline_at": s.deadline_at,
+                                      "closes_at": s.closes_at} for s in started])
+    for s in started:
+        held = db.identity_map.get(identity_key(Attempt, s.id))
+        if held is not None:
+            for name, value in (*values.items(), ("extra_s", s.extra_s), ("deadline_at", s.deadline_at),
+                                ("closes_at", s.closes_at)):
+                set_committed_value(held, name, value)
+
+
+def start_rooms(rooms: Sequence[Room], actor: Actor, reason: str, now: datetime) -> dict[int, list[Entry]]:
+    """Open every pending attempt of the rooms in the caller's transaction, all clocks in one
+    UPDATE, and say what to log (the caller appends it as one batch with the rooms' own entries,
+    `events.batch`: a few statements for the rooms, not a few per candidate), so the start
+    COMMIT, and with it every candidate's key push, comes early.
+
+    Per attempt, in attempt order: `attempt.accommodation_applied` when the candidate has extra
+    time registered, then `attempt.started` with the clock's start and deadline."""
+    by_room: dict[int, list[Entry]] = {room.id: [] for room in rooms}
+    started = _pending_clocks(list(by_room), now)
+    if not started:
+        return by_room
+    _write_clocks(started, now)
+    sitting_of = {room.id: room.sitting_id for room in rooms}
+    at = now.isoformat()
+    for s in started:
+        entries, sitting_id = by_room[s.room_id], sitting_of[s.room_id]
+        if s.accommodation:
+            entries.append(Entry("attempt.accommodation_applied", actor, sitting_id=sitting_id, room_id=s.room_id,
+                                 attempt_id=s.id, data={"extra_s": s.accommodation}))
+        entries.append(Entry("attempt.started", actor, sitting_id=sitting_id, room_id=s.room_id, attempt_id=s.id,
+                             reason=reason, data={"started_at": at, "deadline": s.deadline_at.isoformat()}))
+    return by_room
 
 
 def pause_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
@@ -170,7 +228,7 @@ def state_counts(sitting_id: int) -> list[tuple[int | None, str, int]]:
 
 
 room_clock.register(room_clock.RoomClock(
-    create_attempts=create_attempts, start=start_room, pause=pause_room, resume=resume_room,
+    create_attempts=create_attempts, start=start_rooms, pause=pause_room, resume=resume_room,
     close_open=close_open_attempts, writing=writing_candidates,
     attempts_in_room=attempts_in_room, state_counts=state_counts,
 ))

@@ -50,3 +50,11 @@ def restart_clock(attempt: Attempt, at: datetime) -> float:
 def remaining_seconds(attempt: Attempt, now: datetime) -> float | None:
     deadline = attempt.deadline(now)
     return None if deadline is None else max(0.0, (deadline - now).total_seconds())
+
+
+def started_deadline(at: datetime, duration_s: int, extra_s: int, paused_credit_s: float,
+                     paused_since: datetime | None) -> datetime:
+    """The deadline `start_clock` gives an attempt started at `at`, from its columns alone (a
+    room's start sets thousands in one UPDATE, without loading them): `Attempt.deadline`'s sum."""
+    credit = paused_credit_s + (max(0.0, (at - paused_since).total_seconds()) if paused_since is not None else 0.0)
+    return at + timedelta(seconds=duration_s + extra_s + credit)

@@ -11,15 +11,19 @@ the `exams.room_clock` port so that exams does not import the layer above it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
 
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import Conflict, NotFound
+from exam_server.events.batch import Entry, append_events
 from exam_server.events.log import Actor, append_event
 from exam_server.exams import paper_crypto, room_clock
-from exam_server.exams.models import Room, Sitting
+from exam_server.exams.models import Registration, Room, Sitting
 from exam_server.exams.papers import assign_papers
 
 
@@ -63,13 +67,25 @@ def open_checkin(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
     return sitting
 
 
-def _start_room(room: Room, actor: Actor, reason: str, now: datetime) -> None:
-    room.state, room.started_at = "started", now
-    append_event(db, "room.started", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason)
-    room_clock.current().start(room, actor, reason, now)
+START_BATCH = 500  # attempts per start transaction of a sitting (whole rooms); `[exam] start_batch` overrides
+
+
+def _start_rooms(rooms: Sequence[Room], actor: Actor, reason: str, now: datetime) -> None:
+    """Start the rooms and their pending attempts in the caller's transaction, every entry
+    appended as one batch in the order one-at-a-time appends had: per room `room.started`,
+    then its attempts' entries."""
+    for room in rooms:
+        room.state, room.started_at = "started", now
+    logged = room_clock.current().start(rooms, actor, reason, now)
+    entries: list[Entry] = []
+    for room in rooms:
+        entries.append(Entry("room.started", actor, sitting_id=room.sitting_id, room_id=room.id, reason=reason))
+        entries += logged.get(room.id, [])
+    append_events(db, entries)
 
 
 def start_room(room_id: int, actor: Actor, reason: str = "") -> Room:
+    """Start one room: its attempts all or none, in one transaction."""
     room = get_room(room_id)
     sitting = room.sitting
     if room.state != "checkin_open" or sitting.state not in ("checkin_open", "started"):
@@ -77,28 +93,69 @@ def start_room(room_id: int, actor: Actor, reason: str = "") -> Room:
     now = utcnow()
     prepare_attempts(sitting)  # registrations added after check-in opened
     db.flush()
-    _start_room(room, actor, reason, now)
+    _start_rooms([room], actor, reason, now)
     if sitting.state == "checkin_open":
         sitting.state, sitting.started_at = "started", now
     db.commit()
     return room
 
 
+def _start_batches(rooms: list[Room], size: int) -> list[list[Room]]:
+    """Whole rooms, in order, grouped until a group holds `size` registrations or more (a room
+    larger than that is a group of its own: a room is never split across transactions)."""
+    counts: dict[int | None, int] = {room_id: n for room_id, n in db.execute(
+        select(Registration.room_id, func.count()).where(Registration.room_id.in_([r.id for r in rooms]))
+        .group_by(Registration.room_id))}
+    batches: list[list[Room]] = [[]]
+    held = 0
+    for room in rooms:
+        if batches[-1] and held >= size:
+            batches.append([])
+            held = 0
+        batches[-1].append(room)
+        held += counts.get(room.id, 0)
+    return batches
+
+
 def start_sitting(sitting_id: int, actor: Actor, reason: str = "") -> Sitting:
-    """Start every room still waiting (all of them, unless some were started on their own)."""
+    """Start every room still waiting (all of them, unless some were started on their own).
+
+    Whole rooms in transactions of about `[exam] start_batch` candidates, the worker yielding
+    between them: a sitting of 400 rooms in one transaction held every attempt row and the worker
+    for seconds while no candidate had a key (the key push of a transaction's rooms goes out at
+    its COMMIT), and a transaction per room paid its fixed statements and COMMIT 400 times. Each
+    transaction's clocks start at its own moment, so a later room loses no time to those before.
+    A failure part way leaves the rooms after it waiting, each room all or nothing; starting
+    again starts them. `sitting.started` names the rooms this call started, after them."""
+    from exam_server.extensions import socketio
+
     sitting = get_sitting(sitting_id)
     waiting = [r for r in sitting.rooms if r.state == "checkin_open"]
     if sitting.state not in ("checkin_open", "started") or not waiting:
         raise _illegal(sitting.name, "start", sitting.state)
-    now = utcnow()
+    size = int(current_app.config.get("EXAM_START_BATCH", START_BATCH))
+    if size < 1:
+        raise ValueError(f"[exam] start_batch must be at least 1, not {size}")
     prepare_attempts(sitting)
     db.flush()
-    for room in waiting:
-        _start_room(room, actor, reason, now)
-    if sitting.state == "checkin_open":
-        sitting.state, sitting.started_at = "started", now
+    started: list[Room] = []
+    for batch in _start_batches(waiting, size):
+        # another start (a second job process) may have taken some: lock the rooms, read them again
+        locked = db.scalars(select(Room).where(Room.id.in_([r.id for r in batch])).order_by(Room.id)
+                            .with_for_update().execution_options(populate_existing=True)).all()
+        rooms = [r for r in locked if r.state == "checkin_open"]
+        if rooms:
+            now = utcnow()
+            _start_rooms(rooms, actor, reason, now)
+            if sitting.state == "checkin_open":
+                sitting.state, sitting.started_at = "started", now
+        db.commit()
+        started += rooms
+        socketio.sleep(0)  # let pings, saves and these rooms' key pushes run before the next rooms
+    if not started:
+        raise _illegal(sitting.name, "start", sitting.state)
     append_event(db, "sitting.started", actor, sitting_id=sitting.id, reason=reason,
-                 data={"rooms": [r.id for r in waiting]})
+                 data={"rooms": [r.id for r in started]})
     db.commit()
     return sitting
 

@@ -10,11 +10,12 @@ changes state while its attempts do not.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from exam_server.events.batch import Entry
 from exam_server.events.log import Actor
 from exam_server.exams.models import Room, Sitting
 
@@ -43,7 +44,10 @@ class AttemptView(Protocol):
 class RoomClock:
     # Create the missing attempts of a sitting whose papers are assigned; returns how many.
     create_attempts: Callable[[Sitting], int]
-    start: RoomStep  # pending attempts: accommodation applied, clock started
+    # (rooms, actor, reason, now): the rooms' pending attempts started in the caller's transaction
+    # (accommodation applied, clock started; one read and one write for all the rooms); returns
+    # the entries to log per room id, in attempt order, for the caller to append after each room's own.
+    start: Callable[[Sequence[Room], Actor, str, datetime], Mapping[int, list[Entry]]]
     pause: RoomStep  # active attempts: clock stopped "by room"
     resume: RoomStep  # attempts paused by the room: clock restarted, pause credited
     # Submit the open attempts of the rooms in batches (commits; raises the first failure).

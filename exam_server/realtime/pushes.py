@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from exam_server.attempts.attempt_state import state_payload
 from exam_server.attempts.models import Attempt
+from exam_server.events.batch import take_appended
 from exam_server.events.models import Event
 from exam_server.i18n import translate
 
@@ -42,20 +43,27 @@ def install(app: Flask, realtime: Any) -> None:
 
     @event.listens_for(maker, "after_flush")
     def collect(session: Session, _ctx: Any) -> None:
-        found = [Committed(e.action, e.sitting_id, e.room_id, e.attempt_id, e.reason or "", dict(e.data or {}))
-                 for e in session.new if isinstance(e, Event)]
+        found = [committed(e) for e in session.new if isinstance(e, Event)]
         if found:
             session.info.setdefault(_KEY, []).extend(found)
 
     @event.listens_for(maker, "after_commit")
     def deliver_later(session: Session) -> None:
-        events = session.info.pop(_KEY, None)
+        # entries appended one at a time were flushed (collected above); a batch (`events.batch`,
+        # a room's start) was inserted without the ORM and is taken here
+        events = session.info.pop(_KEY, None) or []
+        events += [committed(e) for e in take_appended(session)]
         if events:
             realtime.socketio.start_background_task(deliver, app, realtime, events)
 
     @event.listens_for(maker, "after_soft_rollback")
     def forget(session: Session, _previous: Any) -> None:
         session.info.pop(_KEY, None)
+        take_appended(session)
+
+
+def committed(e: Event) -> Committed:
+    return Committed(e.action, e.sitting_id, e.room_id, e.attempt_id, e.reason or "", dict(e.data or {}))
 
 
 def deliver(app: Flask, realtime: Any, events: list[Committed]) -> None:
