@@ -36,6 +36,7 @@ class SocketIO:
         self._next_id = 0
         self._reader: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
+        self.pongs = 0  # Engine.IO pings answered (benchmarks/load/idle.py checks they were)
 
     @property
     def connected(self) -> bool:
@@ -56,6 +57,7 @@ class SocketIO:
                 raise ConnectRefused(f"socket closed during connect ({msg.type})")
             if msg.data == "2":
                 await self.ws.send_str("3")
+                self.pongs += 1
                 continue
             if msg.data.startswith(f"40{self.namespace},"):
                 break
@@ -75,6 +77,7 @@ class SocketIO:
                 data: str = msg.data
                 if data == "2":
                     await ws.send_str("3")
+                    self.pongs += 1
                 elif data.startswith("43" + prefix):
                     body = data[2 + len(prefix):]
                     i = body.index("[")
