@@ -113,7 +113,7 @@ def main() -> None:
                 ("examiner", f"scores page ({n} rows)", page(examiner, f"{base}/exams/sittings/{s.sitting_id}/scores")),
                 ("examiner", f"scores API ({n} rows)", page(examiner, f"{base}/api/v1/sittings/{s.sitting_id}/scores")),
                 ("examiner", "dashboard page (seat map shell)", page(examiner, f"{base}/monitor/sittings/{s.sitting_id}")),
-                ("examiner", f"dashboard data: `watch` sitting snapshot ({n} rows + room tiles)", sitting_watch),
+                ("examiner", f"dashboard data: `watch` sitting snapshot (per-room aggregates of {n} candidates)", sitting_watch),
                 ("invigilator", "room dashboard page (seat map shell)", page(invigilator, f"{base}/monitor/rooms/{room}")),
                 ("invigilator", f"room dashboard data: `watch` room snapshot ({args.per_room} seats)", room_watch),
                 ("invigilator", "room page", page(invigilator, f"{base}/rooms/{room}")),

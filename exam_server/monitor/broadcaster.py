@@ -5,10 +5,11 @@ Changes are only *marked* — cheap, from any handler or background task — as 
 change allows: an attempt, a registration (a check-in, a login code), a whole room (its state
 changed, so absentees' rows did too), or just the sitting's and rooms' own state. A single
 background loop per process wakes every `interval` seconds, takes what was marked, reads only
-those rows and emits them to the sitting's and each room's dashboard group
-(`mon:sitting:<id>`, `mon:room:<id>`), with the sitting overview aggregated per room (one
-grouped query, not a row per candidate). Through the Redis message queue the emit reaches
-dashboards connected to any process.
+those rows and emits them to each room's dashboard group (`mon:room:<id>`). The sitting's group
+(`mon:sitting:<id>`, the examiners' overview) gets no candidate rows, only the per-room
+aggregates of the rooms those changes touched (`rows.room_overview`, grouped queries): a tile
+per room, never every room's rows. Through the Redis message queue the emit reaches dashboards
+connected to any process.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ class Broadcaster:
 
     def flush(self, sitting_id: int, attempt_ids: set[int], room_ids: set[int | None],
               registration_ids: set[int] | None = None, *, info: bool = False) -> None:
-        """Read the marked rows only and emit them (and the per-room overview) to the dashboards."""
+        """Read the marked rows only and emit them to their rooms' dashboards, and the touched
+        rooms' aggregates to the sitting's."""
         from exam_server.db import db
 
         with self.app.app_context():
@@ -134,7 +136,10 @@ class Broadcaster:
                 with_info = bool(room_ids or registration_ids or info)
                 rooms = row_builder.rooms_of(session, sitting_id) if with_info else None
                 sitting = row_builder.sitting_info(session, sitting_id) if with_info else None
-                overview = row_builder.room_overview(session, sitting_id, presence)
+                # the tiles of the rooms something changed in; every room's after a sitting-wide change
+                touched = (None if info or None in room_ids
+                           else {r["room"] for r in found if r["room"] is not None} | {r for r in room_ids if r})
+                overview = row_builder.room_overview(session, sitting_id, presence, now=now, room_ids=touched)
             finally:
                 session.close()
         server_time = int(now.timestamp() * 1000)
@@ -146,7 +151,8 @@ class Broadcaster:
         for room in rooms or []:
             by_room.setdefault(room["id"], [])
         extra = {"sitting": sitting, "server_time": server_time}
-        self.socketio.emit("rows", {"rows": found, "overview": overview, "rooms": rooms, **extra},
+        # `overview` holds the touched rooms only: the dashboard keeps the others' tiles as they were
+        self.socketio.emit("rows", {"rows": [], "overview": overview, "rooms": rooms, **extra},
                            to=f"mon:sitting:{sitting_id}", namespace=NAMESPACE)
         for room_id, room_rows in by_room.items():
             # a room's dashboard gets its own room only (as its snapshot), not every room's seat list

@@ -4,12 +4,17 @@ Only staff sessions connect (a candidate's cookie is refused at the handshake). 
 checks the user may see the target (examiners/admins: any sitting and room; invigilators:
 their rooms), joins its dashboard group and returns a snapshot; later changes arrive as
 coalesced `rows` messages from the broadcaster.
+
+Targets: `{"room": id}` is a room's dashboard (its rows). `{"sitting": id}` is the sitting's
+overview: per-room aggregates (`rows.room_overview`), no candidate rows — 10,000 rows were
+seconds of work and megabytes per examiner. `{"sitting": id, "room": id}` is the overview with
+one room opened: its rows too, and that room's pushes (the socket joins both groups).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask_socketio import Namespace, join_room, leave_room
 
@@ -35,12 +40,16 @@ def _error(code: str, **params: Any) -> dict[str, Any]:
     return {"ok": False, "code": code, "message": translate(code, **params)}
 
 
+def _is_id(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class MonitorNamespace(Namespace):
     def __init__(self, namespace: str, realtime: Any) -> None:
         super().__init__(namespace)
         self.rt = realtime
         self.users: dict[str, int] = {}  # sid -> user id (re-read on every event: deactivation bites at once)
-        self.watching: dict[str, str] = {}
+        self.watching: dict[str, tuple[str, ...]] = {}  # sid -> its dashboard groups
 
     def on_connect(self, auth: Any = None) -> None:
         revoked = revocation.admit_socket()  # a revoked login is refused; a valid one tied to its record
@@ -77,32 +86,46 @@ class MonitorNamespace(Namespace):
 
     def _watch(self, user: Any, data: dict[str, Any]) -> dict[str, Any]:
         room_id, sitting_id = data.get("room"), data.get("sitting")
-        if isinstance(room_id, int) and not isinstance(room_id, bool):
+        if _is_id(sitting_id):
+            if user.role not in ("admin", "examiner") or db.get(Sitting, sitting_id) is None:
+                return _error("monitor.error.forbidden")
+            groups = [f"mon:sitting:{sitting_id}"]
+            if room_id is not None:  # a room opened on the overview: its rows as well
+                room = db.get(Room, room_id) if _is_id(room_id) else None
+                if room is None or room.sitting_id != sitting_id:
+                    return _error("monitor.error.forbidden")
+                groups.append(f"mon:room:{room.id}")
+            overview = True
+        elif _is_id(room_id):
             room = db.get(Room, room_id)
             if room is None or not can_manage_room(user, room):
                 return _error("monitor.error.forbidden")
-            group, sitting_id = f"mon:room:{room.id}", room.sitting_id
-        elif isinstance(sitting_id, int) and not isinstance(sitting_id, bool):
-            if user.role not in ("admin", "examiner") or db.get(Sitting, sitting_id) is None:
-                return _error("monitor.error.forbidden")
-            group, room_id = f"mon:sitting:{sitting_id}", None
+            groups, sitting_id, overview = [f"mon:room:{room.id}"], room.sitting_id, False
         else:
             return _error("monitor.error.forbidden")
-        previous = self.watching.get(current_sid())
-        if previous and previous != group:
-            leave_room(previous)
-        join_room(group)
-        self.watching[current_sid()] = group
+        self._join(groups)
         now = utcnow()
         presence = self.rt.presence.all(sitting_id)
+        rows = (row_builder.candidate_rows(db, sitting_id, presence, room_id=room_id, now=now)
+                if room_id is not None else [])
         return {
             "ok": True,
             "server_time": int(now.timestamp() * 1000),
             "sitting": row_builder.sitting_info(db, sitting_id),
-            "rooms": row_builder.rooms_of(db, sitting_id, room_id),  # a room's dashboard: that room only
-            "rows": row_builder.candidate_rows(db, sitting_id, presence, room_id=room_id, now=now),
-            "overview": row_builder.room_overview(db, sitting_id, presence) if room_id is None else None,
+            # a room's dashboard: that room only; the overview: every room (its tiles)
+            "rooms": row_builder.rooms_of(db, sitting_id, None if overview else room_id),
+            "rows": rows,
+            "overview": row_builder.room_overview(db, sitting_id, presence, now=now) if overview else None,
         }
+
+    def _join(self, groups: list[str]) -> None:
+        """Join `groups` and leave whatever this socket watched before and no longer does."""
+        for previous in self.watching.get(current_sid(), ()):
+            if previous not in groups:
+                leave_room(previous)
+        for group in groups:
+            join_room(group)
+        self.watching[current_sid()] = tuple(groups)
 
     def on_action(self, data: Any) -> dict[str, Any]:
         user = self._user()

@@ -1,9 +1,17 @@
 """One row per candidate for the dashboards, built in a handful of grouped queries; only the
-rows that changed are read for a push, and the sitting overview is aggregated per room."""
+rows that changed are read for a push, and the sitting overview is aggregated per room.
+
+A sitting of 10,000 candidates is 400 room tiles, not 10,000 rows: `room_overview` counts each
+room's candidates by state and by seat-map state with GROUP BY, corrected by presence (who is
+connected is known per attempt, outside the database), so an examiner's snapshot and pushes
+carry a few hundred bytes per room; the rows of a room are read only when one is opened.
+Its counts follow the same rules as the rows (`state_of`, and `seat_state`, the seat map's
+`seatState` of `static/monitor/seat_map.js`), so a tile never disagrees with the room it opens.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -14,7 +22,7 @@ from sqlalchemy.orm import Session
 from exam_server.accounts.models import LoginCode
 from exam_server.attempts.attempt_state import epoch_ms
 from exam_server.attempts.disqualification import DISQUALIFIED
-from exam_server.attempts.entry import has_entered
+from exam_server.attempts.entry import counted_state, has_entered
 from exam_server.attempts.models import Attempt, Response
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.checkin.models import CheckIn
@@ -27,25 +35,31 @@ INCIDENT = "incident.logged"
 
 
 def candidate_state(attempt: Attempt | None, room: Room | None, checked_in: bool, online: bool) -> str:
-    """expected | checked_in | waiting | writing | paused | submitted | absent.
-
-    Starting a room starts every pending attempt's clock, logged in or not; a candidate who never
-    logged in (`entered_at` unset, and not a paper they handed in) is therefore shown by their
-    arrival (checked in, absent, expected), never as writing, paused or submitted.
-    `room_overview` applies the same rules to its grouped columns.
-    """
+    """expected | checked_in | waiting | writing | paused | submitted | absent (see `state_of`)."""
     entered = attempt is not None and has_entered(getattr(attempt, "entered_at", None) is not None,
                                                   getattr(attempt, "submitted_by", ""))
-    if attempt is not None:
-        if entered and attempt.state in _ATTEMPT_STATES:
-            return _ATTEMPT_STATES[attempt.state]
-        if attempt.state == "pending" and (entered or online):
+    return state_of(attempt.state if attempt is not None else None, entered,
+                    room.state if room is not None else None, checked_in, online)
+
+
+def state_of(attempt_state: str | None, entered: bool, room_state: str | None, checked_in: bool, online: bool) -> str:
+    """A candidate's state from the columns a row and a grouped count both have.
+
+    Starting a room starts every pending attempt's clock, logged in or not; a candidate who never
+    logged in (`entered` false: `entered_at` unset, and not a paper they handed in) is therefore
+    shown by their arrival (checked in, absent, expected), never as writing, paused or submitted.
+    """
+    if attempt_state is not None:
+        counted = counted_state(attempt_state, entered)  # None: a started attempt never entered
+        if counted in _ATTEMPT_STATES:
+            return _ATTEMPT_STATES[counted]
+        if counted == "pending" and (entered or online):
             return "waiting"
-    if checked_in and not (attempt is not None and attempt.state == "submitted"):
+    if checked_in and attempt_state != "submitted":
         return "checked_in"
-    if room is not None and room.state in ("started", "paused", "ended"):
+    if room_state in ("started", "paused", "ended"):
         return "absent"
-    if attempt is not None and attempt.state == "submitted":
+    if attempt_state == "submitted":
         return "absent"  # closed without ever logging in
     return "expected"
 
@@ -240,55 +254,143 @@ def changed_rows(
 
 OVERVIEW_STATES = ("expected", "checked_in", "waiting", "writing", "paused", "submitted", "absent")
 
+# The seat map's tile states and staleness (`SEAT_STATES`, `STALE_SAVE_S` of static/monitor/seat_map.js).
+SEAT_STATES = ("expected", "code_issued", "checked_in", "waiting", "writing", "stale", "offline", "paused", "locked",
+               "submitted", "disqualified", "absent")
+STALE_SAVE_S = 300
+_OPEN = ("waiting", "writing", "paused")
 
-def room_overview(session: Session, sitting_id: int, presence: dict[int, Presence]) -> list[dict[str, Any]]:
-    """Per room: candidates by state, online, locked — from grouped queries, no row per candidate.
 
-    A pending attempt counts as `waiting` once its candidate has entered; a candidate online but
-    not yet entered counts as `checked_in`/`expected` here (the room view shows them exactly).
+def stale_at(last_save_ms: int | None) -> int | None:
+    """When (epoch ms) a writing seat saved last at `last_save_ms` turns stale: seat_map.js rounds
+    the seconds since the save and warns above STALE_SAVE_S, i.e. from 300.5 s on."""
+    return None if last_save_ms is None else last_save_ms + STALE_SAVE_S * 1000 + 500
+
+
+def seat_state(row: Mapping[str, Any], now_ms: int) -> str:
+    """The one state a seat tile shows at `now_ms`: seat_map.js `seatState`, on a row's keys
+    (state, disqualified, code_issued, late_until, locked, online, last_save)."""
+    state = row["state"]
+    if state == "submitted":
+        return "disqualified" if row["disqualified"] else "submitted"
+    if state in ("absent", "expected", "checked_in"):
+        late = row.get("late_until")
+        shown = "expected" if state == "absent" and late and now_ms < late else state
+        return "code_issued" if shown == "expected" and row["code_issued"] else shown
+    if row["locked"]:
+        return "locked"
+    if state in _OPEN and not row["online"]:
+        return "offline"
+    if state == "writing":
+        due = stale_at(row["last_save"])
+        return "stale" if due is None or now_ms >= due else "writing"
+    return str(state)  # waiting, paused
+
+
+def _empty_overview(room_id: int | None) -> dict[str, Any]:
+    return {"room": room_id, "total": 0, "online": 0, "locked": 0, "disqualified": 0, "extendable": 0,
+            "states": dict.fromkeys(OVERVIEW_STATES, 0), "seats": dict.fromkeys(SEAT_STATES, 0),
+            "alerts": {"offline": 0, "seb": 0, "incidents": 0},
+            "late_until": None, "late": {"expected": 0, "code_issued": 0}, "stale_at": []}
+
+
+def _count(entry: dict[str, Any], cols: Any, n: int, *, online: bool, last_save: int | None, late_entry: timedelta,
+           now_ms: int) -> None:
+    """Add `n` (-1: take back) candidates of the grouped columns `cols` to a room's aggregate."""
+    entered = has_entered(cols.entered, cols.submitted_by)
+    state = state_of(cols.attempt_state, entered, cols.room_state, cols.checked_in, online)
+    late_until = (epoch_ms(cols.room_started_at + late_entry)
+                  if cols.room_state in ("started", "paused") and cols.room_started_at else None)
+    disqualified = state == "submitted" and cols.submitted_by == DISQUALIFIED
+    seat = seat_state({"state": state, "disqualified": disqualified, "code_issued": cols.code_issued,
+                       "late_until": late_until if state == "absent" else None, "locked": bool(cols.locked),
+                       "online": online, "last_save": last_save}, now_ms)
+    entry["total"] += n
+    entry["states"][state] += n
+    entry["seats"][seat] += n
+    entry["locked"] += n if cols.locked else 0
+    entry["disqualified"] += n if disqualified else 0
+    # as attempts.room_extra_time: writing or paused (so entered), not locked
+    entry["extendable"] += n if state in ("writing", "paused") and not cols.locked else 0
+    if late_until is not None:
+        entry["late_until"] = late_until
+    if state == "absent" and seat != "absent":  # not arrived only while late entry stays open
+        entry["late"][seat] += n
+    if seat == "writing" and n > 0:
+        entry["stale_at"].append(stale_at(last_save))
+
+
+def room_overview(session: Session, sitting_id: int, presence: dict[int, Presence], *, now: datetime,
+                  room_ids: Collection[int] | None = None) -> list[dict[str, Any]]:
+    """Per room (or only `room_ids`): candidates by state and by seat-map state, online, locked,
+    disqualified, how many a room-wide extension reaches, and alerts (offline, SEB problems,
+    incidents) — exactly what counting the room's rows (`candidate_rows`, `seat_state`) gives.
+
+    One GROUP BY counts everyone as offline; the attempts presence knows of (connected, or with
+    an SEB status) are then read one by one and moved to their true bucket. Two facts change with
+    time alone, so the client keeps them current between pushes: `late` (absentees shown as not
+    arrived until `late_until`) and `stale_at` (when each writing seat turns stale).
     """
     checked = (
         # as candidate_rows: a check-in at the door, not a login code handed out
         select(CheckIn.registration_id.label("rid")).where(CheckIn.status == "accepted").distinct()
     ).subquery()
-    grouped = session.execute(
-        select(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
-               checked.c.rid.is_not(None), Attempt.locked, Attempt.submitted_by, func.count())
-        .outerjoin(Attempt, Attempt.registration_id == Registration.id)
-        .outerjoin(Room, Room.id == Registration.room_id)
-        .outerjoin(checked, checked.c.rid == Registration.id)
-        .where(Registration.sitting_id == sitting_id)
-        .group_by(Registration.room_id, Room.state, Attempt.state, Attempt.entered_at.is_not(None),
-                  checked.c.rid.is_not(None), Attempt.locked, Attempt.submitted_by)
-    ).all()
+    coded = select(LoginCode.registration_id.label("rid")).distinct().subquery()
+    columns = (Registration.room_id, Room.state.label("room_state"), Room.started_at.label("room_started_at"),
+               Attempt.state.label("attempt_state"), Attempt.entered_at.is_not(None).label("entered"),
+               checked.c.rid.is_not(None).label("checked_in"), coded.c.rid.is_not(None).label("code_issued"),
+               Attempt.locked, Attempt.submitted_by)
+
+    def of_sitting(stmt: Any) -> Any:
+        stmt = (stmt.outerjoin(Attempt, Attempt.registration_id == Registration.id)
+                .outerjoin(Room, Room.id == Registration.room_id)
+                .outerjoin(checked, checked.c.rid == Registration.id)
+                .outerjoin(coded, coded.c.rid == Registration.id)
+                .where(Registration.sitting_id == sitting_id))
+        return stmt if room_ids is None else stmt.where(Registration.room_id.in_(list(room_ids)))
+
+    if room_ids is not None and not room_ids:
+        return []
+    sitting = session.get(Sitting, sitting_id)
+    late_entry = timedelta(seconds=sitting.late_entry_s if sitting is not None else 0)
+    now_ms = epoch_ms(now) or 0
     rooms: dict[int | None, dict[str, Any]] = {}
-    for room_id, room_state, attempt_state, entered, checked_in, locked, submitted_by, n in grouped:
-        entered = has_entered(entered, submitted_by)
-        entry = rooms.setdefault(room_id, {"room": room_id, "total": 0, "online": 0, "locked": 0,
-                                           "disqualified": 0, "states": dict.fromkeys(OVERVIEW_STATES, 0)})
-        # the rules of candidate_state, on the grouped columns (online is not one: see above)
-        if entered and attempt_state in _ATTEMPT_STATES:
-            state = _ATTEMPT_STATES[attempt_state]
-        elif attempt_state == "pending" and entered:
-            state = "waiting"
-        elif checked_in and attempt_state != "submitted":
-            state = "checked_in"
-        elif room_state in ("started", "paused", "ended") or attempt_state == "submitted":
-            state = "absent"
-        else:
-            state = "expected"
-        entry["states"][state] += n
-        entry["total"] += n
-        entry["locked"] += n if locked else 0
-        entry["disqualified"] += n if submitted_by == DISQUALIFIED and state == "submitted" else 0
-    online = [attempt_id for attempt_id, p in presence.items() if p.online]
-    if online:
-        for room_id, n in session.execute(
-            select(Registration.room_id, func.count())
-            .join(Attempt, Attempt.registration_id == Registration.id)
-            .where(Registration.sitting_id == sitting_id, Attempt.id.in_(online))
-            .group_by(Registration.room_id)
-        ):
-            if room_id in rooms:
-                rooms[room_id]["online"] = n
+
+    def entry(room_id: int | None) -> dict[str, Any]:
+        return rooms.setdefault(room_id, _empty_overview(room_id))
+
+    for cols in session.execute(of_sitting(select(*columns, func.count().label("n"))).group_by(*columns)):
+        _count(entry(cols.room_id), cols, cols.n, online=False, last_save=None, late_entry=late_entry, now_ms=now_ms)
+
+    known = list(presence)
+    found = session.execute(of_sitting(select(Attempt.id.label("attempt_id"), *columns))
+                            .where(Attempt.id.in_(known))).all() if known else []
+    writing = [c.attempt_id for c in found if presence[c.attempt_id].online and c.attempt_state == "active"]
+    last_saves = dict(session.execute(
+        select(Response.attempt_id, func.max(Response.saved_at))
+        .where(Response.attempt_id.in_(writing)).group_by(Response.attempt_id)
+    ).all()) if writing else {}
+    for cols in found:
+        p, mine = presence[cols.attempt_id], entry(cols.room_id)
+        if p.online:
+            mine["online"] += 1
+            _count(mine, cols, -1, online=False, last_save=None, late_entry=late_entry, now_ms=now_ms)
+            _count(mine, cols, 1, online=True, last_save=epoch_ms(last_saves.get(cols.attempt_id)),
+                   late_entry=late_entry, now_ms=now_ms)
+        if p.seb and p.seb != "ok":
+            mine["alerts"]["seb"] += 1
+
+    incidents = (select(Registration.room_id, func.count())
+                 .join(Attempt, Attempt.registration_id == Registration.id)
+                 .join(Event, Event.attempt_id == Attempt.id)
+                 .where(Registration.sitting_id == sitting_id, Event.chain == sitting_id, Event.action == INCIDENT)
+                 .group_by(Registration.room_id))
+    if room_ids is not None:
+        incidents = incidents.where(Registration.room_id.in_(list(room_ids)))
+    for room_id, n in session.execute(incidents):
+        if room_id in rooms:
+            rooms[room_id]["alerts"]["incidents"] = n
+    for mine in rooms.values():
+        mine["alerts"]["offline"] = mine["seats"]["offline"]
+        mine["stale_at"].sort()
     return [rooms[k] for k in sorted(rooms, key=lambda r: (r is None, r or 0))]

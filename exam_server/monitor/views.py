@@ -1,7 +1,8 @@
 """The live dashboards (pages): one per sitting (examiners) and one per room (its invigilators).
 
-The page is a shell; rows arrive over the `/monitor` socket (snapshot on `watch`, then
-coalesced updates), and actions go back over the same socket.
+The page is a shell; its data arrives over the `/monitor` socket (snapshot on `watch`, then
+coalesced updates: a room's rows, or the sitting's per-room aggregates and the rows of the room
+opened on it), and actions go back over the same socket.
 """
 
 from __future__ import annotations

@@ -3,11 +3,14 @@
 // server did not see log in; the room tile's counts are the seat tiles' states counted.
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { fire, load, resetBody } from "./support.mjs";
 
 const {
-  seatState, renderSeatMap, renderOverview, roomCounts, possibleActions, openSeatMenu, bySeat, STALE_SAVE_S,
+  seatState, renderSeatMap, renderOverview, roomCounts, overviewCounts, overviewTotals, possibleActions, openSeatMenu,
+  bySeat, STALE_SAVE_S,
 } = await load("monitor/seat_map.js");
+const SHARED = JSON.parse(readFileSync(new URL("./seat_states.json", import.meta.url), "utf8"));
 const { setCatalogue } = await import("/static/common/i18n.js");
 
 const NOW = 1_800_000_000_000;
@@ -26,30 +29,12 @@ beforeEach(() => {
 });
 
 test("each state gets its own tile state; what needs the invigilator wins", () => {
-  const cases = [
-    [{ state: "expected" }, "expected"],
-    [{ state: "checked_in" }, "checked_in"],
-    [{ state: "waiting", online: true }, "waiting"],
-    [{ state: "writing", online: true, last_save: NOW - 20_000 }, "writing"],
-    [{ state: "writing", online: true, last_save: NOW - (STALE_SAVE_S + 1) * 1000 }, "stale"],
-    [{ state: "writing", online: true, last_save: null }, "stale"],
-    [{ state: "writing", online: false, last_save: NOW - 1000 }, "offline"],
-    [{ state: "writing", online: true, locked: true }, "locked"],
-    [{ state: "paused", online: true }, "paused"],
-    [{ state: "submitted" }, "submitted"],
-    [{ state: "submitted", disqualified: true }, "disqualified"],
-    [{ state: "absent" }, "absent"],
-    [{ state: "absent", late_until: NOW + 60_000 }, "expected"], // late entry still open
-    [{ state: "absent", late_until: NOW - 1 }, "absent"],
-    // not logged in: the server says checked_in/absent, never writing, whatever else the row says
-    [{ state: "checked_in", online: false, locked: true }, "checked_in"],
-    // a login code handed out is not arrival: still not arrived, the tile says the code is out
-    [{ state: "expected", code_issued: true }, "code_issued"],
-    [{ state: "absent", code_issued: true, late_until: NOW + 60_000 }, "code_issued"],
-    [{ state: "absent", code_issued: true, late_until: NOW - 1 }, "absent"],
-    [{ state: "checked_in", code_issued: true }, "checked_in"],
-  ];
-  for (const [over, expected] of cases) assert.equal(seatState(row(over), NOW), expected, JSON.stringify(over));
+  // the same table checks the server's copy of the rule (monitor.rows.seat_state), which counts
+  // the sitting's room tiles
+  for (const { row: over, expected } of SHARED.cases) {
+    assert.equal(seatState({ ...SHARED.row, ...over }, SHARED.now), expected, JSON.stringify(over));
+  }
+  assert.equal(STALE_SAVE_S, 300);
 });
 
 test("a room's seats: buttons in seat order with class, sign, words, name on hover and focus", () => {
@@ -114,10 +99,12 @@ test("room tiles count exactly the states their seat tiles show, with alerts", (
 
   const box = document.createElement("div");
   const opened = [];
-  renderOverview(box, [{ id: 1, name: "P01", state: "started" }, { id: 2, name: "P02", state: "ended" }], rows,
-    { now: NOW, roomLabel: (s) => `state:${s}`, onOpen: (r) => opened.push(r.name) });
+  const byRoom = new Map([1, 2].map((id) => [id, roomCounts(rows.filter((r) => r.room === id), NOW)]));
+  renderOverview(box, [{ id: 1, name: "P01", state: "started" }, { id: 2, name: "P02", state: "ended" }, { id: 3, name: "P03", state: "scheduled" }],
+    byRoom, { now: NOW, roomLabel: (s) => `state:${s}`, onOpen: (r) => opened.push(r.name) });
   const tiles = box.querySelectorAll("button.room-tile");
-  assert.equal(tiles.length, 2);
+  assert.equal(tiles.length, 3);
+  assert.ok(tiles[2].querySelector(".room-total").textContent.includes("0")); // a room nobody sits in
   const shown = Object.fromEntries([...tiles[0].querySelectorAll(".room-counts > div")]
     .map((d) => [d.dataset.state, Number(d.querySelector("dd").textContent)]));
   assert.deepEqual(shown, { expected: 1, writing: 1, offline: 1 });
@@ -127,6 +114,38 @@ test("room tiles count exactly the states their seat tiles show, with alerts", (
   assert.equal(tiles[1].querySelector(".room-state").textContent, "state:ended");
   fire(tiles[1], "click");
   assert.deepEqual(opened, ["P02"]);
+});
+
+test("a tile from the server's aggregate keeps counting as its rows would as time goes by", () => {
+  const lateUntil = NOW + 60_000;
+  const rows = [
+    row({ registration: 1, state: "writing", online: true, last_save: NOW - 10_000 }),
+    row({ registration: 2, state: "writing", online: true, last_save: NOW - 100_000 }),
+    row({ registration: 3, state: "absent", late_until: lateUntil }),
+    row({ registration: 4, state: "absent", code_issued: true, late_until: lateUntil }),
+    row({ registration: 5, state: "writing", online: false, seb: "seb.missing", incidents: 1 }),
+  ];
+  // what monitor.rows.room_overview sends for them at NOW
+  const agg = {
+    room: 1, total: 5, online: 2, locked: 0, disqualified: 0, extendable: 3,
+    states: { expected: 0, checked_in: 0, waiting: 0, writing: 3, paused: 0, submitted: 0, absent: 2 },
+    seats: { writing: 2, expected: 1, code_issued: 1, offline: 1 },
+    alerts: { offline: 1, seb: 1, incidents: 1 },
+    late_until: lateUntil, late: { expected: 1, code_issued: 1 },
+    stale_at: [NOW - 100_000 + 300_500, NOW - 10_000 + 300_500],
+  };
+  const nonzero = (c) => ({ ...c, states: Object.fromEntries(Object.entries(c.states).filter(([, n]) => n)) });
+  for (const at of [NOW, lateUntil - 1, lateUntil, NOW + 200_499, NOW + 200_500, NOW + 290_500, NOW + 3_600_000]) {
+    assert.deepEqual(nonzero(overviewCounts(agg, at)), nonzero(roomCounts(rows, at)), String(at - NOW));
+  }
+  // the totals are the table's states (an absentee still allowed in is not arrived yet)
+  const other = { ...agg, room: 2, total: 1, online: 0, locked: 1, late_until: null, late: { expected: 0, code_issued: 0 },
+    states: { ...agg.states, writing: 0, absent: 0, submitted: 1 } };
+  const before = overviewTotals([agg, other], NOW);
+  assert.deepEqual([before.total, before.online, before.locked], [6, 2, 1]);
+  assert.deepEqual([before.states.expected, before.states.absent, before.states.writing, before.states.submitted], [2, 0, 3, 1]);
+  const after = overviewTotals([agg, other], lateUntil);
+  assert.deepEqual([after.states.expected, after.states.absent], [0, 2]);
 });
 
 test("the menu offers only what is possible in the state", () => {

@@ -149,12 +149,22 @@ def test_overview_drill_down_seat_tiles_and_menu(context: BrowserContext, day: t
     assert "attempt.message" not in kinds and "attempt.force_submit" not in kinds and "attempt.move" in kinds
     menu.get_by_role("button", name="Đóng").click()
 
-    # back to the rooms; the list view is still there
+    # back to the rooms; the list view is still there, and lists the rows of the room opened only
     page.get_by_role("button", name="Tất cả các phòng").click()
     expect(tiles).to_have_count(2)
     page.get_by_role("button", name="Danh sách").click()
-    expect(page.locator("#cand-table tbody tr", has_text="010001")).to_be_visible()
     wait_js(page, "document.querySelector('#map-section').hidden === true")
+    expect(page.locator("#cand-hint")).to_be_visible()  # the overview reads no candidate rows
+    expect(page.locator("#cand-table tbody tr")).to_have_count(0)
+    page.locator("#rooms-table").get_by_role("button", name="P02", exact=True).click()
+    expect(page.locator("#cand-table tbody tr")).to_have_count(3)
+    expect(page.locator("#cand-table tbody tr", has_text="010004")).to_be_visible()
+    page.locator("#rooms-table").get_by_role("button", name="P01", exact=True).click()
+    expect(page.locator("#cand-table tbody tr", has_text="010001")).to_be_visible()
+    expect(page.locator("#cand-table tbody tr")).to_have_count(3)  # P01's only
+    expect(page.locator("#cand-hint")).to_be_hidden()
+    page.locator("#cand-back").click()
+    expect(page.locator("#cand-table tbody tr")).to_have_count(0)
     assert errors == []
 
 

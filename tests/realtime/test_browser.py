@@ -132,6 +132,8 @@ def test_examiner_pauses_room_and_adds_time(world: tuple[ServerProcess, Seeded],
                                  data={"username": username, "password": PASSWORD}).ok
     dash = examiner.new_page()
     dash.goto(f"{server.url}/monitor/sittings/{seeded.sitting_id}")
+    # the sitting's overview lists a room's candidates once it is opened (its name in the room table)
+    dash.locator("#rooms-table button.room-open", has_text="P02").click()
     dash.wait_for_selector("#cand-table tbody tr")
     row = dash.locator("#cand-table tbody tr", has_text="020001")
     row.wait_for()
@@ -140,7 +142,8 @@ def test_examiner_pauses_room_and_adds_time(world: tuple[ServerProcess, Seeded],
     def room_action(kind: str, reason: str = "") -> None:
         room_row = dash.locator("#rooms-table tbody tr", has_text="P02")
         room_row.locator("select").select_option(kind)
-        room_row.locator("button:not(.room-extra)").click()  # the picker's button, not room-wide extra time
+        # the picker's button, not room-wide extra time nor the room's name (which opens it)
+        room_row.locator("button:not(.room-extra):not(.room-open)").click()
         if reason:
             dash.fill("#act-reason", reason)
         dash.click("#act-ok")

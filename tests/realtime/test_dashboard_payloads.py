@@ -1,4 +1,5 @@
-"""Dashboard pushes read only what changed, and the sitting overview is aggregated per room.
+"""Dashboard pushes read only what changed, and the sitting overview is aggregated per room
+(every state against the rows: tests/server/test_monitor_aggregates.py).
 
 The broadcaster runs against the real database; its emits are recorded at the Socket.IO
 boundary (what would go to the dashboard groups) so the payloads can be checked exactly."""
@@ -93,18 +94,21 @@ def test_a_push_carries_only_the_marked_rows_and_the_per_room_overview(app: Flas
 
     broadcaster.flush(seeded.sitting_id, {a1}, set(), set())
     only_attempt = recorder.to(f"mon:sitting:{seeded.sitting_id}")
-    assert [r["attempt"] for r in only_attempt["rows"]] == [a1]
+    assert only_attempt["rows"] == []  # the overview gets no candidate rows...
+    assert [o["room"] for o in only_attempt["overview"]] == [seeded.room_ids[0]]  # ...the touched room's tile
     assert only_attempt["rooms"] is None and only_attempt["sitting"] is None  # nothing room-level changed
+    assert [r["attempt"] for r in recorder.to(f"mon:room:{seeded.room_ids[0]}")["rows"]] == [a1]
     recorder.sent.clear()
 
     broadcaster.flush(seeded.sitting_id, {a1}, set(), {seeded.registration_ids[5]})
     sitting = recorder.to(f"mon:sitting:{seeded.sitting_id}")
-    assert sorted(r["attempt"] for r in sitting["rows"]) == sorted([a1, a2])  # two rows, not eight
+    assert sitting["rows"] == []
     assert [r["id"] for r in sitting["rooms"]] == seeded.room_ids  # a check-in is room-level progress
     room1 = recorder.to(f"mon:room:{seeded.room_ids[0]}")
     assert [r["attempt"] for r in room1["rows"]] == [a1] and room1["rows"][0]["state"] == "submitted"
     assert "overview" not in room1  # the room view has its rows; the overview is the sitting's
     assert [r["id"] for r in room1["rooms"]] == [seeded.room_ids[0]]  # its own seat list, not every room's
+    assert [r["attempt"] for r in recorder.to(f"mon:room:{seeded.room_ids[1]}")["rows"]] == [a2]  # two rows, not eight
 
     overview = {o["room"]: o for o in sitting["overview"]}
     assert set(overview) == set(seeded.room_ids)
@@ -183,6 +187,6 @@ def test_candidates_who_never_logged_in_are_never_writing_and_the_overview_agree
     assert [rows[r]["code_issued"] for r in seeded.registration_ids] == [False, True, False, False]
     assert [rows[r]["disqualified"] for r in seeded.registration_ids] == [False, False, True, False]
     assert rows[seeded.registration_ids[3]]["late_until"] is not None  # may still come in late
-    [overview] = row_builder.room_overview(db, seeded.sitting_id, {})
+    [overview] = row_builder.room_overview(db, seeded.sitting_id, {}, now=utcnow())
     assert {k: v for k, v in overview["states"].items() if v} == dict(Counter(states))
     assert overview["disqualified"] == 1

@@ -223,7 +223,11 @@ def test_authorization(world: tuple[ServerProcess, Seeded, Seeded]) -> None:
     exam.connect(server.url, MONITOR)
     try:
         snap = exam.call("watch", {"sitting": seeded.sitting_id}, MONITOR)
-        assert snap["ok"] and len(snap["rows"]) == 4 and {r["room_name"] for r in snap["rows"]} == {"P01", "P02"}
+        # the overview: a tile per room (aggregates), no candidate rows until a room is opened
+        assert snap["ok"] and snap["rows"] == [] and {r["name"] for r in snap["rooms"]} == {"P01", "P02"}
+        assert sum(o["total"] for o in snap["overview"]) == 4
+        opened = exam.call("watch", {"sitting": seeded.sitting_id, "room": seeded.rooms["P02"]}, MONITOR)
+        assert opened["ok"] and {r["room_name"] for r in opened["rows"]} == {"P02"} and len(opened["overview"]) == 2
     finally:
         exam.close()
 

@@ -1,11 +1,18 @@
 // The live dashboard: a snapshot on `watch`, then coalesced `rows` updates; actions go back
 // over the same socket and are acknowledged once the server committed (and logged) them.
+//
+// A room's dashboard holds that room's rows. The sitting's holds per-room aggregates (the
+// server's `overview`: the room tiles, the room table and the totals) and the rows of one room
+// only, the one the examiner opened (`watch` with the sitting and that room); its pushes carry
+// the aggregates of the rooms that changed, and that room's rows.
 
 import { ServerClock, formatDuration } from "../candidate/clock.js";
 import { $, jsonData } from "/static/common/dom.js";
 import { setCatalogue, t, tn } from "/static/common/i18n.js";
 import { connect } from "../js/lib/socket.js";
-import { openSeatMenu, renderLegend, renderOverview, renderSeatMap, shownState } from "./seat_map.js";
+import {
+  openSeatMenu, overviewCounts, overviewTotals, renderLegend, renderOverview, renderSeatMap, shownState,
+} from "./seat_map.js";
 
 const config = jsonData("monitor-config");
 setCatalogue(config.messages, config.lang);
@@ -70,6 +77,10 @@ function sebStatus(code) {
 
 const clock = new ServerClock();
 const model = { rows: new Map(), rooms: [], sitting: null, overview: null };
+// "map": the sitting's room tiles (or the room's seats); "list": the table. Remembered per browser.
+// `room`: the room whose rows are loaded (the room dashboard's own, or the one opened on the sitting's).
+const VIEW_KEY = "monitor-view";
+const view = { mode: localStorage.getItem(VIEW_KEY) === "map" ? "map" : "list", room: config.target.room || null };
 
 const socket = connect("/monitor");
 socket.on("connect", watch);
@@ -82,15 +93,33 @@ function setConn(ok) {
   node.className = `badge ${ok ? "badge-success" : "badge-danger"}`;
 }
 
-function watch() {
+let watchSeq = 0;
+
+/** The sitting's overview, with the opened room's rows; or the room's dashboard. */
+function watchTarget() {
+  return config.target.sitting && view.room ? { sitting: config.target.sitting, room: view.room } : config.target;
+}
+
+function watch(onLoaded) {
   const sentAt = performance.now();
-  socket.timeout(10000).emit("watch", config.target, (err, snap) => {
+  const seq = ++watchSeq;
+  socket.timeout(10000).emit("watch", watchTarget(), (err, snap) => {
+    if (seq !== watchSeq) return; // another room was opened meanwhile: its snapshot counts
     if (err || !snap.ok) return showError(err ? offlineText() : snap.message);
     clock.sync(snap.server_time, sentAt);
     model.rows.clear();
     apply(snap, true);
     setConn(true);
+    onLoaded?.();
   });
+}
+
+/** Open a room on the sitting's dashboard (null: back to all rooms): only its rows are read. */
+function openRoom(roomId, onLoaded) {
+  view.room = roomId;
+  model.rows.clear();
+  render();
+  watch(onLoaded);
 }
 
 function offlineText() {
@@ -100,13 +129,23 @@ function offlineText() {
 function apply(msg, snapshot) {
   if (msg.server_time && !snapshot) clock.sync(msg.server_time);
   for (const row of msg.rows || []) {
-    if (config.target.room && row.room !== config.target.room) model.rows.delete(row.registration); // moved away
+    // moved away, or a push of a room closed meanwhile: only the open room's rows are kept
+    if (row.room !== view.room) model.rows.delete(row.registration);
     else model.rows.set(row.registration, row);
   }
-  if (msg.rooms) model.rooms = msg.rooms;
+  // the sitting's messages list every room; a room's push only its own
+  if (msg.rooms) model.rooms = snapshot || "overview" in msg ? msg.rooms : mergeRooms(model.rooms, msg.rooms);
   if (msg.sitting) model.sitting = msg.sitting;
-  if (msg.overview) model.overview = new Map(msg.overview.map((o) => [o.room, o])); // per room, from the server
+  // per room, from the server: all of them in a snapshot, the rooms that changed in a push
+  if (snapshot) model.overview = msg.overview ? new Map(msg.overview.map((o) => [o.room, o])) : null;
+  else if (msg.overview && model.overview) for (const o of msg.overview) model.overview.set(o.room, o);
   render();
+}
+
+function mergeRooms(rooms, changed) {
+  const byId = new Map(changed.map((r) => [r.id, r]));
+  const known = new Set(rooms.map((r) => r.id));
+  return [...rooms.map((r) => byId.get(r.id) || r), ...changed.filter((r) => !known.has(r.id))];
 }
 
 // ------------------------------------------------------------------ rendering ------------
@@ -164,6 +203,10 @@ function render() {
   renderTotals(rows);
   renderRooms(rows);
   renderMap(rows);
+  // the sitting's list shows the open room's candidates: until one is opened, say how
+  const overview = !!config.target.sitting;
+  $("#cand-hint").hidden = !overview || !!view.room;
+  $("#cand-back").hidden = !overview || !view.room;
   const body = $("#cand-table tbody");
   const focused = document.activeElement && document.activeElement.closest("#cand-table tr")?.dataset.reg;
   body.replaceChildren();
@@ -203,12 +246,17 @@ function render() {
 function renderTotals(rows) {
   const dl = $("#totals");
   dl.replaceChildren();
-  const count = (pred) => rows.filter(pred).length;
-  const items = [[t("Total"), rows.length]];
   const now = clock.now();
-  for (const s of STATES) items.push([candidateState(s), count((r) => shownState(r, now) === s)]);
-  items.push([t("Online"), count((r) => r.online)]);
-  items.push([t("Locked"), count((r) => r.locked)]);
+  let items;
+  if (config.target.sitting && model.overview) { // the sitting: the rooms' aggregates summed
+    const sum = overviewTotals(model.overview.values(), now);
+    items = [[t("Total"), sum.total], ...STATES.map((s) => [candidateState(s), sum.states[s] || 0]),
+      [t("Online"), sum.online], [t("Locked"), sum.locked]];
+  } else {
+    const count = (pred) => rows.filter(pred).length;
+    items = [[t("Total"), rows.length], ...STATES.map((s) => [candidateState(s), count((r) => shownState(r, now) === s)]),
+      [t("Online"), count((r) => r.online)], [t("Locked"), count((r) => r.locked)]];
+  }
   for (const [label, value] of items) {
     const div = document.createElement("div");
     const dt = document.createElement("dt");
@@ -222,7 +270,9 @@ function renderTotals(rows) {
 
 function renderRooms(rows) {
   const body = $("#rooms-table tbody");
-  const focused = document.activeElement && document.activeElement.closest("#rooms-table tr")?.dataset.room;
+  const active = document.activeElement;
+  const focused = active && active.closest("#rooms-table tr")?.dataset.room;
+  const which = active?.classList.contains("room-open") ? ".room-open" : "select";
   body.replaceChildren();
   const rooms = config.target.room ? model.rooms.filter((r) => r.id === config.target.room) : model.rooms;
   for (const room of rooms) {
@@ -232,7 +282,8 @@ function renderRooms(rows) {
     tr.dataset.room = room.id;
     const th = document.createElement("th");
     th.scope = "row";
-    th.textContent = room.name;
+    if (config.target.sitting) th.append(roomOpenButton(room));
+    else th.textContent = room.name;
     tr.append(th);
     cell(tr, roomState(room.state));
     if (agg) { // the sitting view: the server's per-room aggregate
@@ -267,7 +318,20 @@ function renderRooms(rows) {
     tr.append(td);
     body.append(tr);
   }
-  if (focused) body.querySelector(`tr[data-room="${focused}"] select`)?.focus();
+  if (focused) body.querySelector(`tr[data-room="${focused}"] ${which}`)?.focus();
+}
+
+// On the sitting's dashboard a room's name opens it (its seat map, its rows in the list); pressed
+// again, back to all rooms.
+function roomOpenButton(room) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "btn btn-small btn-secondary room-open";
+  button.dataset.room = room.id;
+  button.textContent = room.name;
+  button.setAttribute("aria-pressed", String(view.room === room.id));
+  button.addEventListener("click", () => openRoom(view.room === room.id ? null : room.id));
+  return button;
 }
 
 // Room-wide extra time has its own button (it is the one room action an incident calls for
@@ -285,14 +349,12 @@ function roomExtraButton(room) {
 }
 
 function extendable(roomId) {
+  if (roomId !== view.room) return model.overview?.get(roomId)?.extendable ?? 0; // the server's count, same rule
   return [...model.rows.values()].filter((r) => r.room === roomId && r.attempt && !r.locked
     && (r.state === "writing" || r.state === "paused")).length;
 }
 
 // ------------------------------------------------------------------ seat map -------------
-// "map": the sitting's room tiles (or the room's seats); "list": the table. Remembered per browser.
-const VIEW_KEY = "monitor-view";
-const view = { mode: localStorage.getItem(VIEW_KEY) === "map" ? "map" : "list", room: config.target.room || null };
 
 function setMode(mode) {
   view.mode = mode;
@@ -303,10 +365,10 @@ function setMode(mode) {
 $("#view-map").addEventListener("click", () => setMode("map"));
 $("#view-list").addEventListener("click", () => setMode("list"));
 $("#map-back").addEventListener("click", () => {
-  view.room = null;
-  render();
+  openRoom(null);
   $("#map-box button")?.focus();
 });
+$("#cand-back").addEventListener("click", () => openRoom(null));
 renderLegend($("#map-legend"));
 
 function renderMap(rows) {
@@ -326,12 +388,9 @@ function renderMap(rows) {
       { now, seats: room.seats, onPick: (row) => openSeatActions(row) });
   } else {
     heading.textContent = t("Rooms of the sitting");
-    renderOverview($("#map-box"), model.rooms, rows, {
-      now, roomLabel: roomState, onOpen: (r) => {
-        view.room = r.id;
-        render();
-        $("#map-box button")?.focus();
-      },
+    const counts = new Map([...(model.overview || new Map()).values()].map((agg) => [agg.room, overviewCounts(agg, now)]));
+    renderOverview($("#map-box"), model.rooms, counts, {
+      now, roomLabel: roomState, onOpen: (r) => openRoom(r.id, () => $("#map-box button")?.focus()),
     });
   }
 }

@@ -1,9 +1,12 @@
 // The seat map of a room and the sitting's overview of room tiles, for the live dashboard.
 //
-// Both are drawn from the same rows the table shows (dashboard.js keeps them current from the
-// socket), through one function, `seatState`: a room tile's counts are the seat tiles' states
-// counted, so the overview can never disagree with the map it drills into. Pure rendering:
-// no socket here, actions go back through the `onAction` callback (the table's dialog).
+// A room's seats are drawn from its rows (dashboard.js keeps them current from the socket)
+// through one function, `seatState`. The sitting's room tiles are drawn from the server's
+// per-room aggregates (`monitor.rows.room_overview`: 400 tiles, not 10,000 rows), which count
+// by the same rule (`seat_state` there is `seatState` here, tested against each other's
+// rows), so a tile never disagrees with the map it drills into; `overviewCounts` keeps them
+// current between pushes as time alone changes them. Pure rendering: no socket here, actions go
+// back through the `onAction` callback (the table's dialog).
 
 import { t } from "/static/common/i18n.js";
 
@@ -118,6 +121,45 @@ export function roomCounts(rows, now) {
   return { total: rows.length, states, alerts };
 }
 
+/**
+ * A room tile's counts (as `roomCounts` gives from rows) from the server's aggregate of the room
+ * at `now`: the server counted at its time; since then an absentee's late entry may have closed
+ * (`late`, until `late_until`) and writing seats may have turned stale (`stale_at`).
+ */
+export function overviewCounts(agg, now) {
+  const states = Object.fromEntries(SEAT_STATES.map((s) => [s, agg.seats[s] || 0]));
+  if (agg.late_until && now >= agg.late_until) {
+    for (const [state, n] of Object.entries(agg.late)) {
+      states[state] -= n;
+      states.absent += n;
+    }
+  }
+  const stale = agg.stale_at.filter((at) => now >= at).length;
+  states.writing -= stale;
+  states.stale += stale;
+  return { total: agg.total, states, alerts: { ...agg.alerts, offline: states.offline } };
+}
+
+/**
+ * The sitting's totals from the rooms' aggregates: candidates, by the state the table shows
+ * (`shownState`: an absentee still allowed in is not arrived yet), online and locked.
+ */
+export function overviewTotals(aggs, now) {
+  const totals = { total: 0, online: 0, locked: 0, states: {} };
+  for (const agg of aggs) {
+    totals.total += agg.total;
+    totals.online += agg.online;
+    totals.locked += agg.locked;
+    for (const [state, n] of Object.entries(agg.states)) totals.states[state] = (totals.states[state] || 0) + n;
+    if (agg.late_until && now && now < agg.late_until) {
+      const late = agg.late.expected + agg.late.code_issued;
+      totals.states.expected = (totals.states.expected || 0) + late;
+      totals.states.absent -= late;
+    }
+  }
+  return totals;
+}
+
 function node(tag, cls, text) {
   const el = document.createElement(tag);
   if (cls) el.className = cls;
@@ -194,16 +236,15 @@ export function renderLegend(box) {
 /**
  * Draw the sitting's rooms as tiles into `box`: per room its state, the number of seats in each
  * state (only the states present) and its alerts; `onOpen(room)` drills into the room.
- * `roomLabel(state)` names a room's state.
+ * `countsByRoom` maps a room id to its counts (`overviewCounts` of its aggregate, or `roomCounts` of
+ * its rows); a room without any is empty. `roomLabel(state)` names a room's state.
  */
-export function renderOverview(box, rooms, rows, { now, onOpen, roomLabel = (s) => s } = {}) {
+export function renderOverview(box, rooms, countsByRoom, { now, onOpen, roomLabel = (s) => s } = {}) {
   const focused = box.contains(document.activeElement) ? document.activeElement.dataset.room : null;
   const grid = node("ul", "room-grid");
   grid.setAttribute("aria-label", t("Rooms"));
-  const byRoom = new Map(rooms.map((r) => [r.id, []]));
-  for (const row of rows) byRoom.get(row.room)?.push(row);
   for (const room of rooms) {
-    const counts = roomCounts(byRoom.get(room.id), now);
+    const counts = countsByRoom.get(room.id) || roomCounts([], now);
     const alerts = [];
     if (counts.alerts.offline) alerts.push(t("{n} offline", { n: counts.alerts.offline }));
     if (counts.alerts.seb) alerts.push(t("{n} SEB problems", { n: counts.alerts.seb }));
