@@ -1,4 +1,10 @@
-"""What a candidate does with their own attempt besides saving: open it, submit it."""
+"""What a candidate does with their own attempt besides saving: open it, submit it.
+
+A submit of an open attempt is closed in a batch with the submits that arrive alongside it
+(`attempts.group_submit`, on by default) and answered only after that batch's COMMIT; with
+`SUBMIT_GROUP_COMMIT` off it is its own transaction (`_submit_alone`), the reference the batch
+path answers exactly like.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from exam_server.attempts import group_submit
 from exam_server.attempts.models import Attempt, Response
 from exam_server.attempts.receipt import receipt_for
 from exam_server.attempts.submission import close_attempt
@@ -17,6 +24,7 @@ from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import SERVER, Actor
 from exam_server.exams import paper_crypto
 from exam_server.exams.papers import paper_questions
+from exam_server.extensions import real_app
 
 
 def server_time(now: datetime | None = None) -> dict[str, Any]:
@@ -108,8 +116,16 @@ def _screen_details(attempt: Attempt) -> dict[str, Any]:
 
 def submit(attempt_id: int, registration_id: int, actor: Actor) -> Attempt:
     """The candidate hands in; after the deadline (within grace) the finish time is the deadline."""
-    now = utcnow()
     attempt = owned_attempt(attempt_id, registration_id)
+    if attempt.state == "active" and group_submit.enabled(real_app()):
+        return group_submit.submit(attempt, actor)
+    return _submit_alone(attempt, actor)
+
+
+def _submit_alone(attempt: Attempt, actor: Actor) -> Attempt:
+    """One submit in its own transaction (also every submit of an attempt not active: those
+    are answered from the attempt as read, which the batch path would answer alike)."""
+    now = utcnow()
     enforce_deadline(attempt, now)
     if attempt.state == "submitted":
         return attempt  # idempotent: a retried submit gets the same answer

@@ -58,3 +58,19 @@ def grade_attempt(
     attempt.grading, attempt.score, attempt.max_score = grade(
         questions, response_values(session, attempt.id), manual
     )
+
+
+def grade_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
+    """`grade_attempt` for many attempts at once (a batch of submits): the responses of all of
+    them in one query and each paper's current key checked once, instead of two or three
+    queries per attempt; the grades are exactly those of one `grade_attempt` each."""
+    if not attempts:
+        return
+    values: dict[int, dict[int, Any]] = {a.id: {} for a in attempts}
+    rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
+                           .where(Response.attempt_id.in_(list(values))))
+    for attempt_id, no, value in rows:
+        values[attempt_id][no] = value
+    papers = {pid: paper_questions(session, pid, fresh=True) for pid in sorted({a.paper_id for a in attempts})}
+    for attempt in attempts:
+        attempt.grading, attempt.score, attempt.max_score = grade(papers[attempt.paper_id], values[attempt.id])

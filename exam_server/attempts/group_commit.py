@@ -1,4 +1,4 @@
-"""Group commit for saves: one transaction (one commit) for the saves that arrive together.
+"""Group commit: one transaction (one commit) for the saves, or the submits, that arrive together.
 
 Each save on its own was one durable transaction, so a worker paid one commit (one WAL flush,
 one round trip for BEGIN/COMMIT in autocommit) per keystroke burst of every candidate. Here a
@@ -38,14 +38,16 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from exam_server.db import utcnow
 
@@ -59,15 +61,75 @@ DEFAULT_COMMITTERS = 2
 
 
 @dataclass
-class SaveWork:
-    """One save as the committer runs it: `run(conn, now)` is the save's statement(s)."""
+class Work:
+    """One caller's work as the committer runs it: `run(handle, now)` does it alone, on the
+    flavour's handle (a `Connection` for saves, a `Session` for submits); `payload` is what a
+    flavour that runs a whole batch at once reads instead."""
 
     attempt_id: int
-    run: Callable[[Connection, datetime], Any]
+    run: Callable[[Any, datetime], Any]
     now: datetime = field(default_factory=utcnow)  # stamped when it joins the queue (arrival order)
     done: Any = None  # an Event of the right kind, set when `result` or `error` is final
     result: Any = None
     error: BaseException | None = None
+    payload: Any = None
+
+
+SaveWork = Work  # a save's work: `run(conn, now)` is the save's statement(s)
+
+
+class Flavour(Protocol):
+    """How a committer opens a batch's transaction and runs its works."""
+
+    def open(self) -> Any:
+        """A context manager yielding (handle, connection): the handle `Work.run` gets, which
+        has `begin()` and `begin_nested()`, and the connection under it (to invalidate)."""
+
+    def run_together(self, handle: Any, ordered: list[Work]) -> None:
+        """Run every work of the batch (setting each `result`); raise to fall back to savepoints."""
+
+
+class ConnectionFlavour:
+    """Saves: a bare connection, each work's statement(s) in arrival order within attempt id order."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[Connection, Connection]]:
+        with self.engine.connect() as conn:
+            yield conn, conn
+
+    def run_together(self, handle: Any, ordered: list[Work]) -> None:
+        _one_by_one(handle, ordered)
+
+
+def _one_by_one(handle: Any, ordered: list[Work]) -> None:
+    for work in ordered:
+        work.result = work.run(handle, work.now)
+
+
+class SessionFlavour:
+    """An ORM session of the app's sessionmaker on a connection the committer owns: its
+    listeners (the after-commit push) see the batch, and a failed COMMIT can still discard the
+    connection. `together(session, ordered)`, when given, runs the whole batch at once."""
+
+    def __init__(self, app: Flask, engine: Engine,
+                 together: Callable[[Session, list[Work]], None] | None = None) -> None:
+        self.maker = app.extensions["exam_db"]["sessionmaker"]
+        self.engine, self.together = engine, together
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[Session, Connection]]:
+        with self.engine.connect() as conn:
+            session: Session = self.maker(bind=conn)
+            try:
+                yield session, conn
+            finally:
+                session.close()
+
+    def run_together(self, handle: Any, ordered: list[Work]) -> None:
+        (self.together or _one_by_one)(handle, ordered)
 
 
 def _under_gevent(app: Flask) -> bool:
@@ -112,17 +174,17 @@ class _Primitives:
 
 
 class _Committer:
-    """One queue of saves and the worker that commits them in batches."""
+    """One queue of works and the worker that commits them in batches."""
 
-    def __init__(self, app: Flask, engine: Engine, prims: _Primitives, window_s: float, max_batch: int) -> None:
-        self.app, self.engine, self.prims = app, engine, prims
+    def __init__(self, app: Flask, flavour: Flavour, prims: _Primitives, window_s: float, max_batch: int) -> None:
+        self.app, self.flavour, self.prims = app, flavour, prims
         self.window_s, self.max_batch = window_s, max_batch
         self.queue = prims.queue()
         self.lock = threading.Lock()  # held for a few instructions only, never across a wait
         self.running = False
         self.batches = 0  # committed batches (for tests and diagnostics)
 
-    def submit(self, work: SaveWork) -> None:
+    def submit(self, work: Work) -> None:
         with self.lock:
             work.now = utcnow()  # under the lock: arrival order is time order
             work.done = self.prims.event()
@@ -131,7 +193,7 @@ class _Committer:
                 self.running = True
                 self.prims.spawn(self._loop)
 
-    def _next(self, timeout: float | None) -> SaveWork | None:
+    def _next(self, timeout: float | None) -> Work | None:
         try:
             if timeout is None:
                 return self.queue.get_nowait()
@@ -139,7 +201,7 @@ class _Committer:
         except self.prims.empty:
             return None
 
-    def _collect(self) -> list[SaveWork] | None:
+    def _collect(self) -> list[Work] | None:
         first = self._next(IDLE_S)
         if first is None:
             with self.lock:
@@ -178,37 +240,34 @@ class _Committer:
                 for work in batch:
                     work.done.set()
 
-    def _apply(self, conn: Connection, ordered: list[SaveWork], isolate: bool) -> None:
+    def _isolated(self, handle: Any, ordered: list[Work]) -> None:
         for work in ordered:
-            if not isolate:
-                work.result = work.run(conn, work.now)
-                continue
-            savepoint = conn.begin_nested()
+            savepoint = handle.begin_nested()
             try:
-                work.result = work.run(conn, work.now)
+                work.result = work.run(handle, work.now)
             except Exception as exc:
                 savepoint.rollback()
                 work.result, work.error = None, exc
             else:
                 savepoint.commit()
 
-    def _commit(self, batch: list[SaveWork]) -> None:
-        # attempt id order across attempts (lock order); stable, so one attempt's saves keep theirs
+    def _commit(self, batch: list[Work]) -> None:
+        # attempt id order across attempts (lock order); stable, so one attempt's works keep theirs
         ordered = sorted(batch, key=lambda w: w.attempt_id)
-        with self.engine.connect() as conn:
-            tx = conn.begin()
+        with self.flavour.open() as (handle, conn):
+            tx = handle.begin()
             try:
-                self._apply(conn, ordered, isolate=False)
+                self.flavour.run_together(handle, ordered)
             except Exception:
                 tx.rollback()
                 if len(ordered) == 1 or conn.invalidated:
                     raise
-                log.warning("a save of a batch of %d failed; running each in its own savepoint", len(ordered),
+                log.warning("a work of a batch of %d failed; running each in its own savepoint", len(ordered),
                             exc_info=True)
                 for work in ordered:
                     work.result = None
-                tx = conn.begin()
-                self._apply(conn, ordered, isolate=True)
+                tx = handle.begin()
+                self._isolated(handle, ordered)
             try:
                 tx.commit()
             except BaseException:
@@ -221,22 +280,30 @@ class _Committer:
 
 
 class GroupCommit:
-    """The committers of one app (one process): saves of an attempt always go to the same one."""
+    """The committers of one app (one process) for one kind of work: the works of an attempt
+    always go to the same one. Settings are read as `<prefix>_WINDOW_MS`, `_MAX_BATCH` and
+    `_COMMITTERS`, each falling back to the saves' `[autosave]` setting."""
 
-    def __init__(self, app: Flask, engine: Engine) -> None:
+    def __init__(self, app: Flask, engine: Engine, flavour: Flavour | None = None,
+                 prefix: str = "AUTOSAVE_GROUP_COMMIT") -> None:
         sqlite = engine.dialect.name == "sqlite"
-        window_ms = float(app.config.get("AUTOSAVE_GROUP_COMMIT_WINDOW_MS", DEFAULT_WINDOW_MS))
-        max_batch = int(app.config.get("AUTOSAVE_GROUP_COMMIT_MAX_BATCH", DEFAULT_MAX_BATCH))
-        count = 1 if sqlite else int(app.config.get("AUTOSAVE_GROUP_COMMIT_COMMITTERS", DEFAULT_COMMITTERS))
+
+        def setting(name: str, default: float) -> Any:
+            return app.config.get(f"{prefix}_{name}", app.config.get(f"AUTOSAVE_GROUP_COMMIT_{name}", default))
+
+        window_ms = float(setting("WINDOW_MS", DEFAULT_WINDOW_MS))
+        max_batch = int(setting("MAX_BATCH", DEFAULT_MAX_BATCH))
+        count = 1 if sqlite else int(setting("COMMITTERS", DEFAULT_COMMITTERS))
         if not 0 <= window_ms <= 1000:
             raise ValueError(f"[autosave] group_commit_window_ms must be 0–1000 ms, not {window_ms}")
         if max_batch < 1 or count < 1:
             raise ValueError("[autosave] group_commit_max_batch and group_commit_committers must be at least 1 "
                              f"(got {max_batch} and {count})")
         self.prims = _Primitives(_under_gevent(app))
-        self.committers = [_Committer(app, engine, self.prims, window_ms / 1000, max_batch) for _ in range(count)]
+        flavour = flavour or ConnectionFlavour(engine)
+        self.committers = [_Committer(app, flavour, self.prims, window_ms / 1000, max_batch) for _ in range(count)]
 
-    def run(self, work: SaveWork) -> Any:
+    def run(self, work: Work) -> Any:
         """Queue `work`, wait until its batch committed; its result, or its batch's error raised."""
         committer = self.committers[work.attempt_id % len(self.committers)]
         committer.submit(work)
@@ -255,14 +322,15 @@ def enabled(app: Flask) -> bool:
     return bool(app.config.get("AUTOSAVE_GROUP_COMMIT", True))
 
 
-def for_app(app: Flask, engine: Engine) -> GroupCommit:
-    """The app's group committer, created on first use."""
-    found: GroupCommit | None = app.extensions.get("exam_group_commit")
+def for_app(app: Flask, engine: Engine, key: str = "exam_group_commit",
+            make: Callable[[], GroupCommit] | None = None) -> GroupCommit:
+    """The app's group committer for saves (or, with `key` and `make`, another kind), created on first use."""
+    found: GroupCommit | None = app.extensions.get(key)
     if found is None:
         with _CREATE_LOCK:
-            found = app.extensions.get("exam_group_commit")
+            found = app.extensions.get(key)
             if found is None:
-                found = app.extensions["exam_group_commit"] = GroupCommit(app, engine)
+                found = app.extensions[key] = make() if make is not None else GroupCommit(app, engine)
     return found
 
 
