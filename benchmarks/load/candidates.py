@@ -309,6 +309,7 @@ class Dashboard:
         self.finished = False
         self.messages_since: list[float] = []
         self.online: dict[int, tuple[bool, float]] = {}  # attempt -> (shown online, when last told)
+        self.room_online: dict[int, tuple[int, float]] = {}  # sitting overview: room -> (online, when told)
 
     def _on_event(self, event: str, data: Any) -> None:
         if event != "rows" or not isinstance(data, dict):
@@ -316,6 +317,7 @@ class Dashboard:
         now_ms = time.time() * 1000
         self.m.dashboard_messages += 1
         self.messages_since.append(time.monotonic())
+        self._overview(data)
         for row in data.get("rows") or ():
             at, attempt = row.get("last_save"), row.get("attempt")
             if attempt:
@@ -325,6 +327,12 @@ class Dashboard:
                     self.m.dashboard_lag_ms.append(now_ms - at)
                 self.last_save[attempt] = at
 
+    def _overview(self, data: dict[str, Any]) -> None:
+        """The sitting overview carries per-room aggregates, no rows (only changed rooms in a push)."""
+        for room in data.get("overview") or ():
+            if room.get("room") is not None:
+                self.room_online[room["room"]] = (int(room.get("online") or 0), time.monotonic())
+
     async def run(self) -> None:
         while not self.finished:
             sock = SocketIO(self.http, self.base, "/monitor", self.cookie, self._on_event)
@@ -332,6 +340,7 @@ class Dashboard:
                 await sock.connect({})
                 self.sock = sock
                 reply = await sock.call("watch", self.target)
+                self._overview(reply)
                 for row in reply.get("rows") or ():
                     if row.get("attempt"):
                         known = self.last_save.get(row["attempt"], 0)
