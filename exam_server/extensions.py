@@ -11,6 +11,8 @@ from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
+from exam_server import socket_rooms
+
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 socketio = SocketIO()
@@ -99,7 +101,7 @@ def init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         message_queue=redis_url or None,
-        channel=f"{app.config.get('REDIS_PREFIX', 'exam')}-socketio",
+        client_manager=socket_rooms.client_manager(redis_url, f"{app.config.get('REDIS_PREFIX', 'exam')}-socketio"),
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
         # None = same origin only; an empty list would switch engine.io's Origin check off.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
