@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
-from exam_server import socket_rooms
+from exam_server import socket_json, socket_rooms
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -106,6 +106,8 @@ def init_extensions(app: Flask) -> None:
         # None = same origin only; an empty list would switch engine.io's Origin check off.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
         manage_session=False,
+        ping_timeout=int(app.config.get("SOCKET_PING_TIMEOUT", 60)),
+        json=socket_json,
         # One connection's events in arrival order (a save before a submit is handled first);
         # connections still run side by side.
         async_handlers=False,

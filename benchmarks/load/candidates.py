@@ -43,10 +43,21 @@ class Metrics:
     refused: dict[str, int] = field(default_factory=dict)
     reconnects: int = 0
     connect_failures: int = 0
+    connect_failure_kinds: dict[str, int] = field(default_factory=dict)  # why: a refusal's code, else the error
     ack_conflicts: list[str] = field(default_factory=list)
     dashboard_lag_ms: list[float] = field(default_factory=list)
     dashboard_messages: int = 0
     ack_times: list[float] = field(default_factory=list)  # monotonic time of each ack (saves/s)
+
+
+def _failure_kind(exc: BaseException) -> str:
+    """A connect failure in a word: the server's refusal code, or the kind of error."""
+    if isinstance(exc, ConnectRefused):
+        try:
+            return str(json.loads(str(exc)).get("code") or exc)[:60]
+        except (ValueError, AttributeError):
+            return str(exc)[:60]
+    return type(exc).__name__
 
 
 async def login(http: aiohttp.ClientSession, base: str, code: str | None = None,
@@ -149,8 +160,10 @@ class SimCandidate:
                 self.sock = sock
                 await self._hello()
                 return
-            except (TimeoutError, ConnectRefused, Disconnected, aiohttp.ClientError, OSError):
+            except (TimeoutError, ConnectRefused, Disconnected, aiohttp.ClientError, OSError) as exc:
                 self.m.connect_failures += 1
+                kind = _failure_kind(exc)
+                self.m.connect_failure_kinds[kind] = self.m.connect_failure_kinds.get(kind, 0) + 1
                 await sock.close()
                 await asyncio.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, 5.0)

@@ -317,6 +317,7 @@ class Run:
             "refused": self.m.refused,
             "reconnects": self.m.reconnects,
             "connect_failures": self.m.connect_failures,
+            "connect_failure_kinds": self.m.connect_failure_kinds,
             "dashboards": len(dashboards),
             "dashboard_messages": self.dm.dashboard_messages,
             "dashboard_lag_ms": {"p50": pct(self.dm.dashboard_lag_ms, 50), "p95": pct(self.dm.dashboard_lag_ms, 95),

@@ -16,11 +16,12 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import g, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import Unauthorized
 from werkzeug.routing import BuildError
 
 from exam_server.accounts.models import User
-from exam_server.accounts.sessions import server_session
+from exam_server.accounts.sessions import NewLogin, server_session
 from exam_server.db import session as db
 from exam_server.errors import Forbidden
 from exam_server.events.log import Actor
@@ -79,12 +80,24 @@ def login_staff(user: User) -> None:
     _start_login(user_id=user.id, role=user.role)
 
 
-def login_candidate(registration_id: int, sbd: str, attempt_id: int) -> None:
-    """One login per candidate: a login elsewhere (another PC, a copied cookie) ends the others."""
-    from exam_server.accounts.revocation import revoke_sessions
+def login_candidate(registration_id: int, sbd: str, attempt_id: int) -> NewLogin:
+    """One login per candidate: a login elsewhere (another PC, a copied cookie) ends the others.
 
-    revoke_sessions("new_login", registration_id=registration_id)
+    Part of the login's transaction: the candidate's other records (and this browser's previous
+    one) are revoked and the new record added in it, so the caller's one COMMIT writes the whole
+    login and a rollback leaves every record as it was. After that COMMIT the caller calls
+    `.committed()` (cache, sockets of the ended logins); the cookie goes out with the response."""
+    from exam_server.accounts.revocation import revoke_in_transaction
+
+    session = server_session()
+    session.login_in_transaction = True  # from here on the session writes only this login's cookie
+    previous = session.id_hash
+    ended = [("new_login", revoke_in_transaction("new_login", registration_id=registration_id))]
+    if previous is not None and previous not in ended[0][1]:  # this browser was someone else
+        ended.append(("replaced", revoke_in_transaction("replaced", id_hash=previous)))
     _start_login(registration_id=registration_id, attempt_id=attempt_id, sbd=sbd, role="candidate")
+    generate_csrf()  # the new login's token, so the record holds it from its first write
+    return session.add_record(ended)
 
 
 def logout() -> None:

@@ -51,6 +51,23 @@ def revoke_sessions(reason: str, *, id_hash: str | None = None, user_id: int | N
     return hashes
 
 
+def revoke_in_transaction(reason: str, *, id_hash: str | None = None, user_id: int | None = None,
+                          registration_id: int | None = None) -> list[str]:
+    """`revoke_sessions` inside the caller's transaction: nothing is told to the cache or the
+    sockets until the caller committed and called `revoked_committed` (a rolled-back login
+    ends nobody)."""
+    return store(real_app()).revoke_in_transaction(reason, id_hash=id_hash, user_id=user_id,
+                                                   registration_id=registration_id)
+
+
+def revoked_committed(reason: str, hashes: list[str]) -> None:
+    """After the COMMIT of `revoke_in_transaction`: the cache, then the sockets everywhere."""
+    if hashes:
+        app = real_app()
+        store(app).cache_revoked(reason, hashes)
+        announce(app, hashes)
+
+
 def revoke_current(reason: str) -> None:
     """End the caller's own login."""
     id_hash = getattr(session, "id_hash", None)

@@ -1,6 +1,11 @@
 """Where login records live: always in the database; with REDIS_URL also in Redis, which then
 answers the per-request reads.
 
+A store writes either on its own (`create`, `revoke`: a COMMIT each) or inside the caller's
+transaction (`add`, `revoke_in_transaction`: a candidate's login is one transaction, code spent
+to record inserted), the cache then written by `cache_added` / `cache_revoked` once the caller
+committed, so Redis never holds what the database does not.
+
 Redis here keeps nothing on disk (config/production, the load harness): were it the only home
 of the records, a Redis restart would log out every candidate in the middle of an exam. So the
 database is the record of truth and Redis a cache of it: a miss, or Redis being away, is
@@ -69,7 +74,14 @@ class SessionRecord:
 
 
 class SessionStore(Protocol):
-    def create(self, record: SessionRecord) -> None: ...
+    def create(self, record: SessionRecord) -> None:
+        """The record written and committed on its own (a staff login)."""
+
+    def add(self, record: SessionRecord) -> None:
+        """The record added to the caller's transaction (a candidate login, one COMMIT for all
+        of it); once the caller committed, `cache_added` caches it."""
+
+    def cache_added(self, record: SessionRecord) -> None: ...
 
     def get(self, id_hash: str) -> SessionRecord | None:
         """The record (revoked ones included) until it expires; None when unknown or expired."""
@@ -81,6 +93,12 @@ class SessionStore(Protocol):
         """Revoke the named record or every valid record of a user/registration (except `keep`);
         the hashes of the records revoked now."""
 
+    def revoke_in_transaction(self, reason: str, *, id_hash: str | None = None, user_id: int | None = None,
+                              registration_id: int | None = None, keep: str | None = None) -> list[str]:
+        """`revoke` inside the caller's transaction; once the caller committed, `cache_revoked`."""
+
+    def cache_revoked(self, reason: str, hashes: list[str]) -> None: ...
+
 
 class DatabaseStore:
     """Records in `login_sessions`, through the request's own database session (SQLite has a
@@ -90,6 +108,10 @@ class DatabaseStore:
         self._swept_at = float("-inf")
 
     def create(self, record: SessionRecord) -> None:
+        self.add(record)
+        db.commit()
+
+    def add(self, record: SessionRecord) -> None:
         now = utcnow()
         if time.monotonic() - self._swept_at >= SWEEP_EVERY_S:
             # Old logins go as new ones come, but not one DELETE per login of a login storm.
@@ -99,7 +121,9 @@ class DatabaseStore:
             id_hash=record.id_hash, role=record.role, user_id=record.user_id,
             registration_id=record.registration_id, data=_DATA.dumps(record.data), created_at=now,
             expires_at=record.expires_at, revoked_at=None, revoked_reason=""))
-        db.commit()
+
+    def cache_added(self, record: SessionRecord) -> None:
+        pass  # no cache: the row is the record
 
     def get(self, id_hash: str) -> SessionRecord | None:
         # Core on the session's connection: this runs for every request and socket event.
@@ -116,6 +140,14 @@ class DatabaseStore:
 
     def revoke(self, reason: str, *, id_hash: str | None = None, user_id: int | None = None,
                registration_id: int | None = None, keep: str | None = None) -> list[str]:
+        hashes = self.revoke_in_transaction(reason, id_hash=id_hash, user_id=user_id,
+                                            registration_id=registration_id, keep=keep)
+        if hashes:  # a first login revokes nothing: no commit
+            db.commit()
+        return hashes
+
+    def revoke_in_transaction(self, reason: str, *, id_hash: str | None = None, user_id: int | None = None,
+                              registration_id: int | None = None, keep: str | None = None) -> list[str]:
         conditions = [c for c in (
             TABLE.c.id_hash == id_hash if id_hash else None,
             TABLE.c.user_id == user_id if user_id is not None else None,
@@ -123,16 +155,16 @@ class DatabaseStore:
         ) if c is not None]
         if not conditions:
             return []
-        query = select(TABLE.c.id_hash).where(or_(*conditions), TABLE.c.revoked_at.is_(None),
-                                              TABLE.c.expires_at > utcnow())
+        now = utcnow()
+        where = [or_(*conditions), TABLE.c.revoked_at.is_(None), TABLE.c.expires_at > now]
         if keep:
-            query = query.where(TABLE.c.id_hash != keep)
-        hashes = list(db.scalars(query))
-        if hashes:  # a first login revokes nothing: no write, no commit
-            db.execute(update(TABLE).where(TABLE.c.id_hash.in_(hashes))
-                       .values(revoked_at=utcnow(), revoked_reason=reason[:40]))
-            db.commit()
-        return hashes
+            where.append(TABLE.c.id_hash != keep)
+        # One statement finds and ends them (a first login's finds none and changes nothing).
+        return sorted(db.scalars(update(TABLE).where(*where).values(revoked_at=now, revoked_reason=reason[:40])
+                                 .returning(TABLE.c.id_hash)))
+
+    def cache_revoked(self, reason: str, hashes: list[str]) -> None:
+        pass
 
 
 class RedisStore:
@@ -214,6 +246,12 @@ class CachedStore:
 
     def create(self, record: SessionRecord) -> None:
         self.durable.create(record)
+        self.cache_added(record)
+
+    def add(self, record: SessionRecord) -> None:
+        self.durable.add(record)
+
+    def cache_added(self, record: SessionRecord) -> None:
         _quietly(self.cache.create, record)
 
     def get(self, id_hash: str) -> SessionRecord | None:
@@ -235,9 +273,17 @@ class CachedStore:
                registration_id: int | None = None, keep: str | None = None) -> list[str]:
         hashes = self.durable.revoke(reason, id_hash=id_hash, user_id=user_id,
                                      registration_id=registration_id, keep=keep)
+        self.cache_revoked(reason, hashes)
+        return hashes
+
+    def revoke_in_transaction(self, reason: str, *, id_hash: str | None = None, user_id: int | None = None,
+                              registration_id: int | None = None, keep: str | None = None) -> list[str]:
+        return self.durable.revoke_in_transaction(reason, id_hash=id_hash, user_id=user_id,
+                                                  registration_id=registration_id, keep=keep)
+
+    def cache_revoked(self, reason: str, hashes: list[str]) -> None:
         for revoked in hashes:
             _quietly(self.cache.revoke, reason, id_hash=revoked)
-        return hashes
 
 
 def _quietly(write: Callable[..., object], *args: Any, **kwargs: Any) -> None:

@@ -8,7 +8,10 @@ in it is dropped, so a forged cookie is worth nothing.
 
 `open_session` runs for every HTTP request and every Socket.IO event (Flask-SocketIO opens the
 session of the handshake for each event), so a revoked record is seen at once. A login (any
-code that puts an identity into the session) gets a fresh record when the session is saved.
+code that puts an identity into the session) gets a fresh record when the session is saved
+(a staff login: its own COMMIT), or its view adds the record to its own transaction
+(`ServerSession.add_record`, a candidate login: code spent, entry, event, older logins ended and
+the record in one COMMIT) and the session only writes the cookie, once that COMMIT happened.
 
 The signing serializer is built once per app: Flask builds one (key derivation included) per
 request, which was a tenth of a save's CPU on the autosave path.
@@ -16,6 +19,7 @@ request, which was a tenth of a save's CPU on the autosave path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -25,10 +29,32 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from exam_server.accounts.session_store import SessionRecord, hash_session_id, lifetime, new_session_id, store
 from exam_server.db import utcnow
+from exam_server.extensions import real_app
 
 # What says who the caller is: only ever taken from a record, never from a cookie.
 IDENTITY_KEYS = frozenset({"user_id", "registration_id", "attempt_id", "sbd", "role"})
 RECORD_KEY = "_sid"
+
+
+@dataclass
+class NewLogin:
+    """A login record added to the request's transaction (`ServerSession.add_record`): the
+    caller commits, then calls `committed()`; only then does the response carry the cookie."""
+
+    raw: str  # the id the cookie carries
+    record: SessionRecord
+    revoked: list[tuple[str, list[str]]]  # (reason, hashes) of the records ended in the same transaction
+    done: bool = False
+
+    def committed(self) -> None:
+        """After the COMMIT: the record cached, the records it ended told to the cache and to
+        their sockets in every process (before it, a rollback would have logged nobody in or out)."""
+        from exam_server.accounts.revocation import revoked_committed  # revocation imports this module
+
+        self.done = True  # committed: the cookie goes out whatever the cache says
+        store().cache_added(self.record)
+        for reason, hashes in self.revoked:
+            revoked_committed(reason, hashes)
 
 
 class ServerSession(SecureCookieSession):
@@ -43,12 +69,32 @@ class ServerSession(SecureCookieSession):
         self.revoked = revoked          # the cookie named a revoked record: why it was revoked
         self.revoked_role = revoked_role
         self.rotate = False             # a login: save under a new record even for the same identity
+        # a login whose view writes its record (`add_record`): from its start the session
+        # itself writes nothing but that login's cookie, and that only once it is committed
+        self.login_in_transaction = False
+        self.new_login: NewLogin | None = None
 
     def current_identity(self) -> tuple[str, int | None, int | None] | None:
         role = self.get("role")
         if not role:
             return None
         return (str(role), self.get("user_id"), self.get("registration_id"))
+
+    def add_record(self, revoked: list[tuple[str, list[str]]]) -> NewLogin:
+        """The record of the identity just put into the session, added to the request's
+        transaction with the data as it is now (the caller's one COMMIT writes it with the rest
+        of the login); `revoked` names what that transaction ended (see `NewLogin`)."""
+        identity = self.current_identity()
+        if identity is None:
+            raise ValueError("a login record needs an identity in the session")
+        app = real_app()
+        raw, id_hash = new_session_id()
+        role, user_id, registration_id = identity
+        record = SessionRecord(id_hash, role, user_id, registration_id, utcnow() + lifetime(app), dict(self))
+        self.login_in_transaction = True
+        self.new_login = NewLogin(raw, record, revoked)  # before the INSERT: should it fail, no cookie either
+        store(app).add(record)
+        return self.new_login
 
 
 def server_session() -> ServerSession:
@@ -92,6 +138,9 @@ class ServerSideSessionInterface(SecureCookieSessionInterface):
         return ServerSession(record.data, id_hash=id_hash, identity=record.identity)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]  # narrows the session type our open_session returns
+        if session.login_in_transaction:
+            self._issue_cookie(app, session, session.new_login, response)
+            return
         identity = session.current_identity()
         if identity is not None:
             if session.id_hash is None or session.rotate or identity != session.identity:
@@ -122,6 +171,17 @@ class ServerSideSessionInterface(SecureCookieSessionInterface):
             revoke_sessions("replaced", id_hash=previous)
         session.id_hash, session.identity, session.rotate = id_hash, identity, False
         self._write_cookie(app, response, {RECORD_KEY: raw}, expires)
+
+    def _issue_cookie(self, app: Flask, session: ServerSession, login: NewLogin | None, response: Response) -> None:
+        """The cookie of a login whose view wrote its record; none if that record was never
+        committed (the view failed on the way): the browser keeps what it had, and nothing is
+        written on its behalf (no record, no logout of its previous one)."""
+        if login is None or not login.done:
+            return
+        if dict(session) != login.record.data:  # written to after the record was added
+            store(app).update_data(login.record.id_hash, dict(session))
+        session.id_hash, session.identity, session.rotate = login.record.id_hash, login.record.identity, False
+        self._write_cookie(app, response, {RECORD_KEY: login.raw}, login.record.expires_at)
 
     def _write_cookie(self, app: Flask, response: Response, payload: dict[str, Any] | None,
                       expires: datetime | None) -> None:

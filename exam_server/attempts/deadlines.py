@@ -25,7 +25,7 @@ from sqlalchemy import Select, select
 
 from exam_server.attempts import closing
 from exam_server.attempts.models import Attempt
-from exam_server.attempts.submission import close_attempt
+from exam_server.attempts.submission import Close
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.errors import ServiceError
@@ -58,11 +58,10 @@ def _deadline_closer(now: datetime) -> closing.Closer:
         return (select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.state == "active",
                                       Attempt.closes_at <= now).order_by(Attempt.id))
 
-    def close(attempt: Attempt) -> bool:
+    def close(attempt: Attempt) -> Close | None:
         if attempt.deadline_at is None:
-            return False
-        return close_attempt(db, attempt, at=attempt.deadline_at, by="server", actor=SERVER, reason="deadline",
-                             from_states=("active",), closes_before=now)
+            return None
+        return Close(attempt, at=attempt.deadline_at, by="server", actor=SERVER, reason="deadline")
 
     # rows another process is closing are its own; one that fails is retried next round
     return closing.Closer(claim, close, skip_locked=True, what="deadline")

@@ -55,13 +55,16 @@ def candidate_login() -> Any:
             raise Forbidden("accounts.bad_credentials")
         reg = found
         how = "password"
-    attempt_id = check_entry(reg, utcnow()).id  # read now: the commit below expires the objects
+    attempt_id = check_entry(reg, utcnow()).id
     append_event(db, "candidate.login", Actor(f"candidate:{reg.sbd}", registration_id=reg.id),
                  sitting_id=reg.sitting_id, room_id=reg.room_id, attempt_id=attempt_id,
                  data={"how": how, "seat": reg.seat, "ip": request.remote_addr})
-    registration_id, sbd = reg.id, reg.sbd
+    registration_id = reg.id
+    login = auth.login_candidate(registration_id, reg.sbd, attempt_id)
+    # One COMMIT: the code spent, the entry, its event, the older logins ended, the new record.
+    # A failure before it leaves none of them (nor a cookie); nothing is answered before it.
     db.commit()
-    auth.login_candidate(registration_id, sbd, attempt_id)
+    login.committed()
     return jsonify(role="candidate", registration_id=registration_id, attempt_id=attempt_id,
                    csrf_token=generate_csrf())
 
@@ -71,7 +74,7 @@ def check_entry(reg: Registration, now: datetime) -> Attempt:
     within the late-entry window for a first entry (re-entry after a crash or a move is always
     allowed)."""
     attempt = attempt_for_registration(reg.id)
-    sitting = reg.sitting
+    sitting = reg.sitting  # loaded with the registration (redeem_login_code, authenticate_candidate)
     if attempt is None or sitting.state not in ("checkin_open", "started"):
         raise Forbidden("accounts.sitting_not_open")
     if attempt.state == "submitted":

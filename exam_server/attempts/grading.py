@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.attempts.models import Attempt, Response
+from exam_server.db import among
 from exam_server.exams.papers import paper_questions
 from question_bank.model import Question
 from question_bank.scoring import score
@@ -68,7 +69,7 @@ def grade_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
         return
     values: dict[int, dict[int, Any]] = {a.id: {} for a in attempts}
     rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
-                           .where(Response.attempt_id.in_(list(values))))
+                           .where(among(session, Response.attempt_id, values)))
     for attempt_id, no, value in rows:
         values[attempt_id][no] = value
     papers = {pid: paper_questions(session, pid, fresh=True) for pid in sorted({a.paper_id for a in attempts})}

@@ -41,6 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from exam_server.attempts import group_commit
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import Close, close_locked
+from exam_server.db import among
 from exam_server.db import session as db
 from exam_server.errors import Conflict, NotFound
 from exam_server.events.log import SERVER, Actor
@@ -106,7 +107,7 @@ def _alone(session: Session, work: group_commit.Work) -> Any:
 
 def _together(session: Session, ordered: list[group_commit.Work]) -> None:
     """Decide, close, grade and log every submit of a batch (in attempt id order) at once."""
-    stmt = (select(Attempt).where(Attempt.id.in_(sorted({w.attempt_id for w in ordered})))
+    stmt = (select(Attempt).where(among(session, Attempt.id, sorted({w.attempt_id for w in ordered})))
             .options(joinedload(Attempt.registration, innerjoin=True)).order_by(Attempt.id)
             .execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":  # SQLite: the one writer already

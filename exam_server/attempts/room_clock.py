@@ -21,7 +21,7 @@ from sqlalchemy.orm.util import identity_key
 from exam_server.attempts import closing, timing
 from exam_server.attempts.entry import counted_state, has_entered
 from exam_server.attempts.models import Attempt
-from exam_server.attempts.submission import close_attempt
+from exam_server.attempts.submission import Close
 from exam_server.db import session as db
 from exam_server.events.batch import Entry, unnest
 from exam_server.events.log import Actor, append_event
@@ -172,12 +172,12 @@ def close_open_attempts(rooms: Iterable[Room], actor: Actor, reason: str, now: d
         return (select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.state.in_(("pending", "active", "paused")))
                 .order_by(Attempt.id))
 
-    def close(attempt: Attempt) -> bool:
+    def close(attempt: Attempt) -> Close:
         if attempt.state == "pending":  # never started: closed without a finish time of its own
-            return close_attempt(db, attempt, at=now, by="staff", actor=actor, reason=reason, from_states=("pending",))
+            return Close(attempt, at=now, by="staff", actor=actor, reason=reason)
         deadline = attempt.deadline(now)
         finish = min(now, deadline) if deadline else now
-        return close_attempt(db, attempt, at=finish, by="staff", actor=actor, reason=reason)
+        return Close(attempt, at=finish, by="staff", actor=actor, reason=reason)
 
     # a staff end waits for rows in use (a save, a submission) instead of skipping them
     closer = closing.Closer(claim, close, skip_locked=False, what="staff end")

@@ -123,9 +123,12 @@ def check_with_proof(policy: seb.SebPolicy, proof: SebProof, js: Any, origin: st
                              origin, page_path)
 
 
-def check_event(sitting_id: int, proof: SebProof, js: Any, origin: str, page_path: str) -> seb.SebResult:
-    """One socket event, against the sitting's policy as it is now."""
-    return check_with_proof(current_policy(sitting_id), proof, js, origin, page_path)
+def check_event(sitting_id: int, proof: SebProof, js: Any, origin: str, page_path: str,
+                policy: seb.SebPolicy | None = None) -> seb.SebResult:
+    """One socket event, against the sitting's policy as it is now (`policy`: as the event's
+    handler just read it with the attempt)."""
+    return check_with_proof(policy if policy is not None else current_policy(sitting_id), proof, js, origin,
+                            page_path)
 
 
 def check_http(attempt: Attempt, js: Any = None) -> seb.SebResult:

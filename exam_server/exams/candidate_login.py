@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from exam_server.accounts.models import LoginCode, dummy_password_check
@@ -60,33 +61,35 @@ def _seat_key(seat: str) -> str:
 
 
 def redeem_login_code(code: str, seat: str | None = None) -> Registration:
-    """The registration the code was issued to; the code is spent. `seat`, when the workstation
-    names itself, must be the seat the code is bound to."""
+    """The registration the code was issued to (its sitting and room loaded); the code is spent
+    in the caller's transaction. `seat`, when the workstation names itself, must be the seat the
+    code is bound to."""
     now = utcnow()
-    login = db.scalar(select(LoginCode).where(LoginCode.code_hash == hash_code(code)))
-    if login is None or login.used_at is not None or login.expires_at <= now:
+    # The code with its registration and what the entry checks read of it (sitting, room): one query.
+    found = db.execute(select(LoginCode, Registration).join(Registration, Registration.id == LoginCode.registration_id)
+                       .where(LoginCode.code_hash == hash_code(code))
+                       .options(joinedload(Registration.sitting), joinedload(Registration.room))).first()
+    if found is None or found[0].used_at is not None or found[0].expires_at <= now:
         db.rollback()
         raise Forbidden("accounts.code_invalid")
+    login, reg = found
     if login.seat_bound and not seat:
         db.rollback()
         raise Forbidden("accounts.code_seat_required")
     if seat and login.seat and _seat_key(seat) != _seat_key(login.seat):
         # The answer names the seat tried, never the right one (the code alone must not tell
         # where it works); the attempt is in the audit log for the invigilator.
+        reg_id, sitting_id, room_id = reg.id, reg.sitting_id, reg.room_id
         db.rollback()
-        reg = db.get(Registration, login.registration_id)
-        if reg is not None:
-            append_event(db, "login_code.wrong_seat", Actor("anonymous"), sitting_id=reg.sitting_id,
-                         room_id=reg.room_id, data={"registration_id": reg.id, "seat": seat[:50]})
-            db.commit()
+        append_event(db, "login_code.wrong_seat", Actor("anonymous"), sitting_id=sitting_id,
+                     room_id=room_id, data={"registration_id": reg_id, "seat": seat[:50]})
+        db.commit()
         raise Forbidden("accounts.code_wrong_seat", seat=seat[:50])
     spent = cast(CursorResult[Any], db.execute(update(LoginCode).where(LoginCode.id == login.id, LoginCode.used_at.is_(None))
                        .values(used_at=now))).rowcount
     if spent != 1:
         db.rollback()
         raise Forbidden("accounts.code_invalid")
-    reg = db.get(Registration, login.registration_id)
-    assert reg is not None
     if login.seat and login.seat != reg.seat:
         append_event(db, "candidate.moved", Actor(f"candidate:{reg.sbd}", registration_id=reg.id),
                      sitting_id=reg.sitting_id, room_id=reg.room_id, data={"from": reg.seat, "to": login.seat})
@@ -98,7 +101,8 @@ def authenticate_candidate(sitting_id: int, sbd: str, password: str) -> Registra
     """The registration with these credentials, or None: an unknown SBD and a wrong password
     get the same answer at the same cost, and only someone who knows the password learns that
     the sitting does not allow password login (no enumeration of candidate numbers)."""
-    reg = db.scalar(select(Registration).where(Registration.sitting_id == sitting_id, Registration.sbd == sbd))
+    reg = db.scalar(select(Registration).where(Registration.sitting_id == sitting_id, Registration.sbd == sbd)
+                    .options(joinedload(Registration.sitting), joinedload(Registration.room)))  # what entry reads
     if reg is None or not reg.password_hash:
         dummy_password_check(password)
         return None

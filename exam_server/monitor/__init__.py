@@ -12,9 +12,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from exam_server.monitor import events
-    from exam_server.monitor.broadcaster import Broadcaster
+    from exam_server.monitor.broadcaster import Broadcaster, redis_claim
 
     rt = app.extensions["exam_realtime"]
     interval = float(app.config.get("MONITOR_UPDATE_SECONDS", 0.5))
-    rt.broadcaster = Broadcaster(app, rt.socketio, rt.presence, interval)
+    redis_url = app.config.get("REDIS_URL") or ""
+    claim = (redis_claim(redis_url, app.config.get("REDIS_PREFIX", "exam"), Broadcaster.OVERVIEW_EVERY)
+             if redis_url else None)
+    rt.broadcaster = Broadcaster(app, rt.socketio, rt.presence, interval, claim)
     events.register(rt.socketio, rt)

@@ -10,13 +10,24 @@ those rows and emits them to each room's dashboard group (`mon:room:<id>`). The 
 aggregates of the rooms those changes touched (`rows.room_overview`, grouped queries): a tile
 per room, never every room's rows. Through the Redis message queue the emit reaches dashboards
 connected to any process.
+
+The loop computes the sitting's aggregates at most every `OVERVIEW_EVERY` seconds, for all the
+rooms touched since: in a large sitting every interval touches nearly every room, and the
+aggregates (a GROUP BY over the sitting plus the connected candidates' rows) cost more than all
+the room rows together (py-spy, 2,000 candidates writing: a third of each worker). With several
+processes (`claim`, a Redis key per sitting) one of them computes every room's aggregates in
+each such period instead of each its own touched rooms: 10,000 candidates writing, the
+aggregates still took a quarter of both workers when each computed them every second. The
+rooms' own dashboards, where the invigilators watch seats, still get their rows every interval.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -28,6 +39,24 @@ log = logging.getLogger(__name__)
 NAMESPACE = "/monitor"
 # Events that change every row of a sitting without one event per candidate.
 SITTING_WIDE = frozenset({"roster.imported", "papers.imported"})
+
+
+def redis_claim(url: str, prefix: str, period: float) -> Callable[[int], bool]:
+    """`Broadcaster.claim` through Redis: the first process to ask in a period gets the sitting
+    (SET NX with an expiry a little under the period); with Redis away, every process computes
+    its own, as without Redis."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    ttl_ms = max(1, int(period * 900))
+
+    def claim(sitting_id: int) -> bool:
+        try:
+            return bool(client.set(f"{prefix}:overview:{sitting_id}", "1", nx=True, px=ttl_ms))
+        except redis.RedisError:
+            return True
+
+    return claim
 
 
 def marks_for(action: str, room_id: int | None, data: dict[str, Any]) -> tuple[str, int | None]:
@@ -44,8 +73,11 @@ def marks_for(action: str, room_id: int | None, data: dict[str, Any]) -> tuple[s
 
 
 class Broadcaster:
-    def __init__(self, app: Flask, socketio: Any, presence: Any, interval: float = 0.5) -> None:
+    def __init__(self, app: Flask, socketio: Any, presence: Any, interval: float = 0.5,
+                 claim: Callable[[int], bool] | None = None) -> None:
         self.app = app
+        # several processes: whether this one computes a sitting's aggregates this period
+        self.claim = claim
         self.socketio = socketio
         self.presence = presence
         self.interval = interval
@@ -55,6 +87,9 @@ class Broadcaster:
         self._registrations: dict[int, set[int]] = defaultdict(set)
         self._info: set[int] = set()  # sittings whose own or rooms' state changed
         self._started = False
+        # the loop's sitting aggregates: rooms touched since the last (None: every room), and when next due
+        self._touched: dict[int, set[int] | None] = {}
+        self._overview_due: dict[int, float] = {}
 
     def mark(self, sitting_id: int, attempt_id: int | None = None, room_id: int | None = None,
              *, registration_id: int | None = None, info_only: bool = False) -> None:
@@ -101,7 +136,7 @@ class Broadcaster:
         while True:
             self.socketio.sleep(self.interval)
             attempts, rooms, regs, info = self._take()
-            if not attempts and not rooms and not regs and not info:
+            if not attempts and not rooms and not regs and not info and not self._touched:
                 idle += 1
                 with self._lock:
                     if idle >= self.IDLE_ROUNDS and not (self._attempts or self._rooms or self._registrations
@@ -110,23 +145,67 @@ class Broadcaster:
                         return
                 continue
             idle = 0
-            for sitting_id in set(attempts) | set(rooms) | set(regs) | info:
+            for sitting_id in set(attempts) | set(rooms) | set(regs) | info | set(self._touched):
                 try:
-                    self.flush(sitting_id, attempts.get(sitting_id, set()), rooms.get(sitting_id, set()),
-                               regs.get(sitting_id, set()), info=sitting_id in info)
+                    marked = attempts.get(sitting_id, set())
+                    # the whole sitting's presence (thousands of entries) only when something needs
+                    # it: the aggregates, or rows of whole rooms; the marked attempts' otherwise
+                    whole = (time.monotonic() >= self._overview_due.get(sitting_id, 0.0) or bool(rooms.get(sitting_id))
+                             or bool(regs.get(sitting_id)) or sitting_id in info)
+                    presence = self.presence.all(sitting_id) if whole else self.presence.some(sitting_id, marked)
+                    touched = self.flush(sitting_id, marked, rooms.get(sitting_id, set()), regs.get(sitting_id, set()),
+                                         info=sitting_id in info, overview=False, presence=presence)
+                    self._overview_when_due(sitting_id, touched, presence if whole else None)
                 except Exception:  # one bad flush must not stop every dashboard's updates
                     log.exception("dashboard update for sitting %s failed", sitting_id)
 
-    def flush(self, sitting_id: int, attempt_ids: set[int], room_ids: set[int | None],
-              registration_ids: set[int] | None = None, *, info: bool = False) -> None:
-        """Read the marked rows only and emit them to their rooms' dashboards, and the touched
-        rooms' aggregates to the sitting's."""
+    OVERVIEW_EVERY = 1.0  # seconds between two computations of a sitting's aggregates (per process)
+
+    def _overview_when_due(self, sitting_id: int, touched: set[int] | None,
+                           presence: dict[int, Any] | None = None) -> None:
+        """Gather the rooms touched; emit their aggregates once `OVERVIEW_EVERY` has passed
+        (`presence`: the whole sitting's, when the caller just read it)."""
+        held = self._touched.get(sitting_id, set())
+        self._touched[sitting_id] = None if held is None or touched is None else held | touched
+        if time.monotonic() < self._overview_due.get(sitting_id, 0.0):
+            return
+        rooms = self._touched.pop(sitting_id)
+        self._overview_due[sitting_id] = time.monotonic() + self.OVERVIEW_EVERY
+        if self.claim is not None:  # one process computes every room's tiles, for all of them
+            if not self.claim(sitting_id):
+                return
+            rooms = None
+        if rooms is not None and not rooms:
+            return
         from exam_server.db import db
 
         with self.app.app_context():
             session = db.new_session(self.app)
             try:
-                presence = self.presence.all(sitting_id)
+                now = utcnow()
+                overview = row_builder.room_overview(
+                    session, sitting_id, presence if presence is not None else self.presence.all(sitting_id),
+                    now=now, room_ids=rooms)
+            finally:
+                session.close()
+        self.socketio.emit("rows", {"rows": [], "overview": overview, "rooms": None, "sitting": None,
+                                    "server_time": int(now.timestamp() * 1000)},
+                           to=f"mon:sitting:{sitting_id}", namespace=NAMESPACE)
+
+    def flush(self, sitting_id: int, attempt_ids: set[int], room_ids: set[int | None],
+              registration_ids: set[int] | None = None, *, info: bool = False,
+              overview: bool = True, presence: dict[int, Any] | None = None) -> set[int] | None:
+        """Read the marked rows only and emit them to their rooms' dashboards, and the touched
+        rooms' aggregates to the sitting's (unless `overview` is False: the loop's own pace).
+        `presence`: as the caller read it (the whole sitting's unless only attempts are marked).
+        Returns the rooms touched (None: every room)."""
+        from exam_server.db import db
+
+        with self.app.app_context():
+            session = db.new_session(self.app)
+            try:
+                if presence is None:
+                    presence = self.presence.all(sitting_id)
                 now = utcnow()
                 found = row_builder.changed_rows(session, sitting_id, presence, attempt_ids=attempt_ids,
                                                  room_ids=room_ids, registration_ids=registration_ids or set(),
@@ -139,7 +218,8 @@ class Broadcaster:
                 # the tiles of the rooms something changed in; every room's after a sitting-wide change
                 touched = (None if info or None in room_ids
                            else {r["room"] for r in found if r["room"] is not None} | {r for r in room_ids if r})
-                overview = row_builder.room_overview(session, sitting_id, presence, now=now, room_ids=touched)
+                tiles = (row_builder.room_overview(session, sitting_id, presence, now=now, room_ids=touched)
+                         if overview else [])
             finally:
                 session.close()
         server_time = int(now.timestamp() * 1000)
@@ -152,10 +232,12 @@ class Broadcaster:
             by_room.setdefault(room["id"], [])
         extra = {"sitting": sitting, "server_time": server_time}
         # `overview` holds the touched rooms only: the dashboard keeps the others' tiles as they were
-        self.socketio.emit("rows", {"rows": [], "overview": overview, "rooms": rooms, **extra},
-                           to=f"mon:sitting:{sitting_id}", namespace=NAMESPACE)
+        if tiles or with_info:
+            self.socketio.emit("rows", {"rows": [], "overview": tiles, "rooms": rooms, **extra},
+                               to=f"mon:sitting:{sitting_id}", namespace=NAMESPACE)
         for room_id, room_rows in by_room.items():
             # a room's dashboard gets its own room only (as its snapshot), not every room's seat list
             own = None if rooms is None else [r for r in rooms if r["id"] == room_id]
             self.socketio.emit("rows", {"rows": room_rows, "rooms": own, **extra}, to=f"mon:room:{room_id}",
                                namespace=NAMESPACE)
+        return touched

@@ -26,6 +26,7 @@ from exam_server.attempts.entry import counted_state, has_entered
 from exam_server.attempts.models import Attempt, Response
 from exam_server.attempts.timing import remaining_seconds
 from exam_server.checkin.models import CheckIn
+from exam_server.db import among
 from exam_server.events.models import Event
 from exam_server.exams.models import Registration, Room, Sitting
 from exam_server.exams.papers import paper_questions
@@ -130,7 +131,7 @@ def candidate_rows(
     if room_id is not None:
         stmt = stmt.where(Registration.room_id == room_id)
     if attempt_ids is not None:
-        stmt = stmt.where(Attempt.id.in_(list(attempt_ids)))
+        stmt = stmt.where(among(session, Attempt.id, attempt_ids))
     if registration_ids is not None:
         stmt = stmt.where(Registration.id.in_(list(registration_ids)))
     rooms: dict[int, _RoomColumns] = {}
@@ -364,11 +365,11 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
 
     known = list(presence)
     found = session.execute(of_sitting(select(Attempt.id.label("attempt_id"), *columns))
-                            .where(Attempt.id.in_(known))).all() if known else []
+                            .where(among(session, Attempt.id, known))).all() if known else []
     writing = [c.attempt_id for c in found if presence[c.attempt_id].online and c.attempt_state == "active"]
     last_saves = dict(session.execute(
         select(Response.attempt_id, func.max(Response.saved_at))
-        .where(Response.attempt_id.in_(writing)).group_by(Response.attempt_id)
+        .where(among(session, Response.attempt_id, writing)).group_by(Response.attempt_id)
     ).all()) if writing else {}
     for cols in found:
         p, mine = presence[cols.attempt_id], entry(cols.room_id)

@@ -24,6 +24,7 @@ from flask import current_app, request, url_for
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 from sqlalchemy.exc import DBAPIError
 
+from exam_server import seb
 from exam_server.accounts import revocation
 from exam_server.accounts.auth import current_actor, current_registration_id
 from exam_server.attempts import attempt_state, seb_guard
@@ -129,39 +130,41 @@ class CandidateNamespace(Namespace):
         reg_id = current_registration_id()
         if reg_id is None:
             raise refuse(error("live.error.not_logged_in"))
-        try:
-            attempt = candidate_service.owned_attempt(int(auth.get("attempt") or 0), reg_id)
+        try:  # attempt, registration and sitting in one query: the handshake reads all three
+            attempt = candidate_service.owned_attempt(int(auth.get("attempt") or 0), reg_id, with_sitting=True)
         except (ServiceError, TypeError, ValueError):
             db.rollback()
             raise refuse(error("live.error.forbidden")) from None
         sitting = attempt.registration.sitting
+        # read now: the rollback below expires the objects, and each attribute read after it
+        # would be a query of its own
+        attempt_id, sitting_id, room_id = attempt.id, sitting.id, attempt.registration.room_id
         # the handshake's SEB headers, or (SEB builds that send headers on page loads only) the
         # proof this session's page load left; JavaScript-API keys come in `auth`
         proof = seb_guard.handshake_proof(attempt.id)
         result = seb_guard.check_with_proof(seb_guard.policy_for(sitting), proof, auth.get("seb"),
                                             f"{request.scheme}://{request.host}", url_for("live.exam_page"))
         if sitting.require_seb:
-            self.rt.presence.set_seb(sitting.id, attempt.id, "ok" if result.ok else result.reason)
+            self.rt.presence.set_seb(sitting_id, attempt_id, "ok" if result.ok else result.reason)
         if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
             db.rollback()
             raise refuse(error(result.reason))
-        if not connection_limit.for_app(current_app).acquire(attempt.id, current_sid()):
+        if not connection_limit.for_app(current_app).acquire(attempt_id, current_sid()):
             db.rollback()  # a 4th tab or a script opening sockets: refused with a clear code
             raise refuse(error("live.error.too_many_connections", limit=connection_limit.for_app(current_app).limit))
         self.conns[current_sid()] = Connection(
-            attempt.id, reg_id, sitting.id, current_actor(), sitting.require_seb, result.via if result.ok else "",
+            attempt_id, reg_id, sitting_id, current_actor(), sitting.require_seb, result.via if result.ok else "",
             f"{request.scheme}://{request.host}", url_for("live.exam_page"), seb_proof=proof,
         )
-        room_id = attempt.registration.room_id
         db.rollback()
-        join_room(f"attempt:{attempt.id}")
+        join_room(f"attempt:{attempt_id}")
         if room_id is not None:
             join_room(f"room:{room_id}")  # messages to the whole room
-        self.rt.presence.connected(sitting.id, attempt.id, current_sid())
+        self.rt.presence.connected(sitting_id, attempt_id, current_sid())
         if not self.watching:
             self.watching = True
             self.rt.socketio.start_background_task(self._watch_presence)
-        self.rt.broadcaster.mark(sitting.id, attempt.id)
+        self.rt.broadcaster.mark(sitting_id, attempt_id)
 
     def on_disconnect(self, reason: Any = None) -> None:
         conn = self.conns.pop(current_sid(), None)
@@ -174,8 +177,10 @@ class CandidateNamespace(Namespace):
     def _begin(self, data: Any, seb_in_statement: bool = False) -> Connection | dict[str, Any]:
         """Common checks of every event: known connection, its own attempt, rate, SEB keys.
 
-        A save checks SEB inside its own statement instead (`seb_in_statement`): the statement
-        reads whether the sitting requires SEB now, and only then are the keys checked."""
+        Events that read their attempt anyway check SEB themselves (`seb_in_statement`), saving
+        the policy's own query: a save inside its statement (which reads whether the sitting
+        requires SEB now, and only then are the keys checked), hello and submit against the
+        sitting read with the attempt."""
         revoked = revocation.check_socket_event()  # the login record, re-read for every event
         if revoked is not None:
             return revoked
@@ -203,10 +208,11 @@ class CandidateNamespace(Namespace):
         if refused:
             raise seb_guard.SebRefused(refused)
 
-    def _check_seb_keys(self, conn: Connection, keys: Any) -> dict[str, Any] | None:
-        """SEB against the sitting's policy as it is now (not as it was at the handshake): the
-        handshake's header proof or the page's JavaScript-API keys; a mismatch locks the attempt."""
-        result = seb_guard.check_event(conn.sitting_id, conn.seb_proof, keys, conn.origin, conn.page_path)
+    def _check_seb_keys(self, conn: Connection, keys: Any, policy: seb.SebPolicy | None = None) -> dict[str, Any] | None:
+        """SEB against the sitting's policy as it is now (not as it was at the handshake; `policy`
+        when the caller just read it): the handshake's header proof or the page's JavaScript-API
+        keys; a mismatch locks the attempt."""
+        result = seb_guard.check_event(conn.sitting_id, conn.seb_proof, keys, conn.origin, conn.page_path, policy)
         status = ("ok" if result.via else "") if result.ok else result.reason
         if status != conn.seb_status:
             conn.seb_status = status
@@ -222,13 +228,19 @@ class CandidateNamespace(Namespace):
 
     @retry_on_database_outage
     def on_hello(self, data: Any) -> dict[str, Any]:
-        begun = self._begin(data)
+        begun = self._begin(data, seb_in_statement=True)  # SEB below, against the sitting read with the attempt
         if isinstance(begun, dict):
             db.rollback()
             return begun
-        attempt = candidate_service.owned_attempt(begun.attempt_id, begun.registration_id)
+        # The attempt as stored now (never the handshake's copy) and its sitting's current SEB
+        # policy, in one query
+        attempt = candidate_service.owned_attempt(begun.attempt_id, begun.registration_id, with_sitting=True)
+        refused = self._check_seb_keys(begun, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
+        if refused:
+            return refused
         candidate_service.enforce_deadline(attempt, utcnow())
-        answers, max_seq = attempt_state.answers(attempt.id)
+        # an attempt not started holds no answers (a save is refused until the start): no query
+        answers, max_seq = ({}, 0) if attempt.state == "pending" else attempt_state.answers(attempt.id)
         # Before the start: the paper sealed (unless the page holds it already, `sealed` naming
         # its copy). After: the key is in the state; the paper itself only to a page without
         # the current sealed copy.
@@ -279,13 +291,18 @@ class CandidateNamespace(Namespace):
 
     @retry_on_database_outage
     def on_submit(self, data: Any) -> dict[str, Any]:
-        begun = self._begin(data)
+        begun = self._begin(data, seb_in_statement=True)  # SEB below, against the sitting read with the attempt
         if isinstance(begun, dict):
             db.rollback()
             return begun
         conn = begun
         try:
-            attempt = candidate_service.submit(conn.attempt_id, conn.registration_id, conn.actor)
+            # the attempt and its sitting's current SEB policy in one query, as hello reads them
+            attempt = candidate_service.owned_attempt(conn.attempt_id, conn.registration_id, with_sitting=True)
+            refused = self._check_seb_keys(conn, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
+            if refused:
+                return refused
+            attempt = candidate_service.submit_owned(attempt, conn.actor)
         except ServiceError as exc:
             db.rollback()
             return {"ok": False, "code": exc.code, "message": exc.message()}

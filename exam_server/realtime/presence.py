@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -30,6 +31,8 @@ class PresenceStore(Protocol):
     def disconnected(self, sitting_id: int, attempt_id: int, sid: str) -> Presence: ...
     def set_seb(self, sitting_id: int, attempt_id: int, status: str) -> None: ...
     def all(self, sitting_id: int) -> dict[int, Presence]: ...
+    def some(self, sitting_id: int, attempt_ids: Collection[int]) -> dict[int, Presence]:
+        """`all` for these attempts only (those presence knows of)."""
     def forgotten(self, worker: str) -> bool: ...
 
 
@@ -69,6 +72,11 @@ class MemoryPresence:
     def all(self, sitting_id: int) -> dict[int, Presence]:
         with self._lock:
             return {a: Presence(**p.to_dict()) for a, p in self._data.get(sitting_id, {}).items()}
+
+    def some(self, sitting_id: int, attempt_ids: Collection[int]) -> dict[int, Presence]:
+        with self._lock:
+            held = self._data.get(sitting_id, {})
+            return {a: Presence(**held[a].to_dict()) for a in attempt_ids if a in held}
 
     def forgotten(self, worker: str) -> bool:
         return False  # lives and dies with the process that holds the connections
@@ -136,6 +144,13 @@ class RedisPresence:
 
     def all(self, sitting_id: int) -> dict[int, Presence]:
         return {int(k): self._load(v) for k, v in self._redis.hgetall(self._hkey(sitting_id)).items()}
+
+    def some(self, sitting_id: int, attempt_ids: Collection[int]) -> dict[int, Presence]:
+        ids = list(attempt_ids)
+        if not ids:
+            return {}
+        found = self._redis.hmget(self._hkey(sitting_id), ids)
+        return {a: self._load(raw) for a, raw in zip(ids, found, strict=True) if raw is not None}
 
     def forgotten(self, worker: str) -> bool:
         """True when Redis no longer holds this worker's marker: first use, or Redis restarted

@@ -4,8 +4,9 @@ The event log is the contract for "something changed an attempt's state or time"
 of every service remembering to notify, we watch the database sessions: events added in a
 transaction are collected at flush and delivered after COMMIT returns (never for a
 rollback). Delivery runs in a background task: each affected attempt gets its fresh state on
-`attempt:<id>`, and the dashboards are told through the coalescing broadcaster. Emits go
-through Flask-SocketIO, hence through the Redis message queue when several processes serve.
+`attempt:<id>`, and the dashboards are told through the coalescing broadcaster. The states of
+one delivery go as one batch through the client manager (`socket_rooms.emit_each`), hence as
+one message on the Redis queue when several processes serve.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from sqlalchemy.orm import Session
 
 from exam_server.attempts.attempt_state import state_payload
 from exam_server.attempts.models import Attempt
+from exam_server.db import among
 from exam_server.events.batch import take_appended
 from exam_server.events.models import Event
 from exam_server.i18n import translate
 
 _KEY = "realtime_events"
+# Entries about an attempt that its sockets need not hear of: a login's page has no socket yet
+# (its hello reads the state) and the login ended every other one; the dashboards are still told.
+NO_STATE_PUSH = frozenset({"candidate.login"})
 log = logging.getLogger(__name__)
 
 
@@ -86,6 +91,10 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
             if e.sitting_id is not None:
                 realtime.broadcaster.mark_entry(e.sitting_id, e.action, e.room_id, e.data)
             continue
+        if e.action in NO_STATE_PUSH:
+            if e.sitting_id is not None:
+                realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
+            continue
         extra = extras.setdefault(e.attempt_id, {})
         if e.action == "attempt.extra_time":
             extra["extra_seconds_added"] = extra.get("extra_seconds_added", 0) + int(e.data.get("seconds", 0))
@@ -95,7 +104,7 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
             realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
     if not extras:
         return
-    attempts = session.scalars(select(Attempt).where(Attempt.id.in_(extras))).all()
-    for attempt in attempts:
-        realtime.socketio.emit("state", state_payload(attempt, session=session, **extras[attempt.id]),
-                               to=f"attempt:{attempt.id}", namespace="/exam")
+    attempts = session.scalars(select(Attempt).where(among(session, Attempt.id, extras))).all()
+    # one message on the queue for all of them (a room's start is hundreds), not one each
+    realtime.socketio.server.manager.emit_each(
+        "state", [(f"attempt:{a.id}", state_payload(a, session=session, **extras[a.id])) for a in attempts], "/exam")

@@ -1,5 +1,6 @@
 """Two server processes sharing PostgreSQL and Redis: whichever process handles an action,
-every socket sees it (Flask-SocketIO's Redis message queue)."""
+every socket sees it (Flask-SocketIO's Redis message queue, and the batches of states that
+`socket_rooms.emit_each` puts on it as one message)."""
 
 from __future__ import annotations
 
@@ -29,14 +30,23 @@ def test_action_on_one_process_reaches_client_on_the_other(postgres_url: str, re
         candidate.connect(two.url, EXAM, {"attempt": cand["attempt"]})
         dashboard = Recorder(login_staff(two.url, inv))
         dashboard.connect(two.url, MONITOR)
-        clients += [candidate, dashboard]
+        # ... and a neighbour on process one: the room's start reaches both in one batch
+        neighbour_reg = next(c for sbd, c in seeded.candidates.items()
+                             if sbd != "010001" and c["room"] == seeded.rooms["P01"])
+        neighbour = Recorder(login_candidate(one.url, neighbour_reg["code"]))
+        neighbour.connect(one.url, EXAM, {"attempt": neighbour_reg["attempt"]})
+        clients += [candidate, dashboard, neighbour]
         assert dashboard.call("watch", {"room": seeded.rooms["P01"]}, MONITOR)["ok"]
 
         # ... while the invigilator acts through process one
         staff = login_staff(one.url, inv)
         room = seeded.rooms["P01"]
         assert staff.post(f"{one.url}/api/v1/rooms/{room}/start", json={}, timeout=10).ok
-        candidate.wait_for(lambda e, d: e == "state" and d["phase"] == "writing", timeout=3)
+        for page, reg in ((candidate, cand), (neighbour, neighbour_reg)):
+            # each page its own state, none of the other's
+            page.wait_for(lambda e, d, a=reg["attempt"]: e == "state" and d["attempt"] == a
+                          and d["phase"] == "writing", timeout=3)
+            assert all(d["attempt"] == reg["attempt"] for e, d in page.received if e == "state")
         assert staff.post(f"{one.url}/api/v1/rooms/{room}/pause", json={"reason": "Kiểm tra"}, timeout=10).ok
         candidate.wait_for(lambda e, d: e == "state" and d["phase"] == "paused", timeout=3)
         dashboard.wait_for(lambda e, d: e == "rows" and any(

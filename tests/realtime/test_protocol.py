@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -54,6 +55,16 @@ def start_room(server: ServerProcess, seeded: Seeded, room: str) -> None:
     http = login_staff(server.url, staff_named(seeded, "invigilator_a" if room == "P01" else "invigilator_b"))
     r = http.post(f"{server.url}/api/v1/rooms/{seeded.rooms[room]}/start", json={"reason": ""}, timeout=10)
     assert r.status_code in (200, 409), r.text  # 409: started by an earlier test
+
+
+def test_a_slow_answer_to_a_ping_does_not_count_as_a_dead_page(world: tuple[ServerProcess, Seeded, Seeded]) -> None:
+    """The engine.io handshake gives pages `[server] socket_ping_timeout` (60 s), not the 20 s
+    default under which a page whose event waited in a storm was dropped while alive."""
+    server, _, _ = world
+    r = requests.get(f"{server.url}/socket.io/?EIO=4&transport=polling", timeout=10)
+    assert r.ok and r.text.startswith("0")
+    opened = json.loads(r.text[1:])
+    assert (opened["pingInterval"], opened["pingTimeout"]) == (25000, 60000)
 
 
 def test_waiting_then_start_pushes_paper(world: tuple[ServerProcess, Seeded, Seeded]) -> None:

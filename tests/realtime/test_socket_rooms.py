@@ -8,12 +8,15 @@ disconnect does not walk the other clients' rooms.
 
 from __future__ import annotations
 
+import json
 import random
+import time
+import uuid
 
 import pytest
 import socketio
 
-from exam_server.socket_rooms import IndexedManager, client_manager
+from exam_server.socket_rooms import IndexedManager, IndexedRedisManager, client_manager
 
 NAMESPACES = ("/exam", "/monitor")
 
@@ -104,3 +107,46 @@ def test_a_disconnect_does_not_walk_the_other_clients_rooms() -> None:
 def test_the_app_uses_the_indexed_managers(redis_url: str) -> None:
     assert type(client_manager("", "c")).__name__ == "IndexedManager"
     assert type(client_manager(redis_url, "c")).__name__ == "IndexedRedisManager"
+
+
+def _server_with_clients(manager: socketio.Manager, attempts: range) -> list[tuple[str, list[object]]]:
+    """A Socket.IO server on `manager` with one client per attempt in its `attempt:<n>` room;
+    what each client was sent is recorded (instead of going to a real socket)."""
+    server = socketio.Server(client_manager=manager, async_mode="threading")
+    sent: list[tuple[str, list[object]]] = []
+    server._send_eio_packet = lambda eio_sid, pkt: sent.append((eio_sid, json.loads(pkt.data.split(",", 1)[1])))  # type: ignore[method-assign]
+    for n in attempts:
+        sid = manager.connect(f"eio{n}", "/exam")
+        manager.basic_enter_room(sid, "/exam", f"attempt:{n}")
+    return sent
+
+
+def test_emit_each_sends_each_room_its_own_data_in_one_process() -> None:
+    m = IndexedManager()
+    sent = _server_with_clients(m, range(3))
+    m.emit_each("state", [(f"attempt:{n}", {"attempt": n}) for n in (0, 2)], "/exam")
+    assert sorted(sent) == [("eio0", ["state", {"attempt": 0}]), ("eio2", ["state", {"attempt": 2}])]
+
+
+def test_emit_each_is_one_publish_that_every_process_unpacks(redis_url: str) -> None:
+    channel = f"test-emit-each-{uuid.uuid4().hex[:8]}"
+    one, two = (IndexedRedisManager(redis_url, channel=channel) for _ in range(2))
+    sent_one, sent_two = _server_with_clients(one, range(0, 2)), _server_with_clients(two, range(2, 4))
+    for m in (one, two):
+        m.initialize()  # the listening threads
+    time.sleep(0.3)  # subscribed
+    publishes: list[object] = []
+    publish = one._publish
+    one._publish = lambda data: (publishes.append(data), publish(data))[1]  # type: ignore[method-assign]
+    one.emit_each("state", [(f"attempt:{n}", {"attempt": n, "ä": "ở"}) for n in range(4)], "/exam")
+    end = time.monotonic() + 5
+    while time.monotonic() < end and len(sent_two) < 2:
+        time.sleep(0.02)
+    assert len(publishes) == 1
+    assert sorted(sent_one) == [(f"eio{n}", ["state", {"attempt": n, "ä": "ở"}]) for n in (0, 1)]
+    assert sorted(sent_two) == [(f"eio{n}", ["state", {"attempt": n, "ä": "ở"}]) for n in (2, 3)]
+    # an ordinary emit still goes through the library's own path on the other process
+    one.emit("note", {"x": 1}, "/exam", room="attempt:3")
+    while time.monotonic() < end + 5 and len(sent_two) < 3:
+        time.sleep(0.02)
+    assert sent_two[-1] == ("eio3", ["note", {"x": 1}])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from exam_server.attempts import deadlines
 from exam_server.attempts.autosave import save_answer
@@ -22,6 +22,7 @@ from exam_server.events.models import Event
 from exam_server.events.signing import trusted_certificates
 from exam_server.exams.models import Registration
 from tests.server.conftest import make_app
+from tests.support.commits import watch_closing_commits
 from tests.support.seed import seed_sitting
 
 
@@ -39,20 +40,7 @@ def test_deadline_closes_each_room_in_batches_with_the_deadline_as_finish_time(
     db.rollback()
     mine = set(seeded.attempt_ids)
 
-    commits: list[set[int]] = []
-    closing: set[int] = set()
-
-    @event.listens_for(app.extensions["exam_db"]["sessionmaker"], "after_flush")
-    def watch(session: Any, _ctx: Any) -> None:
-        closing.update(e.attempt_id for e in session.new
-                       if isinstance(e, Event) and e.action == "attempt.submitted" and e.attempt_id in mine)
-
-    @event.listens_for(app.extensions["exam_db"]["sessionmaker"], "after_commit")
-    def count(_session: Any) -> None:
-        if closing:
-            commits.append(set(closing))
-            closing.clear()
-
+    commits, stop = watch_closing_commits(app, mine)
     yields: list[float] = []
     from exam_server.extensions import socketio
 
@@ -60,8 +48,7 @@ def test_deadline_closes_each_room_in_batches_with_the_deadline_as_finish_time(
     try:
         closed = deadlines.enforce_deadlines(now=deadline + timedelta(seconds=1), batch=3)
     finally:
-        event.remove(app.extensions["exam_db"]["sessionmaker"], "after_flush", watch)
-        event.remove(app.extensions["exam_db"]["sessionmaker"], "after_commit", count)
+        stop()
     assert closed >= 10
     room_of = dict(db.execute(select(Registration.id, Registration.room_id)
                               .where(Registration.sitting_id == seeded.sitting_id)).all())

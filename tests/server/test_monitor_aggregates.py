@@ -255,3 +255,20 @@ def test_sitting_pushes_carry_the_touched_rooms_aggregates_not_rows(app: Flask) 
 
     broadcaster.flush(s.sitting_id, set(), set(), set(), info=True)  # the sitting's own state: every tile
     assert [o["room"] for o in recorder.to(f"mon:sitting:{s.sitting_id}")["overview"]] == s.room_ids
+
+
+
+def test_one_process_computes_the_sitting_overview_per_period(app: Flask, redis_url: str) -> None:
+    """Two processes' broadcasters sharing a Redis claim: in one period only one of them computes
+    the aggregates, and then every room's (it cannot know the rooms the other one touched)."""
+    from exam_server.monitor.broadcaster import redis_claim
+
+    s = seed_sitting(rooms=3, per_room=2, start=True)
+    prefix = f"test-claim-{uuid.uuid4().hex[:8]}"
+    sockets = [Recorder(), Recorder()]
+    workers = [Broadcaster(app, sock, Presences({}), claim=redis_claim(redis_url, prefix, 60.0)) for sock in sockets]
+    for n, worker in enumerate(workers):  # each touched one room of its own
+        worker._overview_when_due(s.sitting_id, {s.room_ids[n]})
+    overviews = [[p["overview"] for to, p in sock.sent if to == f"mon:sitting:{s.sitting_id}"] for sock in sockets]
+    assert overviews[1] == []  # the second process left the period's overview to the first
+    assert len(overviews[0]) == 1 and {o["room"] for o in overviews[0][0]} == set(s.room_ids)

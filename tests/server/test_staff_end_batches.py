@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from exam_server.attempts import room_clock, submission
+from exam_server.attempts import closing, submission
 from exam_server.attempts.autosave import save_answer
 from exam_server.attempts.models import Attempt
 from exam_server.db import db as database
@@ -24,6 +24,7 @@ from exam_server.events.signing import trusted_certificates
 from exam_server.exams import lifecycle
 from exam_server.exams.models import Registration, Room, Sitting
 from tests.server.conftest import make_app
+from tests.support.commits import watch_closing_commits
 from tests.support.seed import EXAMINER, seed_sitting
 
 
@@ -33,31 +34,6 @@ def batch3(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         yield app
     database.engine(app).dispose()
-
-
-def _watch_commits(app: Flask, mine: set[int]) -> tuple[list[set[int]], Any]:
-    """The attempts each commit closed (sets, in commit order), and a function that stops watching."""
-    commits: list[set[int]] = []
-    closing: set[int] = set()
-    maker = app.extensions["exam_db"]["sessionmaker"]
-
-    def watch(session: Any, _ctx: Any) -> None:
-        closing.update(e.attempt_id for e in session.new
-                       if isinstance(e, Event) and e.action == "attempt.submitted" and e.attempt_id in mine)
-
-    def count(_session: Any) -> None:
-        if closing:
-            commits.append(set(closing))
-            closing.clear()
-
-    event.listen(maker, "after_flush", watch)
-    event.listen(maker, "after_commit", count)
-
-    def stop() -> None:
-        event.remove(maker, "after_flush", watch)
-        event.remove(maker, "after_commit", count)
-
-    return commits, stop
 
 
 def test_ending_a_sitting_closes_each_room_in_batches(batch3: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +46,7 @@ def test_ending_a_sitting_closes_each_room_in_batches(batch3: Flask, monkeypatch
 
     yields: list[float] = []
     monkeypatch.setattr(socketio, "sleep", lambda seconds=0: yields.append(seconds))
-    commits, stop = _watch_commits(batch3, mine)
+    commits, stop = watch_closing_commits(batch3, mine)
     try:
         lifecycle.end_sitting(seeded.sitting_id, EXAMINER, "hết giờ thi")
     finally:
@@ -102,14 +78,14 @@ def test_an_attempt_that_cannot_close_leaves_its_room_open_to_end_again(
     seeded = seed_sitting(rooms=1, per_room=5, start=True)
     room_id, broken = seeded.room_ids[0], seeded.attempt_ids[3]
     db.rollback()
-    close = submission.close_attempt
+    close_locked = closing.close_locked
 
-    def failing_close(session: Any, attempt: Attempt, **kw: Any) -> bool:
-        if attempt.id == broken:
+    def failing_close(session: Any, closes: list[submission.Close]) -> None:
+        if any(c.attempt.id == broken for c in closes):
             raise RuntimeError("injected: grading failed")
-        return close(session, attempt, **kw)
+        close_locked(session, closes)
 
-    monkeypatch.setattr(room_clock, "close_attempt", failing_close)
+    monkeypatch.setattr(closing, "close_locked", failing_close)
     with pytest.raises(RuntimeError):
         lifecycle.end_room(room_id, EXAMINER, "kết thúc")
     db.rollback()
@@ -118,7 +94,7 @@ def test_an_attempt_that_cannot_close_leaves_its_room_open_to_end_again(
     assert states.pop(broken) == "active"
     assert set(states.values()) == {"submitted"}  # the others, in its batch and the next, are closed
     assert db.get(Room, room_id).state == "started"  # not ended: nothing claims it is over
-    monkeypatch.setattr(room_clock, "close_attempt", close)
+    monkeypatch.setattr(closing, "close_locked", close_locked)
     lifecycle.end_room(room_id, EXAMINER, "kết thúc")
     db.expire_all()
     assert db.get(Attempt, broken).state == "submitted"
