@@ -148,33 +148,38 @@ class Broadcaster:
             for sitting_id in set(attempts) | set(rooms) | set(regs) | info | set(self._touched):
                 try:
                     marked = attempts.get(sitting_id, set())
+                    overview = self._overview_turn(sitting_id)
                     # the whole sitting's presence (thousands of entries) only when something needs
                     # it: the aggregates, or rows of whole rooms; the marked attempts' otherwise
-                    whole = (time.monotonic() >= self._overview_due.get(sitting_id, 0.0) or bool(rooms.get(sitting_id))
-                             or bool(regs.get(sitting_id)) or sitting_id in info)
+                    whole = overview or bool(rooms.get(sitting_id)) or bool(regs.get(sitting_id)) or sitting_id in info
                     presence = self.presence.all(sitting_id) if whole else self.presence.some(sitting_id, marked)
                     touched = self.flush(sitting_id, marked, rooms.get(sitting_id, set()), regs.get(sitting_id, set()),
                                          info=sitting_id in info, overview=False, presence=presence)
-                    self._overview_when_due(sitting_id, touched, presence if whole else None)
+                    held = self._touched.get(sitting_id, set())
+                    self._touched[sitting_id] = None if held is None or touched is None else held | touched
+                    if overview:
+                        self._emit_overview(sitting_id, presence)
                 except Exception:  # one bad flush must not stop every dashboard's updates
                     log.exception("dashboard update for sitting %s failed", sitting_id)
 
     OVERVIEW_EVERY = 1.0  # seconds between two computations of a sitting's aggregates (per process)
 
-    def _overview_when_due(self, sitting_id: int, touched: set[int] | None,
-                           presence: dict[int, Any] | None = None) -> None:
-        """Gather the rooms touched; emit their aggregates once `OVERVIEW_EVERY` has passed
-        (`presence`: the whole sitting's, when the caller just read it)."""
-        held = self._touched.get(sitting_id, set())
-        self._touched[sitting_id] = None if held is None or touched is None else held | touched
+    def _overview_turn(self, sitting_id: int) -> bool:
+        """Whether this round computes the sitting's aggregates: `OVERVIEW_EVERY` has passed and,
+        with several processes, this one claimed the period (the claimer covers every room, so
+        the rooms touched here need no tiles of their own)."""
         if time.monotonic() < self._overview_due.get(sitting_id, 0.0):
-            return
-        rooms = self._touched.pop(sitting_id)
+            return False
         self._overview_due[sitting_id] = time.monotonic() + self.OVERVIEW_EVERY
-        if self.claim is not None:  # one process computes every room's tiles, for all of them
-            if not self.claim(sitting_id):
-                return
-            rooms = None
+        if self.claim is not None and not self.claim(sitting_id):
+            self._touched.pop(sitting_id, None)
+            return False
+        return True
+
+    def _emit_overview(self, sitting_id: int, presence: dict[int, Any]) -> None:
+        """The aggregates of the rooms touched since the last (every room's with a claim)."""
+        rooms = None if self.claim is not None else self._touched.get(sitting_id, set())
+        self._touched.pop(sitting_id, None)
         if rooms is not None and not rooms:
             return
         from exam_server.db import db
@@ -183,9 +188,7 @@ class Broadcaster:
             session = db.new_session(self.app)
             try:
                 now = utcnow()
-                overview = row_builder.room_overview(
-                    session, sitting_id, presence if presence is not None else self.presence.all(sitting_id),
-                    now=now, room_ids=rooms)
+                overview = row_builder.room_overview(session, sitting_id, presence, now=now, room_ids=rooms)
             finally:
                 session.close()
         self.socketio.emit("rows", {"rows": [], "overview": overview, "rooms": None, "sitting": None,

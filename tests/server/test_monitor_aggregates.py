@@ -267,8 +267,10 @@ def test_one_process_computes_the_sitting_overview_per_period(app: Flask, redis_
     prefix = f"test-claim-{uuid.uuid4().hex[:8]}"
     sockets = [Recorder(), Recorder()]
     workers = [Broadcaster(app, sock, Presences({}), claim=redis_claim(redis_url, prefix, 60.0)) for sock in sockets]
-    for n, worker in enumerate(workers):  # each touched one room of its own
-        worker._overview_when_due(s.sitting_id, {s.room_ids[n]})
+    for n, worker in enumerate(workers):  # each touched one room of its own, then takes its turn
+        worker._touched[s.sitting_id] = {s.room_ids[n]}
+        if worker._overview_turn(s.sitting_id):
+            worker._emit_overview(s.sitting_id, {})
     overviews = [[p["overview"] for to, p in sock.sent if to == f"mon:sitting:{s.sitting_id}"] for sock in sockets]
     assert overviews[1] == []  # the second process left the period's overview to the first
     assert len(overviews[0]) == 1 and {o["room"] for o in overviews[0][0]} == set(s.room_ids)
