@@ -226,18 +226,22 @@ class CandidateNamespace(Namespace):
         db.rollback()
         return {**error(result.reason), "retry": True}
 
+    def _attempt_checked(self, conn: Connection, data: dict[str, Any]) -> Attempt | dict[str, Any]:
+        """The attempt as stored now (never the handshake's copy) with its sitting, in one query,
+        and SEB checked against that sitting's current policy: the attempt, or the refusal."""
+        attempt = candidate_service.owned_attempt(conn.attempt_id, conn.registration_id, with_sitting=True)
+        refused = self._check_seb_keys(conn, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
+        return refused or attempt
+
     @retry_on_database_outage
     def on_hello(self, data: Any) -> dict[str, Any]:
         begun = self._begin(data, seb_in_statement=True)  # SEB below, against the sitting read with the attempt
         if isinstance(begun, dict):
             db.rollback()
             return begun
-        # The attempt as stored now (never the handshake's copy) and its sitting's current SEB
-        # policy, in one query
-        attempt = candidate_service.owned_attempt(begun.attempt_id, begun.registration_id, with_sitting=True)
-        refused = self._check_seb_keys(begun, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
-        if refused:
-            return refused
+        attempt = self._attempt_checked(begun, data)
+        if isinstance(attempt, dict):
+            return attempt
         candidate_service.enforce_deadline(attempt, utcnow())
         # an attempt not started holds no answers (a save is refused until the start): no query
         answers, max_seq = ({}, 0) if attempt.state == "pending" else attempt_state.answers(attempt.id)
@@ -297,12 +301,10 @@ class CandidateNamespace(Namespace):
             return begun
         conn = begun
         try:
-            # the attempt and its sitting's current SEB policy in one query, as hello reads them
-            attempt = candidate_service.owned_attempt(conn.attempt_id, conn.registration_id, with_sitting=True)
-            refused = self._check_seb_keys(conn, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
-            if refused:
-                return refused
-            attempt = candidate_service.submit_owned(attempt, conn.actor)
+            checked = self._attempt_checked(conn, data)
+            if isinstance(checked, dict):
+                return checked
+            attempt = candidate_service.submit_owned(checked, conn.actor)
         except ServiceError as exc:
             db.rollback()
             return {"ok": False, "code": exc.code, "message": exc.message()}

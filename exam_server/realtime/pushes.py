@@ -91,17 +91,15 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
             if e.sitting_id is not None:
                 realtime.broadcaster.mark_entry(e.sitting_id, e.action, e.room_id, e.data)
             continue
+        if e.sitting_id is not None:
+            realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
         if e.action in NO_STATE_PUSH:
-            if e.sitting_id is not None:
-                realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
             continue
         extra = extras.setdefault(e.attempt_id, {})
         if e.action == "attempt.extra_time":
             extra["extra_seconds_added"] = extra.get("extra_seconds_added", 0) + int(e.data.get("seconds", 0))
         if e.action == "attempt.locked" and e.reason.startswith("seb."):
             extra["message"] = translate(e.reason)
-        if e.sitting_id is not None:
-            realtime.broadcaster.mark(e.sitting_id, e.attempt_id)
     if not extras:
         return
     attempts = session.scalars(select(Attempt).where(among(session, Attempt.id, extras))).all()
