@@ -266,7 +266,10 @@ def test_http_fallback_when_websockets_are_blocked(world: tuple[ServerProcess, S
     candidate_login(page, server.url, seeded.candidates["010003"]["code"])
     page.wait_for_selector("#paper:not([hidden])", timeout=15000)
     page.check("#q0-C")
-    wait_js(page, "window.examPage.journal.pending().length === 0", timeout=15000)
+    # "saved" counts the change still being numbered (the journal records asynchronously),
+    # which an empty journal alone does not: right after the click it is still empty.
+    wait_js(page, "document.querySelector('#save-status').dataset.kind === 'saved'"
+                  " && window.examPage.journal.pending().length === 0", timeout=15000)
     view = context.request.get(server.url + "/api/v1/attempt").json()
     assert view["responses"]["1"]["value"] == "C"
     assert page.evaluate("window.examPage.socket.connected") is False
