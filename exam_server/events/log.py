@@ -75,6 +75,7 @@ def stream_for(actor: Actor, sitting_id: int | None, room_id: int | None, attemp
 class _Tip:
     seq: int
     hash: str
+    drawn: int | None = None  # PostgreSQL: the global seq drawn with the lock, for the first entry
 
 
 def _tx_state(session: Session) -> dict[str, Any]:
@@ -89,15 +90,23 @@ def _tx_state(session: Session) -> dict[str, Any]:
 
 
 def _lock_tip(session: Session, stream: str, chain: int) -> _Tip:
-    """Create-or-lock the stream's tip row in one statement (ON CONFLICT DO UPDATE locks it)."""
-    insert = dialect_insert(session.get_bind().dialect.name)
+    """Create-or-lock the stream's tip row in one statement (ON CONFLICT DO UPDATE locks it); on
+    PostgreSQL the same statement draws the first entry's global seq (one round trip less)."""
+    dialect = session.get_bind().dialect.name
+    insert = dialect_insert(dialect)
     stmt = insert(EventChain).values(stream=stream, chain=chain, seq=0, hash="0" * 64)
     stmt = stmt.on_conflict_do_update(index_elements=["stream"], set_={"stream": stmt.excluded.stream})
+    if dialect == "postgresql":
+        seq, hash_, drawn = session.execute(stmt.returning(EventChain.seq, EventChain.hash, EVENT_SEQ.next_value())).one()
+        return _Tip(seq, hash_, int(drawn))
     seq, hash_ = session.execute(stmt.returning(EventChain.seq, EventChain.hash)).one()
     return _Tip(seq, hash_)
 
 
-def _next_seq(session: Session, state: dict[str, Any]) -> int:
+def _next_seq(session: Session, state: dict[str, Any], tip: _Tip) -> int:
+    if tip.drawn is not None:
+        drawn, tip.drawn = tip.drawn, None
+        return drawn
     if session.get_bind().dialect.name == "postgresql":
         return int(session.execute(select(EVENT_SEQ.next_value())).scalar_one())
     # SQLite: one writer at a time (every transaction begins IMMEDIATE), so max + 1 is safe;
@@ -128,7 +137,7 @@ def append_event(
     if tip is None:
         tip = state["tips"][stream] = _lock_tip(session, stream, chain)
     event = Event(
-        chain=chain, seq=_next_seq(session, state), stream=stream, stream_seq=tip.seq + 1, format=2,
+        chain=chain, seq=_next_seq(session, state, tip), stream=stream, stream_seq=tip.seq + 1, format=2,
         at=at or utcnow(), action=action, actor=actor.label, actor_id=actor.user_id,
         sitting_id=sitting_id, room_id=room_id, attempt_id=attempt_id, reason=reason, data=data or {},
         prev_hash=tip.hash,
