@@ -96,7 +96,9 @@ class Run:
         self.opts, self.pg, self.redis, self.cluster, self.db_url, self.plan = opts, pg, redis, cluster, db_url, plan
         self.m = Metrics()
         self.dm = Metrics()  # dashboards
-        self.sampler = Sampler()
+        self.sampler = Sampler()  # every server process (with nginx in front of nodes)
+        self.workers_sampler = Sampler()  # the gunicorn workers alone
+        self.pg_sampler = Sampler()
         self.connected: list[tuple[float, int]] = []
         self.report: dict[str, Any] = {}
         self.engine = create_engine(db_url, pool_size=1, pool_pre_ping=True)
@@ -107,6 +109,8 @@ class Run:
     async def sample_forever(self, cands: list[SimCandidate]) -> None:
         while True:
             self.sampler.sample(self.cluster.pids())
+            self.workers_sampler.sample(self.cluster.worker_pids())
+            self.pg_sampler.sample(self.pg.pids())
             self.connected.append((time.monotonic(), self.count_connected(cands)))
             await asyncio.sleep(1.0)
 
@@ -323,6 +327,8 @@ class Run:
             "dashboard_lag_ms": {"p50": pct(self.dm.dashboard_lag_ms, 50), "p95": pct(self.dm.dashboard_lag_ms, 95),
                                  "samples": len(self.dm.dashboard_lag_ms)},
             "server": self.sampler.summary(),
+            "server_workers": self.workers_sampler.summary(),
+            "postgres": self.pg_sampler.summary(),
             "ack_conflicts": self.m.ack_conflicts[:20],
             "deadlines_moved": len(moved),
             "clients_seeing_two_deadlines": len(client_deadlines),

@@ -6,6 +6,7 @@ without touching anything another engineer or test is using.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -93,6 +94,14 @@ class PrivatePostgres:
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
             self._run(str(pg_bin("pg_ctl")), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def pids(self) -> list[int]:
+        """The postmaster and its backends (none while stopped)."""
+        try:
+            main = psutil.Process(int((self.data / "postmaster.pid").read_text().split()[0]))
+            return [main.pid] + [c.pid for c in main.children()]
+        except (OSError, ValueError, IndexError, psutil.Error):
+            return []
 
     def destroy(self) -> None:
         self.stop("immediate")
@@ -247,5 +256,7 @@ class Sampler:
         if not self.samples:
             return {}
         cpus = [s[1] for s in self.samples[1:]] or [0.0]
+        # CPU-seconds: each sample's percentage held over the interval before it
+        cpu_s = sum(b[1] * (b[0] - a[0]) for a, b in itertools.pairwise(self.samples)) / 100
         return {"cpu_mean_pct": round(sum(cpus) / len(cpus), 1), "cpu_max_pct": round(max(cpus), 1),
-                "rss_max_mib": round(max(s[2] for s in self.samples), 1)}
+                "cpu_s": round(cpu_s, 1), "rss_max_mib": round(max(s[2] for s in self.samples), 1)}
