@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import uuid
 from pathlib import Path
 
 from benchmarks.load.services import Cluster, _wait, free_port
@@ -72,7 +73,10 @@ class Balanced:
     def __init__(self, database_url: str, redis_url: str, directory: Path, *, nodes: int = 2, workers: int = 1,
                  env: dict[str, str] | None = None) -> None:
         self.dir = directory
-        self.nodes = [Cluster(database_url, redis_url, directory, workers=workers, env=env, host=f"127.0.0.{2 + i}")
+        # one Redis prefix for every node, as one deployment has: its channels carry the pushes
+        # between nodes (each Cluster alone picks a fresh one)
+        shared = {"EXAM_REDIS_PREFIX": f"load-{uuid.uuid4().hex[:8]}", **(env or {})}
+        self.nodes = [Cluster(database_url, redis_url, directory, workers=workers, env=shared, host=f"127.0.0.{2 + i}")
                       for i in range(nodes)]
         self.workers = nodes * workers
         self.port = free_port()

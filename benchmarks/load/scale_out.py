@@ -49,6 +49,7 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
         "login_s": report.get("login_s"),
         "start_storm_s": report.get("start_storm_s"),
         "submit_storm_s": report.get("submit_storm_s"),
+        "start_missing": report.get("start_storm_missing"),
         "lost": report["lost_count"],
         "foreign": report["foreign_count"],
         "loadavg_1min": report.get("loadavg_1min"),
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
-    return 0 if all(r["lost"] == 0 and r["foreign"] == 0 for r in runs) else 1
+    return 0 if all(r["lost"] == 0 and r["foreign"] == 0 and not r["start_missing"] for r in runs) else 1
 
 
 if __name__ == "__main__":
