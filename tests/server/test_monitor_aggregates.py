@@ -189,6 +189,38 @@ def test_aggregates_count_exactly_what_the_rows_show_in_every_state(app: Flask) 
     assert only == p02
 
 
+def test_candidates_alike_but_for_their_last_save_are_counted_in_groups_exactly(app: Flask) -> None:
+    """The online candidates are moved to their bucket in groups of equal columns: eight writing
+    in one room, saved at eight different times (three over the stale limit, one never), one
+    offline and one with an SEB problem, must count as their rows do, each writing seat with its
+    own stale time, now and later."""
+    s = seed_sitting(rooms=1, per_room=10, start=False)
+    a = s.attempt_ids
+    for attempt_id in a:
+        _enter(attempt_id)
+    lifecycle.start_room(s.room_ids[0], EXAMINER)
+    now = utcnow()
+    ages = [5, 60, 200, 299, 301, 400, 1000, None]  # seconds since the last save; None: nothing saved
+    for attempt_id, age in zip(a, ages, strict=False):
+        if age is not None:
+            db.add(Response(attempt_id=attempt_id, question_no=1, value="A", seq=1,
+                            saved_at=now - timedelta(seconds=age)))
+    db.commit()
+    presence = {attempt_id: ONLINE for attempt_id in a[:8]}
+    presence[a[8]] = OFFLINE
+    presence[a[9]] = Presence(online=True, since=1.0, seb="seb.missing")
+    now_ms = int(now.timestamp() * 1000)
+    rows = row_builder.candidate_rows(db, s.sitting_id, presence, now=now)
+    [overview] = row_builder.room_overview(db, s.sitting_id, presence, now=now)
+    assert _aggregated(overview) == _counted(rows, now_ms)
+    # saved under 300.5 s ago: writing; the rest, a[9] (nothing saved) too: stale
+    assert overview["seats"]["writing"] == 4 and overview["seats"]["stale"] == 5
+    assert overview["stale_at"] == sorted(row_builder.stale_at(r["last_save"]) for r in rows
+                                          if row_builder.seat_state(r, now_ms) == "writing")
+    for later in (now_ms + 150_000, now_ms + 300_000):
+        assert _later(overview, later) == dict(Counter(row_builder.seat_state(r, later) for r in rows))
+
+
 def test_sitting_watch_sends_aggregates_and_the_rows_of_an_opened_room_only(app: Flask) -> None:
     from exam_server.extensions import socketio
 
