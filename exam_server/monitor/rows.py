@@ -407,7 +407,9 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
         group = moved.setdefault((tuple(cols)[1:], due is None or now_ms >= due), (cols, last, []))
         group[2].append(due)
     for first, last, dues in moved.values():
-        group_cols = _Columns(first.room_id, *room_columns[first.room_id], *tuple(first)[2:])
+        # a room the grouped query did not see (a seat move between the two statements): counted
+        # as not started until the next overview, a second later
+        group_cols = _Columns(first.room_id, *room_columns.get(first.room_id, (None, None)), *tuple(first)[2:])
         mine, n = entry(first.room_id), len(dues)
         mine["online"] += n
         _count(mine, group_cols, -n, online=False, last_save=None, late_entry=late_entry, now_ms=now_ms)
