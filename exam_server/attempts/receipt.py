@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exam_server.attempts.models import Attempt, Response
+from exam_server.db import among
 from exam_server.exams.papers import paper_questions
 
 CODE_CHARS = 10
@@ -68,7 +69,27 @@ def receipt_code(attempt_id: int, submitted_at: datetime, digest: str) -> str:
     return f"{attempt_id}-{mac[:5]}-{mac[5:]}"
 
 
+_PREFETCHED = "receipt_answers"
+
+
+def prefetch_answers(session: Session, attempt_ids: list[int]) -> None:
+    """Read the stored answers of these attempts in one query for the receipts `session` builds
+    next, each used once: a push of a submit batch's states built one query per receipt (at
+    10,000 candidates, a tenth of the workers in the submit storm)."""
+    if not attempt_ids:
+        return
+    answers: dict[int, dict[int, Any]] = {attempt_id: {} for attempt_id in attempt_ids}
+    rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
+                           .where(among(session, Response.attempt_id, attempt_ids)))
+    for attempt_id, no, value in rows:
+        answers[attempt_id][no] = value
+    session.info.setdefault(_PREFETCHED, {}).update(answers)
+
+
 def _stored_answers(session: Session, attempt_id: int) -> dict[int, Any]:
+    prefetched = session.info.get(_PREFETCHED)
+    if prefetched and attempt_id in prefetched:
+        return dict(prefetched.pop(attempt_id))
     rows = session.execute(select(Response.question_no, Response.value).where(Response.attempt_id == attempt_id))
     return {no: value for no, value in rows}
 

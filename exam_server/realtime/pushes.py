@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from exam_server.attempts import receipt
 from exam_server.attempts.attempt_state import state_payload
 from exam_server.attempts.models import Attempt
 from exam_server.db import among
@@ -103,6 +104,7 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
     if not extras:
         return
     attempts = session.scalars(select(Attempt).where(among(session, Attempt.id, extras))).all()
+    receipt.prefetch_answers(session, [a.id for a in attempts if a.state == "submitted"])
     # one message on the queue for all of them (a room's start is hundreds), not one each
     realtime.socketio.server.manager.emit_each(
         "state", [(f"attempt:{a.id}", state_payload(a, session=session, **extras[a.id])) for a in attempts], "/exam")
