@@ -124,6 +124,9 @@ def test_keyboard_only_sign_in_and_skip_link(context: BrowserContext, demo: tupl
     page.keyboard.type(STAFF_PASSWORD)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/rooms/$"))
+    # the new URL comes before the page's stylesheet: until it is applied the ring is the
+    # browser's own ("auto"), which CI once read
+    page.wait_for_load_state("load")
     # The first Tab on a page reaches the skip link, shown with a clearly visible focus ring.
     page.keyboard.press("Tab")
     focused = page.evaluate("""() => {
