@@ -74,13 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(figures(report))
         print(json.dumps(runs[-1]), flush=True)
     two, four = runs
-    result = {
-        "runs": runs,
-        "ratio_saves_per_worker_cpu_s": (round(four["saves_per_worker_cpu_s"] / two["saves_per_worker_cpu_s"], 3)
-                                         if two["saves_per_worker_cpu_s"] and four["saves_per_worker_cpu_s"] else None),
-        "ratio_saves_per_s_per_worker": (round(four["saves_per_s_per_worker"] / two["saves_per_s_per_worker"], 3)
-                                         if two["saves_per_s_per_worker"] and four["saves_per_s_per_worker"] else None),
-    }
+
+    def ratio(key: str) -> float | None:
+        return round(four[key] / two[key], 3) if two[key] and four[key] else None
+
+    result = {"runs": runs, **{f"ratio_{key}": ratio(key) for key in ("saves_per_worker_cpu_s", "saves_per_s_per_worker")}}
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

@@ -87,9 +87,9 @@ def prefetch_answers(session: Session, attempt_ids: list[int]) -> None:
 
 
 def _stored_answers(session: Session, attempt_id: int) -> dict[int, Any]:
-    prefetched = session.info.get(_PREFETCHED)
-    if prefetched and attempt_id in prefetched:
-        return dict(prefetched.pop(attempt_id))
+    prefetched: dict[int, dict[int, Any]] = session.info.get(_PREFETCHED) or {}
+    if attempt_id in prefetched:
+        return prefetched.pop(attempt_id)  # used once: the next receipt reads again
     rows = session.execute(select(Response.question_no, Response.value).where(Response.attempt_id == attempt_id))
     return {no: value for no, value in rows}
 

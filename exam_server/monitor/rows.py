@@ -11,7 +11,7 @@ Its counts follow the same rules as the rows (`state_of`, and `seat_state`, the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -296,10 +296,10 @@ def _empty_overview(room_id: int | None) -> dict[str, Any]:
 
 
 def _count(entry: dict[str, Any], cols: Any, n: int, *, online: bool, last_save: int | None, late_entry: timedelta,
-           now_ms: int, stale_ats: list[int | None] | None = None) -> None:
+           now_ms: int, stale_ats: Sequence[int | None] = ()) -> None:
     """Add `n` (negative: take back) candidates of the grouped columns `cols` to a room's
     aggregate; `last_save` decides their seat (all of them alike), `stale_ats` (one per
-    candidate) when each writing seat turns stale, else `stale_at(last_save)` for one."""
+    candidate) when each writing seat turns stale (a seat is writing only when online)."""
     entered = has_entered(cols.entered, cols.submitted_by)
     state = state_of(cols.attempt_state, entered, cols.room_state, cols.checked_in, online)
     late_until = (epoch_ms(cols.room_started_at + late_entry)
@@ -320,7 +320,7 @@ def _count(entry: dict[str, Any], cols: Any, n: int, *, online: bool, last_save:
     if state == "absent" and seat != "absent":  # not arrived only while late entry stays open
         entry["late"][seat] += n
     if seat == "writing" and n > 0:
-        entry["stale_at"].extend(stale_ats if stale_ats is not None else [stale_at(last_save)])
+        entry["stale_at"].extend(stale_ats)
 
 
 class _Columns(NamedTuple):
