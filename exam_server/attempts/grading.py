@@ -61,12 +61,13 @@ def grade_attempt(
     )
 
 
-def grade_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
+def grade_attempts(session: Session, attempts: Sequence[Attempt]) -> dict[int, dict[int, Any]]:
     """`grade_attempt` for many attempts at once (a batch of submits): the responses of all of
     them in one query and each paper's current key checked once, instead of two or three
-    queries per attempt; the grades are exactly those of one `grade_attempt` each."""
+    queries per attempt; the grades are exactly those of one `grade_attempt` each. Returns the
+    stored answers it graded, by attempt id and question number."""
     if not attempts:
-        return
+        return {}
     values: dict[int, dict[int, Any]] = {a.id: {} for a in attempts}
     rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
                            .where(among(session, Response.attempt_id, values)))
@@ -75,3 +76,4 @@ def grade_attempts(session: Session, attempts: Sequence[Attempt]) -> None:
     papers = {pid: paper_questions(session, pid, fresh=True) for pid in sorted({a.paper_id for a in attempts})}
     for attempt in attempts:
         attempt.grading, attempt.score, attempt.max_score = grade(papers[attempt.paper_id], values[attempt.id])
+    return values

@@ -18,8 +18,8 @@ saves: `Work`, `GroupCommit`, a `SessionFlavour`), and the committer closes the 
    batch's events because the session comes from the app's sessionmaker.
 
 A caller's answer is built by the caller from the attempt's row as the batch left it (copied
-onto the caller's own object, no query) or from the conflict, so it is the answer the
-one-at-a-time path gives. A submit that fails does not fail the others: the batch is rolled back
+onto the caller's own object, no query), its receipt from the answers the batch graded (no
+query either), or from the conflict, so it is the answer the one-at-a-time path gives. A submit that fails does not fail the others: the batch is rolled back
 and run again with each submit in its own savepoint. A failed COMMIT acknowledges nobody (the
 socket handler answers "unavailable, retry"; nothing was closed).
 
@@ -38,7 +38,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from exam_server.attempts import group_commit
+from exam_server.attempts import group_commit, receipt
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.submission import Close, close_locked
 from exam_server.db import among
@@ -58,6 +58,15 @@ class _Seen:
     actor: Actor
     closes_at: datetime | None
     deadline_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Done:
+    """The attempt's row as the batch's COMMIT left it, and its stored answers when the batch
+    closed it (graded: they are its receipt's)."""
+
+    row: dict[str, Any]
+    answers: dict[int, Any] | None
 
 
 @dataclass(frozen=True)
@@ -91,8 +100,10 @@ def submit(attempt: Attempt, actor: Actor) -> Attempt:
     outcome = committer(real_app()).run(work)
     if isinstance(outcome, Illegal):
         raise Conflict("attempts.illegal_transition", action="submit", state=outcome.state)
-    for key, value in outcome.items():  # the committed row, without reading it again
+    for key, value in outcome.row.items():  # the committed row, without reading it again
         set_committed_value(attempt, key, value)
+    if outcome.answers is not None:  # the answer's receipt from what the batch graded: no query
+        receipt.prefetch_answers(db, [attempt.id], {attempt.id: outcome.answers})
     return attempt
 
 
@@ -126,10 +137,10 @@ def _together(session: Session, ordered: list[group_commit.Work]) -> None:
             closes.append(outcome)
             closed.add(attempt.id)
         decided.append(outcome if isinstance(outcome, Illegal) else None)
-    close_locked(session, closes)
+    graded = close_locked(session, closes)
     for work, illegal in zip(ordered, decided, strict=True):
         attempt = held[work.attempt_id]
-        work.result = illegal or {key: getattr(attempt, key) for key in _COLUMNS}
+        work.result = illegal or Done({key: getattr(attempt, key) for key in _COLUMNS}, graded.get(attempt.id))
 
 
 def _decide(attempt: Attempt, state: str, seen: _Seen, now: datetime) -> Close | Illegal | None:

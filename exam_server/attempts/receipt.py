@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,20 +71,43 @@ def receipt_code(attempt_id: int, submitted_at: datetime, digest: str) -> str:
 
 
 _PREFETCHED = "receipt_answers"
+_GRADED = "receipt_graded"
 
 
-def prefetch_answers(session: Session, attempt_ids: list[int]) -> None:
-    """Read the stored answers of these attempts in one query for the receipts `session` builds
-    next, each used once: a push of a submit batch's states built one query per receipt (at
-    10,000 candidates, a tenth of the workers in the submit storm)."""
-    if not attempt_ids:
-        return
-    answers: dict[int, dict[int, Any]] = {attempt_id: {} for attempt_id in attempt_ids}
-    rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
-                           .where(among(session, Response.attempt_id, attempt_ids)))
-    for attempt_id, no, value in rows:
-        answers[attempt_id][no] = value
-    session.info.setdefault(_PREFETCHED, {}).update(answers)
+def keep_graded(session: Session, answers: Mapping[int, dict[int, Any]]) -> None:
+    """Keep the answers a batch just graded for the receipts of its push after COMMIT
+    (`take_graded`): once the rows are locked and closed no save changes them. A set left by an
+    earlier transaction (no push listening, or rolled back) is dropped, as `events.batch` drops
+    its entries."""
+    transaction = session.get_transaction()
+    held: tuple[Any, dict[int, dict[int, Any]]] | None = session.info.get(_GRADED)
+    if held is None or held[0] is not transaction:
+        held = session.info[_GRADED] = (transaction, {})
+    held[1].update(answers)
+
+
+def take_graded(session: Session) -> dict[int, dict[int, Any]]:
+    """The answers kept by the transaction that just ended, forgotten once taken."""
+    held: tuple[Any, dict[int, dict[int, Any]]] | None = session.info.pop(_GRADED, None)
+    return held[1] if held else {}
+
+
+def prefetch_answers(session: Session, attempt_ids: list[int], known: Mapping[int, dict[int, Any]] | None = None) -> None:
+    """The stored answers of these attempts for the receipts `session` builds next, each used
+    once: those `known` (a batch's grading) as they are, the others read in one query (a push of
+    a submit batch's states built one query per receipt: at 10,000 candidates, a tenth of the
+    workers in the submit storm)."""
+    known = known or {}
+    answers = {attempt_id: known[attempt_id] for attempt_id in attempt_ids if attempt_id in known}
+    missing = [attempt_id for attempt_id in attempt_ids if attempt_id not in known]
+    if missing:
+        answers.update({attempt_id: {} for attempt_id in missing})
+        rows = session.execute(select(Response.attempt_id, Response.question_no, Response.value)
+                               .where(among(session, Response.attempt_id, missing)))
+        for attempt_id, no, value in rows:
+            answers[attempt_id][no] = value
+    if answers:
+        session.info.setdefault(_PREFETCHED, {}).update(answers)
 
 
 def _stored_answers(session: Session, attempt_id: int) -> dict[int, Any]:

@@ -58,9 +58,14 @@ class SebProof:
         return {seb.CONFIG_KEY_HEADER: self.config_hash, seb.REQUEST_HASH_HEADER: self.request_hash}
 
 
+def policy_of(require_seb: bool, seb_config: dict[str, Any] | None) -> seb.SebPolicy:
+    """The policy of a sitting's two columns (`require_seb`, `seb_config`)."""
+    cfg = seb_config or {}
+    return seb.SebPolicy.from_settings(require_seb, cfg.get("config_keys", []), cfg.get("browser_exam_keys", []))
+
+
 def policy_for(sitting: Sitting) -> seb.SebPolicy:
-    cfg = sitting.seb_config or {}
-    return seb.SebPolicy.from_settings(sitting.require_seb, cfg.get("config_keys", []), cfg.get("browser_exam_keys", []))
+    return policy_of(sitting.require_seb, sitting.seb_config)
 
 
 def current_policy(sitting_id: int) -> seb.SebPolicy:
@@ -68,8 +73,7 @@ def current_policy(sitting_id: int) -> seb.SebPolicy:
     row = db.execute(select(Sitting.require_seb, Sitting.seb_config).where(Sitting.id == sitting_id)).first()
     if row is None:
         return seb.SebPolicy(required=True)  # no sitting: nothing can prove itself
-    cfg = row.seb_config or {}
-    return seb.SebPolicy.from_settings(row.require_seb, cfg.get("config_keys", []), cfg.get("browser_exam_keys", []))
+    return policy_of(row.require_seb, row.seb_config)
 
 
 def request_proof() -> SebProof:

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from exam_server.attempts import receipt
 from exam_server.attempts.grading import grade_attempt, grade_attempts
 from exam_server.attempts.models import Attempt
 from exam_server.attempts.refusal_log import SaveRefusalBurst, flush_attempt
@@ -75,17 +76,20 @@ class Close:
     reason: str = ""
 
 
-def close_locked(session: Session, closes: list[Close]) -> None:
-    """Submit attempts the caller holds locked and found open (each attempt once), in order.
+def close_locked(session: Session, closes: list[Close]) -> dict[int, dict[int, Any]]:
+    """Submit attempts the caller holds locked and found open (each attempt once), in order;
+    returns their stored answers, by attempt id and question number.
 
     Everything else is `close_attempt`'s: finish time, grade, an `attempt.submitted` entry in
-    each attempt's chain followed by the refusal counts still open."""
+    each attempt's chain followed by the refusal counts still open. The answers graded are the
+    answers of the receipts, kept for this transaction's push (`receipt.keep_graded`)."""
     if not closes:
-        return
+        return {}
     for c in closes:
         a = c.attempt
         a.state, a.submitted_at, a.submitted_by, a.paused_since = "submitted", c.at, c.by, None
-    grade_attempts(session, [c.attempt for c in closes])
+    answers = grade_attempts(session, [c.attempt for c in closes])
+    receipt.keep_graded(session, answers)
     session.flush()  # the rows before their log entries, as the one-at-a-time path writes them
     entries = []
     for c in closes:
@@ -101,3 +105,4 @@ def close_locked(session: Session, closes: list[Close]) -> None:
         SaveRefusalBurst.count > SaveRefusalBurst.logged))
     for attempt_id in sorted(pending):
         flush_attempt(session, attempt_id)
+    return answers

@@ -131,20 +131,20 @@ class CandidateNamespace(Namespace):
         if reg_id is None:
             raise refuse(error("live.error.not_logged_in"))
         try:  # attempt, registration and sitting in one query: the handshake reads all three
-            attempt = candidate_service.owned_attempt(int(auth.get("attempt") or 0), reg_id, with_sitting=True)
+            found = candidate_service.owned_in_sitting(int(auth.get("attempt") or 0), reg_id)
         except (ServiceError, TypeError, ValueError):
             db.rollback()
             raise refuse(error("live.error.forbidden")) from None
-        sitting = attempt.registration.sitting
-        # read now: the rollback below expires the objects, and each attribute read after it
+        # read now: the rollback below expires the attempt, and each attribute read after it
         # would be a query of its own
-        attempt_id, sitting_id, room_id = attempt.id, sitting.id, attempt.registration.room_id
+        attempt, attempt_id, sitting_id, room_id = found.attempt, found.attempt.id, found.sitting_id, found.room_id
         # the handshake's SEB headers, or (SEB builds that send headers on page loads only) the
         # proof this session's page load left; JavaScript-API keys come in `auth`
         proof = seb_guard.handshake_proof(attempt.id)
-        result = seb_guard.check_with_proof(seb_guard.policy_for(sitting), proof, auth.get("seb"),
-                                            f"{request.scheme}://{request.host}", url_for("live.exam_page"))
-        if sitting.require_seb:
+        result = seb_guard.check_with_proof(seb_guard.policy_of(found.require_seb, found.seb_config), proof,
+                                            auth.get("seb"), f"{request.scheme}://{request.host}",
+                                            url_for("live.exam_page"))
+        if found.require_seb:
             self.rt.presence.set_seb(sitting_id, attempt_id, "ok" if result.ok else result.reason)
         if not result.ok and not seb_guard.lock_for_mismatch(attempt, result):
             db.rollback()
@@ -153,7 +153,7 @@ class CandidateNamespace(Namespace):
             db.rollback()  # a 4th tab or a script opening sockets: refused with a clear code
             raise refuse(error("live.error.too_many_connections", limit=connection_limit.for_app(current_app).limit))
         self.conns[current_sid()] = Connection(
-            attempt_id, reg_id, sitting_id, current_actor(), sitting.require_seb, result.via if result.ok else "",
+            attempt_id, reg_id, sitting_id, current_actor(), found.require_seb, result.via if result.ok else "",
             f"{request.scheme}://{request.host}", url_for("live.exam_page"), seb_proof=proof,
         )
         db.rollback()
@@ -229,9 +229,9 @@ class CandidateNamespace(Namespace):
     def _attempt_checked(self, conn: Connection, data: dict[str, Any]) -> Attempt | dict[str, Any]:
         """The attempt as stored now (never the handshake's copy) with its sitting, in one query,
         and SEB checked against that sitting's current policy: the attempt, or the refusal."""
-        attempt = candidate_service.owned_attempt(conn.attempt_id, conn.registration_id, with_sitting=True)
-        refused = self._check_seb_keys(conn, data.get("seb"), seb_guard.policy_for(attempt.registration.sitting))
-        return refused or attempt
+        found = candidate_service.owned_in_sitting(conn.attempt_id, conn.registration_id)
+        refused = self._check_seb_keys(conn, data.get("seb"), seb_guard.policy_of(found.require_seb, found.seb_config))
+        return refused or found.attempt
 
     @retry_on_database_outage
     def on_hello(self, data: Any) -> dict[str, Any]:

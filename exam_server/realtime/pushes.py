@@ -59,33 +59,36 @@ def install(app: Flask, realtime: Any) -> None:
         # a room's start) was inserted without the ORM and is taken here
         events = session.info.pop(_KEY, None) or []
         events += [committed(e) for e in take_appended(session)]
+        graded = receipt.take_graded(session)  # a batch's closes: their receipts need no query
         if events:
-            realtime.socketio.start_background_task(deliver, app, realtime, events)
+            realtime.socketio.start_background_task(deliver, app, realtime, events, graded)
 
     @event.listens_for(maker, "after_soft_rollback")
     def forget(session: Session, _previous: Any) -> None:
         session.info.pop(_KEY, None)
         take_appended(session)
+        receipt.take_graded(session)
 
 
 def committed(e: Event) -> Committed:
     return Committed(e.action, e.sitting_id, e.room_id, e.attempt_id, e.reason or "", dict(e.data or {}))
 
 
-def deliver(app: Flask, realtime: Any, events: list[Committed]) -> None:
+def deliver(app: Flask, realtime: Any, events: list[Committed],
+            graded: dict[int, dict[int, Any]] | None = None) -> None:
     from exam_server.db import db
 
     with app.app_context():
         session = db.new_session(app)
         try:
-            _deliver(session, realtime, events)
+            _deliver(session, realtime, events, graded or {})
         except Exception:  # a push that fails must not take the worker down; pages resync on reconnect
             log.exception("pushing %d committed events failed", len(events))
         finally:
             session.close()
 
 
-def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
+def _deliver(session: Session, realtime: Any, events: list[Committed], graded: dict[int, dict[int, Any]]) -> None:
     extras: dict[int, dict[str, Any]] = {}
     for e in events:
         if e.attempt_id is None:
@@ -104,7 +107,7 @@ def _deliver(session: Session, realtime: Any, events: list[Committed]) -> None:
     if not extras:
         return
     attempts = session.scalars(select(Attempt).where(among(session, Attempt.id, extras))).all()
-    receipt.prefetch_answers(session, [a.id for a in attempts if a.state == "submitted"])
+    receipt.prefetch_answers(session, [a.id for a in attempts if a.state == "submitted"], graded)
     # one message on the queue for all of them (a room's start is hundreds), not one each
     realtime.socketio.server.manager.emit_each(
         "state", [(f"attempt:{a.id}", state_payload(a, session=session, **extras[a.id])) for a in attempts], "/exam")

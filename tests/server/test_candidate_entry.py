@@ -190,5 +190,5 @@ def test_the_login_entry_marks_the_dashboards_but_pushes_no_state() -> None:
 
     rt = Recorder()
     login = pushes.Committed("candidate.login", 7, 3, 42, "", {"how": "code"})
-    pushes._deliver(NoQueries(), rt, [login])  # type: ignore[arg-type]  # only what _deliver calls
+    pushes._deliver(NoQueries(), rt, [login], {})  # type: ignore[arg-type]  # only what _deliver calls
     assert rt.marks == [(7, 42)]

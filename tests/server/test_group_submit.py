@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -20,7 +21,8 @@ from flask import Flask
 from sqlalchemy import event, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from exam_server.attempts import candidate, control, group_commit, group_submit
+from exam_server.attempts import candidate, control, group_commit, group_submit, receipt
+from exam_server.attempts.attempt_state import state_payload
 from exam_server.attempts.autosave import SaveRefused, save_answer
 from exam_server.attempts.grading import grade_attempt
 from exam_server.attempts.models import Attempt
@@ -248,6 +250,54 @@ def test_each_caller_gets_the_answer_of_the_one_at_a_time_path(
     _chains_intact(gs_app, batched.sitting_id)
 
 
+def test_a_batchs_receipts_come_from_its_grading_without_reading_the_answers_again(
+        gs_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receipts of a batch's closes, in each caller's answer and in the push of their states
+    to the candidates' other pages, are built from the answers the batch graded: the grading's
+    read of the responses is the only one, and each receipt is the one built alone afterwards."""
+    s = seed_sitting(start=True, rooms=1, per_room=3)
+    regs = dict(zip(s.attempt_ids, s.registration_ids, strict=True))
+    for aid, value in zip(s.attempt_ids[:2], "AB", strict=True):  # the third answers nothing
+        save_answer(aid, 1, 1, value, registration_id=regs[aid])
+    db.rollback()
+    reads: list[str] = []  # the thread of every read of the responses
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM responses" in statement:
+            reads.append(threading.current_thread().name)
+
+    manager = gs_app.extensions["exam_realtime"].socketio.server.manager
+    pushed: dict[int, Any] = {}
+    emit_each = manager.emit_each
+
+    def recording(event_name: str, items: list[tuple[str, Any]], namespace: str) -> None:
+        if event_name == "state":
+            pushed.update((payload["attempt"], payload.get("receipt")) for _room, payload in items)
+        emit_each(event_name, items, namespace)
+
+    monkeypatch.setattr(manager, "emit_each", recording)
+
+    def submit_and_receipt(aid: int) -> Callable[[], Any]:
+        return lambda: state_payload(candidate.submit(aid, regs[aid], _actor(regs[aid])))["receipt"]
+
+    event.listen(database.engine(gs_app), "before_cursor_execute", listen)
+    try:
+        answered = _in_batch(monkeypatch, gs_app, [submit_and_receipt(aid) for aid in s.attempt_ids])
+        for _ in range(100):  # the push runs in the background
+            if len(pushed) == len(s.attempt_ids):
+                break
+            time.sleep(0.05)
+    finally:
+        event.remove(database.engine(gs_app), "before_cursor_execute", listen)
+    assert reads == ["exam-group-commit"]  # the grading's, once for the batch
+    db.expire_all()
+    alone = [receipt.receipt_for(db, _held(aid)) for aid in s.attempt_ids]
+    assert all(r is not None for r in alone)
+    assert answered == [r.to_dict() for r in alone if r is not None]
+    assert pushed == {aid: r.to_dict() for aid, r in zip(s.attempt_ids, alone, strict=True) if r is not None}
+    assert [r.answered for r in alone if r is not None] == [1, 1, 0]
+
+
 def test_a_failing_submit_does_not_fail_the_rest_of_its_batch(
         gs_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     s = seed_sitting(start=True, rooms=1, per_room=4)
@@ -258,10 +308,11 @@ def test_a_failing_submit_does_not_fail_the_rest_of_its_batch(
     db.rollback()
     close_locked = group_submit.close_locked
 
-    def failing(session: Any, closes: list[Any]) -> None:
-        close_locked(session, closes)  # its log entry is written, then the database refuses
+    def failing(session: Any, closes: list[Any]) -> dict[int, Any]:
+        graded = close_locked(session, closes)  # its log entry is written, then the database refuses
         if any(x.attempt.id == c for x in closes):
             session.execute(text("SELECT no_such_column FROM attempts"))
+        return graded
 
     monkeypatch.setattr(group_submit, "close_locked", failing)
     before = group_submit.committer(gs_app).batches
