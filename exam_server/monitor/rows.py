@@ -11,12 +11,12 @@ Its counts follow the same rules as the rows (`state_of`, and `seat_state`, the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import BigInteger, func, select
+from sqlalchemy import BigInteger, case, func, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -263,10 +263,13 @@ STALE_SAVE_S = 300
 _OPEN = ("waiting", "writing", "paused")
 
 
+STALE_AFTER_MS = STALE_SAVE_S * 1000 + 500
+
+
 def stale_at(last_save_ms: int | None) -> int | None:
     """When (epoch ms) a writing seat saved last at `last_save_ms` turns stale: seat_map.js rounds
     the seconds since the save and warns above STALE_SAVE_S, i.e. from 300.5 s on."""
-    return None if last_save_ms is None else last_save_ms + STALE_SAVE_S * 1000 + 500
+    return None if last_save_ms is None else last_save_ms + STALE_AFTER_MS
 
 
 def seat_state(row: Mapping[str, Any], now_ms: int) -> str:
@@ -324,17 +327,60 @@ def _count(entry: dict[str, Any], cols: Any, n: int, *, online: bool, last_save:
         entry["stale_at"].extend(stale_ats)
 
 
+# An online group: the room and the candidate's columns of `room_overview` (`own`), a last save
+# that gives the group's seat, and when each of its writing seats turns stale.
+_Group = tuple[tuple[Any, ...], int | None, list[int | None]]
+
+
+def _online_groups(session: Session, of_sitting: Callable[[Any], Any], own: Sequence[Any], online: list[int],
+                   now_ms: int) -> list[_Group]:
+    """The online candidates in groups of the same columns and the same seat (at 10,000
+    candidates, moving them one by one was most of the overview's CPU: py-spy, a fifth of a
+    worker), from their rows and their last saves. `_online_groups_in_sql` is this, grouped by
+    PostgreSQL."""
+    # Core, not the ORM: thousands of plain rows (the ORM's row machinery was half this query)
+    found = session.connection().execute(of_sitting(select(Attempt.id, Registration.room_id, *own))
+                                         .where(among(session, Attempt.id, online))).all()
+    writing = [c.id for c in found if c.attempt_state == "active"]
+    last_saves = _last_saves_ms(session, writing) if writing else {}
+    groups: dict[tuple[Any, ...], _Group] = {}
+    for row in found:
+        last = last_saves.get(row.id)
+        due = stale_at(last)
+        cols = tuple(row)[1:]
+        groups.setdefault((cols, due is None or now_ms >= due), (cols, last, []))[2].append(due)
+    return list(groups.values())
+
+
+def _online_groups_in_sql(session: Session, of_sitting: Callable[[Any], Any], own: Sequence[Any],
+                          online: list[int], now_ms: int) -> list[_Group]:
+    """`_online_groups`, grouped by PostgreSQL: a few hundred groups instead of 10,000 rows and
+    10,000 last saves fetched and grouped every second (together a seventh of both workers'
+    CPU in the writing phase of 10,000, py-spy). A seat's stale time is `stale_at` of its last
+    save as `epoch_ms` gives it (`floor` truncates as `int()` does)."""
+    last = (select(Response.attempt_id, func.max(Response.saved_at).label("saved_at"))
+            .where(among(session, Response.attempt_id, online)).group_by(Response.attempt_id).subquery())
+    saved_ms = sql_cast(func.floor(func.extract("epoch", last.c.saved_at) * 1000), BigInteger)
+    due = case((Attempt.state == "active", saved_ms + STALE_AFTER_MS), else_=None)
+    stale = or_(due.is_(None), due <= now_ms)
+    stmt = (of_sitting(select(Registration.room_id, *own, stale.label("stale"), func.array_agg(due).label("dues")))
+            .outerjoin(last, last.c.attempt_id == Attempt.id)
+            .where(among(session, Attempt.id, online))
+            .group_by(Registration.room_id, *own, stale))
+    groups: list[_Group] = []
+    for row in session.connection().execute(stmt):
+        *cols, is_stale, dues = row
+        # a seat's due is its last save + STALE_AFTER_MS: any member's gives the group's seat
+        groups.append((tuple(cols), None if is_stale else max(dues) - STALE_AFTER_MS, list(dues)))
+    return groups
+
+
 def _last_saves_ms(session: Session, attempt_ids: list[int]) -> dict[int, int | None]:
-    """Each attempt's last save, as `epoch_ms` gives it. PostgreSQL computes the number: 10,000
-    timestamps a second loaded as aware datetimes and converted in Python were a tenth of the
-    workers' CPU in the writing phase (py-spy); `floor` truncates as `int()` does."""
-    last = func.max(Response.saved_at)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    column = sql_cast(func.floor(func.extract("epoch", last) * 1000), BigInteger) if postgres else last
-    rows: Any = session.connection().execute(select(Response.attempt_id, column)
-                                             .where(among(session, Response.attempt_id, attempt_ids))
-                                             .group_by(Response.attempt_id))
-    return {attempt_id: value if postgres else epoch_ms(value) for attempt_id, value in rows}
+    """Each attempt's last save, as `epoch_ms` gives it."""
+    rows = session.connection().execute(select(Response.attempt_id, func.max(Response.saved_at))
+                                        .where(among(session, Response.attempt_id, attempt_ids))
+                                        .group_by(Response.attempt_id))
+    return {attempt_id: epoch_ms(value) for attempt_id, value in rows}
 
 
 class _Columns(NamedTuple):
@@ -397,31 +443,19 @@ def room_overview(session: Session, sitting_id: int, presence: dict[int, Presenc
         room_columns[cols.room_id] = (cols.room_state, cols.room_started_at)
         _count(entry(cols.room_id), cols, cols.n, online=False, last_save=None, late_entry=late_entry, now_ms=now_ms)
 
-    known = list(presence)
-    # Core, not the ORM, and no room columns: thousands of plain rows (the ORM's row machinery
-    # was half this query, then converting each row's copy of its room's start time a fifth)
-    found = session.connection().execute(of_sitting(select(Attempt.id.label("attempt_id"), Registration.room_id, *own))
-                                         .where(among(session, Attempt.id, known))).all() if known else []
-    writing = [c.attempt_id for c in found if presence[c.attempt_id].online and c.attempt_state == "active"]
-    last_saves = _last_saves_ms(session, writing) if writing else {}
-    # the online ones by (columns, seat): a group's candidates count alike, except when each
-    # writing seat turns stale, which is kept per candidate
-    moved: dict[tuple[Any, ...], tuple[Any, int | None, list[int | None]]] = {}
-    for cols in found:
-        p = presence[cols.attempt_id]
-        if p.seb and p.seb != "ok":
-            entry(cols.room_id)["alerts"]["seb"] += 1
-        if not p.online:
-            continue
-        last = last_saves.get(cols.attempt_id)
-        due = stale_at(last)
-        group = moved.setdefault((tuple(cols)[1:], due is None or now_ms >= due), (cols, last, []))
-        group[2].append(due)
-    for first, last, dues in moved.values():
+    with_bad_seb = [a for a, p in presence.items() if p.seb and p.seb != "ok"]
+    if with_bad_seb:
+        for (room_id,) in session.connection().execute(of_sitting(select(Registration.room_id))
+                                                       .where(among(session, Attempt.id, with_bad_seb))):
+            entry(room_id)["alerts"]["seb"] += 1
+    online = [a for a, p in presence.items() if p.online]
+    grouped = _online_groups_in_sql if session.get_bind().dialect.name == "postgresql" else _online_groups
+    for seat_cols, last, dues in grouped(session, of_sitting, own, online, now_ms) if online else []:
         # a room the grouped query did not see (a seat move between the two statements): counted
         # as not started until the next overview, a second later
-        group_cols = _Columns(first.room_id, *room_columns.get(first.room_id, (None, None)), *tuple(first)[2:])
-        mine, n = entry(first.room_id), len(dues)
+        room_id = seat_cols[0]
+        group_cols = _Columns(room_id, *room_columns.get(room_id, (None, None)), *seat_cols[1:])
+        mine, n = entry(room_id), len(dues)
         mine["online"] += n
         _count(mine, group_cols, -n, online=False, last_save=None, late_entry=late_entry, now_ms=now_ms)
         _count(mine, group_cols, n, online=True, last_save=last, late_entry=late_entry, now_ms=now_ms, stale_ats=dues)

@@ -24,6 +24,7 @@ from exam_server.attempts import control, disqualification
 from exam_server.attempts.candidate import submit
 from exam_server.attempts.models import Attempt, Response
 from exam_server.checkin.models import CheckIn, Station
+from exam_server.db import db as database
 from exam_server.db import session as db
 from exam_server.db import utcnow
 from exam_server.events.log import Actor, append_event
@@ -33,7 +34,7 @@ from exam_server.monitor import rows as row_builder
 from exam_server.monitor.broadcaster import Broadcaster
 from exam_server.realtime.presence import Presence
 from tests.realtime.test_dashboard_payloads import Presences, Recorder
-from tests.server.conftest import login_staff
+from tests.server.conftest import login_staff, make_app
 from tests.support.seed import STAFF_PASSWORD, Seeded, seed_sitting, username
 
 EXAMINER = Actor("examiner:test")
@@ -219,6 +220,28 @@ def test_candidates_alike_but_for_their_last_save_are_counted_in_groups_exactly(
                                           if row_builder.seat_state(r, now_ms) == "writing")
     for later in (now_ms + 150_000, now_ms + 300_000):
         assert _later(overview, later) == dict(Counter(row_builder.seat_state(r, later) for r in rows))
+
+
+def test_postgresql_groups_the_online_candidates_as_the_python_grouping_does(
+        postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the online candidates are grouped by the database (`_online_groups_in_sql`);
+    every room's aggregate, now and at the moments seats turn stale, must be the one the
+    Python grouping (`_online_groups`, SQLite's) gives on the same rows and presence."""
+    app = make_app(postgres_url, tmp_path / "instance")
+    with app.app_context():
+        s, presence = _every_state()
+        now = utcnow()
+        for k, attempt_id in enumerate(s.attempt_ids[:3]):  # last saves on both sides of the limit
+            db.add(Response(attempt_id=attempt_id, question_no=3, value="C", seq=2,
+                            saved_at=now - timedelta(seconds=(299, 300.5, 301)[k], microseconds=k * 333)))
+        db.commit()
+        in_sql = row_builder.room_overview(db, s.sitting_id, presence, now=now)
+        monkeypatch.setattr(row_builder, "_online_groups_in_sql", row_builder._online_groups)
+        in_python = row_builder.room_overview(db, s.sitting_id, presence, now=now)
+        assert in_sql == in_python
+        assert sum(o["online"] for o in in_sql) == sum(1 for p in presence.values() if p.online)
+        assert any(o["stale_at"] for o in in_sql) and any(o["seats"]["stale"] for o in in_sql)
+    database.engine(app).dispose()
 
 
 def test_sitting_watch_sends_aggregates_and_the_rows_of_an_opened_room_only(app: Flask) -> None:
