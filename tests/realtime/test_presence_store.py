@@ -34,10 +34,12 @@ def test_every_read_shows_the_latest_change_of_each_entry(redis_url: str) -> Non
 
 def test_the_memo_is_bounded(redis_url: str) -> None:
     store = RedisPresence(redis_url, "test-" + uuid.uuid4().hex[:8])
-    store._MEMO_MAX = 5  # type: ignore[misc]  # a small bound to reach
+    store._MEMO_MAX = 2  # type: ignore[misc]  # a small bound to reach
     for attempt in range(1, 9):
         store.connected(1, attempt, f"sid-{attempt}")
     assert len(store.all(1)) == 8
-    store.connected(1, 9, "sid-9")
-    assert len(store.all(1)) == 9  # the memo was full: emptied, then filled with this read
-    assert len(store._memo) == 9
+    store._memo[b"an entry no longer stored"] = Presence()
+    assert len(store._memo) > 2  # eight entries, written at different moments
+    read = store.all(1)  # the memo was over its bound: emptied, then filled by this read only
+    assert len(read) == 8 and b"an entry no longer stored" not in store._memo
+    assert 1 <= len(store._memo) <= 8  # one per distinct stored text
