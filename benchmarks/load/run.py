@@ -283,6 +283,10 @@ class Run:
         # submitted, which the server may close only once deadline + grace has passed
         acked = [c.submitted_at for c in cands if c.submitted_at]
         self.report["candidate_submits_acked_s"] = round(max(acked) - first, 2) if acked and sent else None
+        # each candidate's submit, from its first try to its answer: queueing shows here
+        waits = [(c.submitted_at - c.submit_sent_at) * 1000 for c in cands if c.submitted_at and c.submit_sent_at]
+        self.report["submit_ack_ms"] = {"p50": pct(waits, 50), "p95": pct(waits, 95), "max": pct(waits, 100)}
+        self.report["submits_sent_over_s"] = round(max(sent) - first, 2) if sent else None
         self.report["graded_after_last_close_time_s"] = round(all_graded_wall - self.db_last_close_time(), 2)
         self.report["graded"] = graded
         self.report["submitted_by_candidates"] = sum(1 for c in cands if c.submitted_at)
