@@ -133,6 +133,10 @@ class SimCandidate:
             if data.get("phase") == "writing":
                 self._open_sealed(data.get("paper_key"))
                 self.writing.set()
+            elif data.get("phase") == "submitted":
+                # collected (the deadline job, an invigilator): the page shows its receipt and
+                # sends nothing more, as exam.js does; it does not submit again when it wakes
+                self.finished = True
 
     def _open_sealed(self, key: Any) -> None:
         """The page's work at the start: decrypt the sealed copy with the pushed key (AES-GCM,
