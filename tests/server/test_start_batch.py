@@ -98,7 +98,7 @@ def test_a_sitting_starts_whole_rooms_per_transaction_and_pushes_every_attempt(
     realtime = app.extensions["exam_realtime"]
     delivered: list[list[Any]] = []
     monkeypatch.setattr(realtime, "socketio", SimpleNamespace(
-        start_background_task=lambda _fn, _app, _rt, events: delivered.append(events), sleep=lambda _s: None))
+        start_background_task=lambda _fn, _app, _rt, events, _graded: delivered.append(events), sleep=lambda _s: None))
     lifecycle.start_sitting(s.sitting_id, EXAMINER)
     started = [[e.attempt_id for e in events if e.action == "attempt.started"] for events in delivered]
     assert [len(ids) for ids in started] == [4, 2, 0]  # two rooms, one room, then `sitting.started`
