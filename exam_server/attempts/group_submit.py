@@ -19,9 +19,10 @@ saves: `Work`, `GroupCommit`, a `SessionFlavour`), and the committer closes the 
 
 A caller's answer is built by the caller from the attempt's row as the batch left it (copied
 onto the caller's own object, no query), its receipt from the answers the batch graded (no
-query either), or from the conflict, so it is the answer the one-at-a-time path gives. A submit that fails does not fail the others: the batch is rolled back
-and run again with each submit in its own savepoint. A failed COMMIT acknowledges nobody (the
-socket handler answers "unavailable, retry"; nothing was closed).
+query either), or from the conflict, so it is the answer the one-at-a-time path gives. A
+submit that fails does not fail the others: the batch is rolled back and run again with each
+submit in its own savepoint. A failed COMMIT acknowledges nobody (the socket handler answers
+"unavailable, retry"; nothing was closed).
 
 `[submit]` has no section of its own: `SUBMIT_GROUP_COMMIT` (default on) switches it, and
 `SUBMIT_GROUP_COMMIT_WINDOW_MS`, `_MAX_BATCH`, `_COMMITTERS` fall back to `[autosave]`'s.

@@ -74,14 +74,13 @@ def committed(e: Event) -> Committed:
     return Committed(e.action, e.sitting_id, e.room_id, e.attempt_id, e.reason or "", dict(e.data or {}))
 
 
-def deliver(app: Flask, realtime: Any, events: list[Committed],
-            graded: dict[int, dict[int, Any]] | None = None) -> None:
+def deliver(app: Flask, realtime: Any, events: list[Committed], graded: dict[int, dict[int, Any]]) -> None:
     from exam_server.db import db
 
     with app.app_context():
         session = db.new_session(app)
         try:
-            _deliver(session, realtime, events, graded or {})
+            _deliver(session, realtime, events, graded)
         except Exception:  # a push that fails must not take the worker down; pages resync on reconnect
             log.exception("pushing %d committed events failed", len(events))
         finally:
